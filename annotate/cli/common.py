@@ -1,0 +1,50 @@
+"""What every command shares: the settings, a lazily opened store, and error output."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+from sqlalchemy import Engine
+
+from annotate.config import Settings
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+@dataclass
+class State:
+    settings: Settings
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @classmethod
+    def create(cls, db_url: str | None) -> State:
+        return cls(Settings.load(db=db_url))
+
+    def engine(self, migrate: bool = True) -> Engine:
+        """The store's engine; migrates a fresh database, refuses an outdated one."""
+        if self._engine is None:
+            from annotate.store.migrate import OutdatedDatabase, ensure_current
+            from annotate.store.session import make_engine
+
+            self._engine = make_engine(self.settings.db_url)
+            if migrate:
+                try:
+                    ensure_current(self._engine)
+                except OutdatedDatabase as exc:
+                    fail(str(exc))
+        return self._engine
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print a one-line error and exit non-zero."""
+    err_console.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
