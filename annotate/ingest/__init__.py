@@ -1,0 +1,100 @@
+"""Ingest: files -> cleaned, deduplicated articles in the store, in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine, insert, select
+
+from annotate.ingest.clean import content_hash
+from annotate.ingest.readers import DEFAULT_MAX_BYTES, ArticleIn, BadInput, expand, read
+from annotate.store.models import Article, utcnow
+from annotate.store.session import session_scope
+
+__all__ = ["IngestFailed", "IngestReport", "ingest_paths", "DEFAULT_MAX_BYTES"]
+
+_CHUNK = 500
+
+
+@dataclass
+class IngestReport:
+    new: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    rejected: list[BadInput] = field(default_factory=list)
+
+
+class IngestFailed(Exception):
+    """Some input was bad and --skip-bad was not given: nothing was stored."""
+
+    def __init__(self, report: IngestReport) -> None:
+        super().__init__(str(report.rejected[0]))
+        self.report = report
+
+
+def collect(
+    paths: list[Path], max_bytes: int = DEFAULT_MAX_BYTES, on_file: Callable[[Path], None] | None = None
+) -> tuple[list[ArticleIn], list[BadInput]]:
+    articles: list[ArticleIn] = []
+    bad: list[BadInput] = []
+    for item in expand(paths):
+        if isinstance(item, BadInput):
+            bad.append(item)
+            continue
+        for record in read(item, max_bytes):
+            (bad if isinstance(record, BadInput) else articles).append(record)
+        if on_file:
+            on_file(item)
+    return articles, bad
+
+
+def ingest_paths(
+    engine: Engine,
+    paths: list[Path],
+    *,
+    skip_bad: bool = False,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    on_file: Callable[[Path], None] | None = None,
+) -> IngestReport:
+    """Store every new article; raise IngestFailed (storing nothing) on bad input unless skip_bad."""
+    articles, bad = collect(paths, max_bytes, on_file)
+    report = IngestReport(rejected=bad)
+    if bad and not skip_bad:
+        raise IngestFailed(report)
+
+    by_hash: dict[str, ArticleIn] = {}
+    for article in articles:
+        digest = content_hash(article.text)
+        if digest in by_hash:
+            report.duplicates.append(f"{article.origin} (same text as {by_hash[digest].origin})")
+        else:
+            by_hash[digest] = article
+
+    with session_scope(engine) as session:
+        hashes = list(by_hash)
+        for i in range(0, len(hashes), _CHUNK):
+            chunk = hashes[i : i + _CHUNK]
+            for (known,) in session.execute(
+                select(Article.content_hash).where(Article.content_hash.in_(chunk))
+            ):
+                report.duplicates.append(f"{by_hash.pop(known).origin} (already in the store)")
+        now = utcnow()
+        rows = [
+            {
+                "content_hash": digest,
+                "external_id": a.external_id,
+                "title": a.title,
+                "text": a.text,
+                "url": a.url,
+                "source": a.source,
+                "published": a.published,
+                "ingested_at": now,
+                "meta": a.meta,
+            }
+            for digest, a in by_hash.items()
+        ]
+        for i in range(0, len(rows), _CHUNK):
+            session.execute(insert(Article), rows[i : i + _CHUNK])
+        report.new = [a.origin for a in by_hash.values()]
+    return report

@@ -1,0 +1,176 @@
+"""Readers: files on disk -> ArticleIn records, or a BadInput naming file and line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from annotate.ingest.clean import normalize, split_title
+
+SUFFIXES = (".txt", ".jsonl", ".html", ".htm")
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+
+
+@dataclass
+class ArticleIn:
+    text: str
+    origin: str
+    title: str | None = None
+    external_id: str | None = None
+    url: str | None = None
+    source: str | None = None
+    published: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BadInput:
+    origin: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.origin}: {self.problem}"
+
+
+def expand(paths: list[Path]) -> Iterator[Path | BadInput]:
+    """Files as given, and the supported files inside folders, in a stable order."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in SUFFIXES)
+        elif path.is_file():
+            yield path
+        else:
+            yield BadInput(str(path), "no such file or folder")
+
+
+def _decode(path: Path, data: bytes) -> str | BadInput:
+    if not data.strip():
+        return BadInput(str(path), "empty file")
+    if b"\x00" in data[:8192]:
+        return BadInput(str(path), "binary file (NUL bytes), not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return BadInput(str(path), f"invalid UTF-8 at byte {exc.start}; re-save the file as UTF-8")
+
+
+def _read_bytes(path: Path, max_bytes: int) -> bytes | BadInput:
+    size = path.stat().st_size
+    if size > max_bytes:
+        return BadInput(str(path), f"{size} bytes is over the {max_bytes}-byte limit (--max-bytes)")
+    return path.read_bytes()
+
+
+def _article(origin: str, raw_text: str, title: str | None = None, **fields: Any) -> ArticleIn | BadInput:
+    text = normalize(raw_text)
+    if title is None and fields.pop("detect_title", False):
+        title, text = split_title(text)
+    if not text:
+        return BadInput(origin, "no article text left after boilerplate removal")
+    return ArticleIn(text=text, origin=origin, title=title, **fields)
+
+
+def read_txt(path: Path, max_bytes: int) -> Iterator[ArticleIn | BadInput]:
+    data = _read_bytes(path, max_bytes)
+    if isinstance(data, BadInput):
+        yield data
+        return
+    text = _decode(path, data)
+    if isinstance(text, BadInput):
+        yield text
+        return
+    yield _article(str(path), text, detect_title=True, source=None, meta={"file": path.name})
+
+
+def read_html(path: Path, max_bytes: int) -> Iterator[ArticleIn | BadInput]:
+    import trafilatura
+
+    data = _read_bytes(path, max_bytes)
+    if isinstance(data, BadInput):
+        yield data
+        return
+    html = _decode(path, data)
+    if isinstance(html, BadInput):
+        yield html
+        return
+    extracted = trafilatura.extract(
+        html, output_format="json", with_metadata=True, include_comments=False, include_tables=False
+    )
+    if not extracted:
+        yield BadInput(str(path), "no article text found in the HTML")
+        return
+    doc = json.loads(extracted)
+    yield _article(
+        str(path),
+        doc.get("text") or "",
+        title=doc.get("title") or None,
+        url=doc.get("url") or None,
+        source=doc.get("sitename") or doc.get("hostname") or None,
+        published=doc.get("date") or None,
+        meta={"file": path.name},
+    )
+
+
+def read_jsonl(path: Path, max_bytes: int) -> Iterator[ArticleIn | BadInput]:
+    from annotate.schemas import validator
+
+    check = validator("article")
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        yield BadInput(str(path), f"cannot open: {exc.strerror}")
+        return
+    with handle:
+        seen_any = False
+        for lineno, raw in enumerate(handle, start=1):
+            origin = f"{path}:{lineno}"
+            if not raw.strip():
+                continue
+            seen_any = True
+            if len(raw) > max_bytes:
+                yield BadInput(origin, f"{len(raw)} bytes is over the {max_bytes}-byte limit")
+                continue
+            try:
+                record = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                yield BadInput(origin, f"invalid UTF-8 at byte {exc.start} of the line")
+                continue
+            except json.JSONDecodeError as exc:
+                yield BadInput(origin, f"malformed JSON: {exc.msg} (column {exc.colno})")
+                continue
+            errors = sorted(check.iter_errors(record), key=lambda e: list(e.absolute_path))
+            if errors:
+                err = errors[0]
+                where = ".".join(str(p) for p in err.absolute_path)
+                yield BadInput(origin, f"field {where or '`text`'}: {err.message}")
+                continue
+            extra = {k: v for k, v in record.items() if k not in _JSONL_FIELDS}
+            yield _article(
+                origin,
+                record["text"],
+                title=record.get("title"),
+                external_id=str(record["id"]) if record.get("id") is not None else None,
+                url=record.get("url"),
+                source=record.get("source"),
+                published=record.get("published"),
+                meta={"file": path.name, "line": lineno, **extra},
+            )
+        if not seen_any:
+            yield BadInput(str(path), "empty file")
+
+
+_JSONL_FIELDS = {"id", "text", "title", "url", "source", "published"}
+
+
+def read(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[ArticleIn | BadInput]:
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        return read_jsonl(path, max_bytes)
+    if suffix in (".html", ".htm"):
+        return read_html(path, max_bytes)
+    if suffix == ".txt":
+        return read_txt(path, max_bytes)
+    return iter([BadInput(str(path), f"unsupported file type {suffix or '(none)'}; use .txt, .jsonl or .html")])
