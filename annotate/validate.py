@@ -64,6 +64,14 @@ def _label_config_problems(labelset: LabelSet) -> list[Problem]:
     return [Problem("label config", "xml", p) for p in config_problems(labelset)]
 
 
+def json_path(parts: Iterable[str | int]) -> str:
+    """`entities[0].start`, the way the semantic checks name fields too."""
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "<record>"
+
+
 def _detect_kind(record: dict[str, Any]) -> str:
     if "entities" in record or "stances" in record:
         return "gold" if "text" in record else "prediction"
@@ -174,8 +182,7 @@ def validate_files(
             where = f"{path}:{lineno}"
             file_kind = file_kind or _detect_kind(record)
             for err in sorted(validators[file_kind].iter_errors(record), key=lambda e: list(e.absolute_path)):
-                field = ".".join(str(p) for p in err.absolute_path) or "<record>"
-                yield Problem(where, field, err.message)
+                yield Problem(where, json_path(err.absolute_path), err.message)
             if file_kind == "article":
                 continue
             text = record.get("text") if file_kind == "gold" else texts.get(str(record.get("id")))

@@ -103,10 +103,15 @@ def read_html(path: Path, max_bytes: int) -> Iterator[ArticleIn | BadInput]:
         yield BadInput(str(path), "no article text found in the HTML")
         return
     doc = json.loads(extracted)
+    title = doc.get("title") or None
+    # trafilatura gives one paragraph per line and repeats the <h1> headline as the first one.
+    paragraphs = [p for p in (doc.get("text") or "").split("\n") if p.strip()]
+    if title and paragraphs and paragraphs[0].strip() == title.strip():
+        paragraphs = paragraphs[1:]
     yield _article(
         str(path),
-        doc.get("text") or "",
-        title=doc.get("title") or None,
+        "\n\n".join(paragraphs),
+        title=title,
         url=doc.get("url") or None,
         source=doc.get("sitename") or doc.get("hostname") or None,
         published=doc.get("date") or None,

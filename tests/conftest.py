@@ -1,0 +1,72 @@
+"""Shared fixtures: a migrated store on SQLite, and on PostgreSQL when one is configured."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from annotate.store.migrate import upgrade
+from annotate.store.session import make_engine
+
+FIXTURES = Path(__file__).parent / "fixtures"
+runner = CliRunner()
+
+
+def _postgres_server() -> str | None:
+    url = os.environ.get("ANNOTATE_TEST_POSTGRES_URL")
+    if not url and os.environ.get("CI"):
+        pytest.fail("CI must set ANNOTATE_TEST_POSTGRES_URL: store tests run on PostgreSQL there")
+    return url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'store.db'}"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh database on the PostgreSQL server in ANNOTATE_TEST_POSTGRES_URL, dropped after."""
+    server = _postgres_server()
+    if not server:
+        pytest.skip("ANNOTATE_TEST_POSTGRES_URL is not set (CI always sets it)")
+    import psycopg
+
+    name = f"annotate_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = server.rsplit("/", 1)[0]
+    yield f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """Each store test runs once on SQLite and once on PostgreSQL."""
+    return request.getfixturevalue(f"{request.param}_url")
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty working directory with its own ANNOTATE_HOME, as a new user has."""
+    home = tmp_path / "ws"
+    home.mkdir()
+    monkeypatch.chdir(home)
+    monkeypatch.setenv("ANNOTATE_HOME", str(home / ".annotate"))
+    monkeypatch.delenv("ANNOTATE_DB", raising=False)
+    return home

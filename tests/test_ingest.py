@@ -1,0 +1,129 @@
+"""Ingest: clean text in, one row per distinct article, bad input stops everything."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from annotate.cli import app
+from annotate.ingest import IngestFailed, ingest_paths
+from annotate.ingest.clean import normalize, split_title
+from annotate.resources import samples_dir
+from annotate.store.models import Article
+from annotate.store.session import session_scope
+from tests.conftest import FIXTURES, runner
+
+BOILERPLATE = ["Skip to main content", "Most Read", "Leave a Reply", "contributed to this report",
+               "All rights reserved", "Menu", "We use cookies", "Most Popular", "Subscribe"]
+
+
+def articles(engine: Engine) -> list[Article]:
+    with session_scope(engine) as s:
+        return list(s.scalars(select(Article).order_by(Article.id)))
+
+
+def test_boilerplate_lines_and_glued_nav_are_removed() -> None:
+    raw = ("Skip to main content\n\nHeadline about the summit\n\nThe  summit\tbegan in Oslo.\n"
+           "Ana Ruiz contributed to this report. Top Stories\nLocal Spotlight\n"
+           "© 2026 Example News\nWe use cookies to improve your experience.\n")
+    title, text = split_title(normalize(raw))
+    assert title == "Headline about the summit"
+    assert text == "The summit began in Oslo."
+
+
+def test_words_are_never_changed() -> None:
+    raw = "Café  owners — in Zürich\u00a0said \"no\".\n\n\n\nSecond   paragraph 🙂."
+    assert normalize(raw) == 'Café owners — in Zürich said "no".\n\nSecond paragraph 🙂.'
+
+
+def test_sentence_first_line_is_not_a_title() -> None:
+    assert split_title("The talks ended on Friday.\n\nMore text.")[0] is None
+
+
+def test_samples_ingest_clean_and_once(engine: Engine) -> None:
+    first = ingest_paths(engine, [samples_dir()])
+    again = ingest_paths(engine, [samples_dir()])
+    stored = articles(engine)
+    assert len(first.new) == len(stored) == 4
+    assert again.new == [] and len(again.duplicates) == 4
+    for article in stored:
+        for junk in BOILERPLATE:
+            assert junk not in article.text, (article.title, junk)
+    html = next(a for a in stored if a.meta["file"] == "g7-tokyo.html")
+    assert html.title == "G7 ministers meet in Tokyo amid calls for pauses in fighting"
+    assert html.text.startswith("TOKYO — Foreign ministers")
+    brief = next(a for a in stored if a.external_id == "brief-002")
+    assert brief.source == "Nile Press Agency" and "Pedro Sánchez" in brief.text
+
+
+def test_duplicates_within_one_run_are_stored_once(engine: Engine, tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Same text about Lagos.\n")
+    (tmp_path / "b.txt").write_text("Same   text about Lagos.\n\n")
+    report = ingest_paths(engine, [tmp_path])
+    assert len(report.new) == 1 and len(report.duplicates) == 1
+
+
+def test_invalid_utf8_stops_the_whole_run(engine: Engine) -> None:
+    with pytest.raises(IngestFailed) as exc:
+        ingest_paths(engine, [FIXTURES / "ingest" / "mixed"])
+    assert "latin1.txt" in str(exc.value) and "invalid UTF-8" in str(exc.value)
+    assert articles(engine) == []
+
+
+def test_skip_bad_stores_the_good_and_reports_the_bad(engine: Engine) -> None:
+    report = ingest_paths(engine, [FIXTURES / "ingest" / "mixed"], skip_bad=True)
+    assert len(report.new) == 1 and len(report.rejected) == 1
+    assert [a.title for a in articles(engine)] == ["Plain headline about budget talks"]
+
+
+def test_jsonl_errors_name_the_line(engine: Engine) -> None:
+    with pytest.raises(IngestFailed) as exc:
+        ingest_paths(engine, [FIXTURES / "ingest" / "bad-line2.jsonl"])
+    problems = [str(b) for b in exc.value.report.rejected]
+    assert problems[0].endswith("bad-line2.jsonl:2: malformed JSON: Invalid control character at (column 34)")
+    assert "bad-line2.jsonl:3: field `text`: 'text' is a required property" in problems[1]
+    assert articles(engine) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.txt", b"", "empty file"),
+        ("blank.jsonl", b"\n\n", "empty file"),
+        ("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary file"),
+        ("huge.txt", b"word " * 300, "over the 1000-byte limit"),
+        ("notes.md", b"# hi", "unsupported file type .md"),
+    ],
+)
+def test_bad_files_are_named(engine: Engine, tmp_path: Path, name: str, content: bytes, message: str) -> None:
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(IngestFailed) as exc:
+        ingest_paths(engine, [tmp_path / name], max_bytes=1000)
+    assert name in str(exc.value) and message in str(exc.value)
+
+
+def test_cli_bad_folder_exits_non_zero_and_stores_nothing(workspace: Path) -> None:
+    result = runner.invoke(app, ["ingest", str(FIXTURES / "ingest" / "mixed")])
+    assert result.exit_code == 1
+    assert "latin1.txt" in result.output and "nothing was stored" in result.output
+    status = runner.invoke(app, ["status", "--json"])
+    assert json.loads(status.output)["articles"] == 0
+
+
+def test_cli_ingest_twice_then_status(workspace: Path) -> None:
+    first = runner.invoke(app, ["ingest", str(samples_dir())])
+    second = runner.invoke(app, ["ingest", str(samples_dir())])
+    assert first.exit_code == 0 and "4 new, 0 duplicate, 0 rejected" in first.output
+    assert second.exit_code == 0 and "0 new, 4 duplicate, 0 rejected" in second.output
+    counts = json.loads(runner.invoke(app, ["status", "--json"]).output)
+    assert counts["articles"] == 4
+    assert {"articles", "predictions", "tasks", "annotations", "exports"} <= set(counts)
+
+
+def test_article_count_query_matches(engine: Engine) -> None:
+    ingest_paths(engine, [samples_dir()])
+    with session_scope(engine) as s:
+        assert s.scalar(select(func.count(Article.id))) == 4

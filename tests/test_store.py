@@ -1,0 +1,87 @@
+"""The store: migrations match the models, go down and up, and SQLite runs WAL + foreign keys."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import IntegrityError
+
+from annotate.store.migrate import (
+    OutdatedDatabase,
+    alembic_config,
+    current_revision,
+    downgrade,
+    ensure_current,
+    head_revision,
+    upgrade,
+)
+from annotate.store.models import Article, Base, Prediction
+from annotate.store.session import make_engine, session_scope
+
+
+def test_models_and_migrations_agree(engine: Engine) -> None:
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    assert diff == [], f"models differ from migrations; add an Alembic revision: {diff}"
+
+
+def test_downgrade_to_base_then_upgrade(engine: Engine) -> None:
+    downgrade(engine, "base")
+    assert current_revision(engine) is None
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    upgrade(engine)
+    assert current_revision(engine) == head_revision(engine)
+    assert "articles" in inspect(engine).get_table_names()
+
+
+def test_single_head(engine: Engine) -> None:
+    assert len(ScriptDirectory.from_config(alembic_config(engine)).get_heads()) == 1
+
+
+def test_fresh_database_is_migrated_on_first_use(db_url: str) -> None:
+    eng = make_engine(db_url)
+    ensure_current(eng)
+    assert current_revision(eng) == head_revision(eng)
+    eng.dispose()
+
+
+def test_outdated_database_is_refused_with_the_command_to_run(engine: Engine) -> None:
+    revisions = list(ScriptDirectory.from_config(alembic_config(engine)).walk_revisions())
+    if len(revisions) < 2:
+        pytest.skip("only one migration so far: no older revision to be behind")
+    downgrade(engine, revisions[-1].revision)
+    with pytest.raises(OutdatedDatabase, match="annotate db upgrade"):
+        ensure_current(engine)
+
+
+def test_content_hash_is_unique(engine: Engine) -> None:
+    with session_scope(engine) as s:
+        s.add(Article(content_hash="a" * 64, text="one"))
+    with pytest.raises(IntegrityError), session_scope(engine) as s:
+        s.add(Article(content_hash="a" * 64, text="two"))
+
+
+def test_foreign_keys_are_enforced(engine: Engine) -> None:
+    with pytest.raises(IntegrityError), session_scope(engine) as s:
+        s.add(Prediction(article_id=999, model_version="x", entities=[], stances=[]))
+        s.flush()
+
+
+def test_sqlite_runs_with_wal(sqlite_url: str) -> None:
+    eng = make_engine(sqlite_url)
+    with eng.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    eng.dispose()
+
+
+def test_failed_transaction_leaves_the_store_as_it_was(engine: Engine) -> None:
+    with pytest.raises(RuntimeError), session_scope(engine) as s:
+        s.add(Article(content_hash="b" * 64, text="kept?"))
+        s.flush()
+        raise RuntimeError("boom")
+    with session_scope(engine) as s:
+        assert s.query(Article).count() == 0

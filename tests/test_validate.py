@@ -1,0 +1,47 @@
+"""`annotate validate`: the schemas are valid, and broken files are reported precisely."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from annotate.cli import app
+from annotate.validate import check_schemas, validate_files
+from tests.conftest import FIXTURES, runner
+
+V = FIXTURES / "validate"
+
+
+def test_shipped_schemas_are_valid() -> None:
+    assert check_schemas() == []
+
+
+def test_good_predictions_pass_with_their_articles() -> None:
+    assert list(validate_files([V / "articles.jsonl", V / "predictions-good.jsonl"])) == []
+
+
+def test_broken_predictions_are_reported_per_line_and_field() -> None:
+    problems = [str(p) for p in validate_files([V / "articles.jsonl", V / "predictions-broken.jsonl"])]
+    broken = str(V / "predictions-broken.jsonl")
+    assert problems == [
+        f"{broken}:2: entities[0].label: unknown label 'PERSONA'",
+        f"{broken}:2: entities[1]: text 'New Zealandd' differs from the text at 35:46: 'New Zealand'",
+        f"{broken}:2: stances[0].target: unknown target 'tariffs'",
+        f"{broken}:3: entities[0].start: '15' is not of type 'integer'",
+    ]
+
+
+def test_gold_offsets_outside_the_text(tmp_path: Path) -> None:
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text('{"id": "g", "text": "Rome", "entities": [{"start": 0, "end": 9, '
+                    '"label": "GPE", "text": "Rome"}], "stances": []}\n')
+    assert [str(p) for p in validate_files([gold])] == [
+        f"{gold}:1: entities[0]: end 9 is past the end of the text (4 characters)"
+    ]
+
+
+def test_cli_exit_codes() -> None:
+    ok = runner.invoke(app, ["validate"])
+    assert ok.exit_code == 0, ok.output
+    bad = runner.invoke(app, ["validate", str(V / "articles.jsonl"), str(V / "predictions-broken.jsonl")])
+    assert bad.exit_code == 1
+    assert "predictions-broken.jsonl:2: entities[0].label: unknown label 'PERSONA'" in bad.output
