@@ -1,0 +1,352 @@
+"""The only module that talks to Label Studio (through `label_studio_sdk`).
+
+It speaks plain dicts: what goes in and comes out is Label Studio's own JSON. Bulk reads use
+the SDK's authenticated HTTP client directly and skip the pydantic models, which cost more
+than the HTTP round trip on thousands of tasks.
+
+Errors become `StudioError` subclasses whose messages never contain a token or password.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from annotate.studio.server import LocalStudio, StudioError
+
+URL_ENV = "LABEL_STUDIO_URL"
+KEY_ENV = "LABEL_STUDIO_API_KEY"
+DEFAULT_TIMEOUT = 300.0
+PAGE_SIZE = 1000
+
+
+class StudioUnavailable(StudioError):
+    """Label Studio could not be reached (down, stopped, wrong URL, timeout)."""
+
+
+class StudioAuthError(StudioError):
+    """Label Studio rejected the API token."""
+
+
+class StudioApiError(StudioError):
+    """Label Studio answered with an error."""
+
+
+@dataclass(frozen=True)
+class Connection:
+    url: str
+    token: str
+    source: str  # "env" or "local"
+
+    def __repr__(self) -> str:
+        return f"Connection(url={self.url!r}, token='***', source={self.source!r})"
+
+
+def resolve_connection(home: Path) -> Connection:
+    """LABEL_STUDIO_URL + LABEL_STUDIO_API_KEY when set, else the workspace's local server."""
+    url = os.environ.get(URL_ENV, "").strip()
+    key = os.environ.get(KEY_ENV, "").strip()
+    if url or key:
+        if not (url and key):
+            missing = KEY_ENV if url else URL_ENV
+            raise StudioAuthError(f"{missing} is not set (a remote Label Studio needs both)")
+        return Connection(url.rstrip("/"), key, "env")
+    studio = LocalStudio(home)
+    creds = studio.credentials()
+    local_url = studio.url()
+    if creds is None or local_url is None:
+        raise StudioUnavailable(
+            "no Label Studio: run `annotate studio start`, or set "
+            f"{URL_ENV} and {KEY_ENV} for a remote server"
+        )
+    return Connection(local_url, creds.token, "local")
+
+
+def _describe_body(body: Any) -> str:
+    if isinstance(body, dict):
+        for key in ("detail", "validation_errors", "message", "error"):
+            if key in body:
+                return json.dumps(body[key], ensure_ascii=False)[:500]
+        return json.dumps(body, ensure_ascii=False)[:500]
+    return str(body)[:500]
+
+
+class StudioClient:
+    """A thin wrapper over `label_studio_sdk.LabelStudio` for one server."""
+
+    def __init__(self, conn: Connection, timeout: float = DEFAULT_TIMEOUT) -> None:
+        from label_studio_sdk import LabelStudio
+
+        self.conn = conn
+        self.url = conn.url
+        # No automatic retries: a retried import could create tasks twice.
+        self._ls = LabelStudio(
+            base_url=conn.url, api_key=conn.token, timeout=timeout, max_retries=0
+        )
+        self._http = self._ls._client_wrapper.httpx_client
+
+    def __repr__(self) -> str:
+        return f"StudioClient(url={self.url!r})"
+
+    # -- error mapping -----------------------------------------------------------------
+
+    def _wrap(self, exc: BaseException, what: str) -> StudioError:
+        import httpx
+        from label_studio_sdk.core.api_error import ApiError
+
+        if isinstance(exc, StudioError):
+            return exc
+        if isinstance(exc, ApiError):
+            if exc.status_code in (401, 403):
+                hint = (
+                    f"check {KEY_ENV}"
+                    if self.conn.source == "env"
+                    else f"the workspace's credentials no longer match the server; or set {KEY_ENV}"
+                )
+                return StudioAuthError(
+                    f"Label Studio at {self.url} rejected the API token ({exc.status_code}) "
+                    f"while trying to {what}: {hint}"
+                )
+            return StudioApiError(
+                f"Label Studio at {self.url} failed to {what} "
+                f"(HTTP {exc.status_code}): {_describe_body(exc.body)}"
+            )
+        if isinstance(exc, httpx.TimeoutException):
+            return StudioUnavailable(f"Label Studio at {self.url} timed out while trying to {what}")
+        if isinstance(exc, httpx.HTTPError | OSError):
+            return StudioUnavailable(
+                f"cannot reach Label Studio at {self.url} to {what} ({type(exc).__name__}); "
+                "is it running? (`annotate studio status`)"
+            )
+        return StudioApiError(f"Label Studio client failed to {what}: {type(exc).__name__}")
+
+    def _raw(
+        self,
+        method: str,
+        path: str,
+        what: str,
+        params: dict[str, Any] | None = None,
+        json_body: Any = None,
+    ) -> Any:
+        """One authenticated request; returns the decoded JSON body."""
+        from label_studio_sdk.core.api_error import ApiError
+
+        try:
+            resp = self._http.request(path, method=method, params=params, json=json_body)
+        except Exception as exc:  # noqa: BLE001 - mapped to StudioError
+            raise self._wrap(exc, what) from None
+        if resp.status_code >= 400:
+            try:
+                body = resp.json()
+            except ValueError:
+                body = resp.text
+            raise self._wrap(
+                ApiError(status_code=resp.status_code, headers={}, body=body), what
+            ) from None
+        if not resp.content:
+            return None
+        try:
+            return resp.json()
+        except ValueError:
+            raise StudioApiError(
+                f"Label Studio at {self.url} sent a non-JSON answer while trying to {what}"
+            ) from None
+
+    # -- identity and users ------------------------------------------------------------
+
+    def whoami(self) -> dict[str, Any]:
+        return self._raw("GET", "api/current-user/whoami", "check the API token")
+
+    def create_user(self, email: str, **fields: Any) -> dict[str, Any]:
+        body = {"email": email, "username": email, **fields}
+        return self._raw("POST", "api/users/", "create a user", json_body=body)
+
+    def user_token(self, user_id: int) -> str:
+        """Another user's legacy token (admin only). Used by tests to act as a second annotator."""
+        data = self._raw("GET", f"api/users/{user_id}/token", "read a user's token")
+        return data["token"] if isinstance(data, dict) else str(data)
+
+    def users(self) -> list[dict[str, Any]]:
+        return self._raw("GET", "api/users/", "list users")
+
+    # -- projects ----------------------------------------------------------------------
+
+    def find_project(self, title: str) -> dict[str, Any] | None:
+        page = 1
+        while True:
+            data = self._raw(
+                "GET",
+                "api/projects/",
+                "list projects",
+                params={"title": title, "page": page, "page_size": 100},
+            )
+            items = data.get("results", []) if isinstance(data, dict) else data
+            for project in items:
+                if project.get("title") == title:
+                    return project
+            if not isinstance(data, dict) or not data.get("next"):
+                return None
+            page += 1
+
+    def get_project(self, project_id: int) -> dict[str, Any]:
+        return self._raw("GET", f"api/projects/{project_id}/", "read the project")
+
+    def create_project(self, title: str, label_config: str, instructions: str) -> dict[str, Any]:
+        return self._raw(
+            "POST",
+            "api/projects/",
+            "create the project",
+            json_body={
+                "title": title,
+                "label_config": label_config,
+                "expert_instruction": instructions,
+                "show_instruction": True,
+            },
+        )
+
+    def update_project(self, project_id: int, **fields: Any) -> dict[str, Any]:
+        return self._raw(
+            "PATCH", f"api/projects/{project_id}/", "update the project", json_body=fields
+        )
+
+    def delete_project(self, project_id: int) -> None:
+        self._raw("DELETE", f"api/projects/{project_id}/", "delete the project")
+
+    # -- tasks -------------------------------------------------------------------------
+
+    def import_tasks(self, project_id: int, tasks: list[dict[str, Any]]) -> list[int]:
+        """Import tasks (with their predictions) in one request; returns the new task ids."""
+        data = self._raw(
+            "POST",
+            f"api/projects/{project_id}/import",
+            "import tasks",
+            params={"return_task_ids": "true", "commit_to_project": "true"},
+            json_body=tasks,
+        )
+        ids = (data or {}).get("task_ids")
+        if ids is None or len(ids) != len(tasks):
+            raise StudioApiError(
+                f"Label Studio at {self.url} answered an import of {len(tasks)} tasks "
+                f"with {len(ids or [])} task ids"
+            )
+        return [int(i) for i in ids]
+
+    def iter_tasks(
+        self,
+        project_id: int,
+        *,
+        filters: list[dict[str, Any]] | None = None,
+        fields: str = "all",
+        page_size: int = PAGE_SIZE,
+    ) -> Iterator[dict[str, Any]]:
+        """The project's tasks (with annotations when fields='all'), ordered by id."""
+        params: dict[str, Any] = {"project": project_id, "page_size": page_size, "fields": fields}
+        query: dict[str, Any] = {"ordering": ["tasks:id"]}
+        if filters:
+            query["filters"] = {"conjunction": "and", "items": filters}
+        params["query"] = json.dumps(query)
+        page = 1
+        while True:
+            params["page"] = page
+            try:
+                data = self._raw("GET", "api/tasks/", "list tasks", params=params)
+            except StudioApiError as exc:
+                if "404" in str(exc) and page > 1:  # past the last page
+                    return
+                raise
+            tasks = data.get("tasks", []) if isinstance(data, dict) else data
+            yield from tasks
+            total = data.get("total") if isinstance(data, dict) else None
+            if len(tasks) < page_size or (total is not None and page * page_size >= total):
+                return
+            page += 1
+
+    def tasks_updated_since(self, project_id: int, since: datetime) -> Iterator[dict[str, Any]]:
+        flt = {
+            "filter": "filter:tasks:updated_at",
+            "operator": "greater",
+            "type": "Datetime",
+            "value": since.isoformat().replace("+00:00", "Z"),
+        }
+        return self.iter_tasks(project_id, filters=[flt])
+
+    def task_hashes(self, project_id: int) -> dict[str, list[int]]:
+        """content_hash -> ids of the project's tasks carrying it (to reconcile a push)."""
+        out: dict[str, list[int]] = {}
+        for task in self.iter_tasks(project_id, fields="task_only"):
+            h = (task.get("data") or {}).get("content_hash")
+            if h:
+                out.setdefault(h, []).append(int(task["id"]))
+        return out
+
+    def get_task(self, task_id: int) -> dict[str, Any]:
+        return self._raw("GET", f"api/tasks/{task_id}/", "read a task")
+
+    def export_json(self, project_id: int) -> list[dict[str, Any]]:
+        """Every task of the project with its annotations and predictions (one request)."""
+        return self._raw(
+            "GET",
+            f"api/projects/{project_id}/export",
+            "export the project",
+            params={"exportType": "JSON", "download_all_tasks": "true"},
+        )
+
+    def sdk_export_json(self, project_id: int) -> Any:
+        """The SDK's own `exports.as_json` (a baseline for benchmarks)."""
+        try:
+            return self._ls.projects.exports.as_json(project_id)
+        except Exception as exc:  # noqa: BLE001
+            raise self._wrap(exc, "export the project") from None
+
+    def sdk_import_tasks(self, project_id: int, tasks: list[dict[str, Any]]) -> Any:
+        """The SDK's own `projects.import_tasks` (a baseline for benchmarks)."""
+        try:
+            return self._ls.projects.import_tasks(
+                id=project_id, request=tasks, return_task_ids=True
+            )
+        except Exception as exc:  # noqa: BLE001
+            raise self._wrap(exc, "import tasks") from None
+
+    # -- predictions and annotations ---------------------------------------------------
+
+    def create_prediction(
+        self, task_id: int, result: list[dict[str, Any]], model_version: str, score: float | None
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"task": task_id, "result": result, "model_version": model_version}
+        if score is not None:
+            body["score"] = score
+        return self._raw("POST", "api/predictions/", "add a prediction", json_body=body)
+
+    def create_annotation(
+        self, task_id: int, result: list[dict[str, Any]], **fields: Any
+    ) -> dict[str, Any]:
+        return self._raw(
+            "POST",
+            f"api/tasks/{task_id}/annotations/",
+            "create an annotation",
+            json_body={"result": result, **fields},
+        )
+
+    def update_annotation(self, annotation_id: int, **fields: Any) -> dict[str, Any]:
+        return self._raw(
+            "PATCH", f"api/annotations/{annotation_id}/", "update an annotation", json_body=fields
+        )
+
+    def delete_annotation(self, annotation_id: int) -> None:
+        self._raw("DELETE", f"api/annotations/{annotation_id}/", "delete an annotation")
+
+    def task_annotations(self, task_id: int) -> list[dict[str, Any]]:
+        return self._raw("GET", f"api/tasks/{task_id}/annotations/", "list annotations")
+
+
+def connect(home: Path, timeout: float = DEFAULT_TIMEOUT, check: bool = True) -> StudioClient:
+    """A client for the configured server; `check` verifies the token with one request."""
+    client = StudioClient(resolve_connection(home), timeout=timeout)
+    if check:
+        client.whoami()
+    return client

@@ -1,0 +1,136 @@
+"""The Label Studio labeling config and project instructions, generated from the LabelSet.
+
+Tag names shared with `convert.py`: the article text is the `<Text name="text">` object,
+entity spans come from `<Labels name="entity">`, target mentions from `<Labels name="target">`,
+and stances are `<Relations>` labelled support/oppose/neutral (holder span -> target span).
+The text is shown with `<Text>`, never `HyperText`: article text is untrusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from annotate.schemas import LabelSet
+
+TEXT = "text"
+ENTITY = "entity"
+TARGET = "target"
+TITLE_FIELD = "title"
+
+# Target spans get muted colours: they mark where a target is mentioned, not an entity.
+_TARGET_COLORS = ("#6b7280", "#0e7490", "#a16207", "#be185d", "#4d7c0f", "#7c3aed")
+
+
+def _target_color(index: int) -> str:
+    return _TARGET_COLORS[index % len(_TARGET_COLORS)]
+
+
+def label_config(labelset: LabelSet) -> str:
+    """The labeling config XML, built with the SDK's `LabelInterface.create`."""
+    from label_studio_sdk.label_interface import LabelInterface
+
+    entity_labels = tuple(
+        (
+            "Label",
+            {"value": e.name, "background": e.color, **({"hotkey": e.hotkey} if e.hotkey else {})},
+            (),
+        )
+        for e in labelset.entities
+    )
+    target_labels = tuple(
+        ("Label", {"value": t.id, "background": _target_color(i), "hint": t.description}, ())
+        for i, t in enumerate(labelset.targets)
+    )
+    relations = tuple(("Relation", {"value": s.name}, ()) for s in labelset.stance_labels)
+    tags: dict[str, Any] = {
+        ENTITY: ("Labels", {"toName": TEXT, "showInline": "true"}, entity_labels),
+        TARGET: ("Labels", {"toName": TEXT, "showInline": "true"}, target_labels),
+        TITLE_FIELD: ("Header", {"value": f"${TITLE_FIELD}"}, ()),
+        TEXT: ("Text", {"value": f"${TEXT}", "granularity": "symbol"}, ()),
+        "stance": ("Relations", {}, relations),
+    }
+    xml = LabelInterface.create(tags, pretty=True)
+    # `create` names every tag; <Relations> and <Header> take no name in Label Studio's schema.
+    root = ET.fromstring(xml)
+    for el in [*root.iter("Relations"), *root.iter("Header")]:
+        el.attrib.pop("name", None)
+        el.attrib.pop("toName", None)
+    ET.indent(root, space="  ")
+    return ET.tostring(root, encoding="unicode") + "\n"
+
+
+def config_hash(xml: str) -> str:
+    """A stable hash of a config, insensitive to whitespace between tags."""
+    root = ET.fromstring(xml)
+    for el in root.iter():
+        el.text = (el.text or "").strip() or None
+        el.tail = None
+        el.attrib = dict(sorted(el.attrib.items()))
+    return hashlib.sha256(ET.tostring(root, encoding="utf-8")).hexdigest()
+
+
+def instructions(labelset: LabelSet) -> str:
+    """The project's instructions: the guidelines, as escaped preformatted text."""
+    text = labelset.guidelines.strip() or "See the project's annotation guidelines."
+    return f'<pre style="white-space: pre-wrap">{html.escape(text)}</pre>'
+
+
+def config_problems(labelset: LabelSet, xml: str | None = None) -> list[str]:
+    """Problems of the (generated) labeling config: XML, SDK validation, label coverage."""
+    problems: list[str] = []
+    try:
+        xml = label_config(labelset) if xml is None else xml
+    except Exception as exc:  # noqa: BLE001 - reported, not raised
+        return [f"cannot generate the labeling config: {exc}"]
+    try:
+        root = ET.fromstring(xml)
+    except ET.ParseError as exc:
+        return [f"labeling config is not well-formed XML: {exc}"]
+    from label_studio_sdk.label_interface import LabelInterface
+
+    try:
+        LabelInterface(xml).validate()
+    except Exception as exc:  # noqa: BLE001 - the SDK raises several exception types
+        problems.append(f"labeling config rejected by the SDK: {exc}")
+    if root.find(".//HyperText") is not None:
+        problems.append("labeling config shows the text as HyperText; use Text (untrusted input)")
+    texts = [t for t in root.iter("Text") if t.get("name") == TEXT]
+    if not texts or texts[0].get("value") != f"${TEXT}":
+        problems.append(f'labeling config has no <Text name="{TEXT}" value="${TEXT}">')
+
+    def values(tag: str, name: str | None = None) -> list[str]:
+        out: list[str] = []
+        for el in root.iter(tag):
+            if name is None or el.get("name") == name:
+                out += [c.get("value", "") for c in el]
+        return out
+
+    for kind, name, expected in (
+        ("entity label", ENTITY, labelset.entity_names),
+        ("target", TARGET, labelset.target_ids),
+    ):
+        got = values("Labels", name)
+        if not got and not root.findall(f".//Labels[@name='{name}']"):
+            problems.append(f'labeling config has no <Labels name="{name}">')
+            continue
+        missing = [v for v in expected if v not in got]
+        extra = [v for v in got if v not in expected]
+        if missing:
+            problems.append(f"labeling config lacks {kind}s: {', '.join(missing)}")
+        if extra:
+            problems.append(f"labeling config has unknown {kind}s: {', '.join(extra)}")
+    rels = values("Relations")
+    missing = [s for s in labelset.stance_names if s not in rels]
+    if missing:
+        problems.append(f"labeling config lacks stance relations: {', '.join(missing)}")
+    if set(rels) - set(labelset.stance_names):
+        extra = sorted(set(rels) - set(labelset.stance_names))
+        problems.append(f"labeling config has unknown stance relations: {', '.join(extra)}")
+    hotkeys = [c.get("hotkey") for el in root.iter("Labels") for c in el if c.get("hotkey")]
+    dupes = sorted({h for h in hotkeys if hotkeys.count(h) > 1})
+    if dupes:
+        problems.append(f"labeling config reuses hotkeys: {', '.join(d or '' for d in dupes)}")
+    return problems

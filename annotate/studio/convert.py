@@ -1,0 +1,223 @@
+"""Pure conversions between the public prediction format and Label Studio result JSON.
+
+- `prediction_to_results`: a prediction record (entities + stances, schemas/prediction.schema.json)
+  -> Label Studio results: entity spans (`entity`), target spans (`target`), and relations
+  holder -> target labelled with the stance.
+- `results_to_records`: an annotation's results -> entity spans and stance triples, with checks
+  (offsets inside the text, labels known, relation endpoints exist and have the right kinds).
+  A result that fails a check is reported in `problems`, never silently dropped; the caller
+  keeps the raw results.
+
+Offsets are Python `str` indices (Unicode code points), end exclusive, as in Label Studio 1.23.
+No I/O, no SDK client, no store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from annotate.schemas import LabelSet
+from annotate.studio.config import ENTITY, TARGET, TEXT
+
+RELATION_DIRECTIONS = ("right", "left", "bi")
+
+
+@dataclass
+class Converted:
+    """What an annotation's results mean, plus the results that could not be read."""
+
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    stances: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[dict[str, Any]] = field(default_factory=list)
+
+    def problem(self, index: int, result: Any, message: str) -> None:
+        self.problems.append({"index": index, "problem": message, "result": result})
+
+
+def _span_ok(text: str, start: Any, end: Any) -> str | None:
+    if not isinstance(start, int) or not isinstance(end, int) or isinstance(start, bool):
+        return "span offsets are not integers"
+    if not 0 <= start < end <= len(text):
+        return f"span {start}-{end} is outside the text (length {len(text)}) or empty"
+    return None
+
+
+def _region(
+    region_id: str, from_name: str, start: int, end: int, label: str, text: str
+) -> dict[str, Any]:
+    return {
+        "id": region_id,
+        "from_name": from_name,
+        "to_name": TEXT,
+        "type": "labels",
+        "value": {"start": start, "end": end, "text": text[start:end], "labels": [label]},
+    }
+
+
+def prediction_to_results(
+    prediction: dict[str, Any], text: str, labelset: LabelSet
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Label Studio results of one prediction record, and what could not be converted."""
+    skipped: list[str] = []
+    results: list[dict[str, Any]] = []
+    known = set(labelset.entity_names)
+    by_offsets: dict[tuple[int, int], str] = {}
+    for i, ent in enumerate(prediction.get("entities") or []):
+        start, end, label = ent.get("start"), ent.get("end"), ent.get("label")
+        why = _span_ok(text, start, end) or (None if label in known else f"unknown label {label!r}")
+        if why:
+            skipped.append(f"entity {i}: {why}")
+            continue
+        region_id = f"e{i}"
+        region = _region(region_id, ENTITY, start, end, label, text)
+        if "score" in ent:
+            region["score"] = ent["score"]
+        results.append(region)
+        by_offsets.setdefault((start, end), region_id)
+    targets = set(labelset.target_ids)
+    stance_names = set(labelset.stance_names)
+    target_regions: dict[tuple[int, int, str], str] = {}
+    relations: list[dict[str, Any]] = []
+    for i, st in enumerate(prediction.get("stances") or []):
+        holder, target, label = st.get("holder") or {}, st.get("target"), st.get("label")
+        span = st.get("target_span")
+        why = None
+        if target not in targets:
+            why = f"unknown target {target!r}"
+        elif label not in stance_names:
+            why = f"unknown stance label {label!r}"
+        elif not span:
+            why = "no target_span to attach the relation to"
+        else:
+            why = _span_ok(text, holder.get("start"), holder.get("end")) or _span_ok(
+                text, span.get("start"), span.get("end")
+            )
+            if not why and holder.get("label") not in labelset.holder_labels:
+                why = f"holder label {holder.get('label')!r} cannot hold a stance"
+        if why:
+            skipped.append(f"stance {i}: {why}")
+            continue
+        hkey = (holder["start"], holder["end"])
+        holder_id = by_offsets.get(hkey)
+        if holder_id is None:
+            holder_id = f"h{i}"
+            results.append(_region(holder_id, ENTITY, *hkey, holder["label"], text))
+            by_offsets[hkey] = holder_id
+        tkey = (span["start"], span["end"], target)
+        target_id = target_regions.get(tkey)
+        if target_id is None:
+            target_id = f"t{len(target_regions)}"
+            target_regions[tkey] = target_id
+            results.append(_region(target_id, TARGET, tkey[0], tkey[1], target, text))
+        relations.append(
+            {
+                "from_id": holder_id,
+                "to_id": target_id,
+                "type": "relation",
+                "direction": "right",
+                "labels": [label],
+            }
+        )
+    return results + relations, skipped
+
+
+def prediction_score(prediction: dict[str, Any]) -> float | None:
+    """The mean of the item scores of a prediction, or None when it has none."""
+    scores = [
+        float(x["score"])
+        for x in [*(prediction.get("entities") or []), *(prediction.get("stances") or [])]
+        if isinstance(x.get("score"), int | float)
+    ]
+    return round(sum(scores) / len(scores), 4) if scores else None
+
+
+def results_to_records(results: Any, text: str, labelset: LabelSet) -> Converted:
+    """Entity spans and stance triples of one annotation's results, with checks."""
+    out = Converted()
+    if not isinstance(results, list):
+        out.problem(-1, results, "result is not a list")
+        return out
+    entity_names = set(labelset.entity_names)
+    target_ids = set(labelset.target_ids)
+    stance_names = set(labelset.stance_names)
+    entities: dict[str, dict[str, Any]] = {}
+    targets: dict[str, dict[str, Any]] = {}
+    relations: list[tuple[int, dict[str, Any]]] = []
+    for i, res in enumerate(results):
+        if not isinstance(res, dict):
+            out.problem(i, res, "result item is not an object")
+            continue
+        kind = res.get("type")
+        if kind == "relation":
+            relations.append((i, res))
+            continue
+        if kind != "labels":
+            out.problem(i, res, f"unexpected result type {kind!r}")
+            continue
+        from_name, value = res.get("from_name"), res.get("value") or {}
+        if res.get("to_name") != TEXT:
+            out.problem(i, res, f"region on unknown object {res.get('to_name')!r}")
+            continue
+        why = _span_ok(text, value.get("start"), value.get("end"))
+        labels = value.get("labels") or []
+        if why is None and len(labels) != 1:
+            why = f"region has {len(labels)} labels, expected one"
+        if why is None and from_name == ENTITY and labels[0] not in entity_names:
+            why = f"unknown entity label {labels[0]!r}"
+        elif why is None and from_name == TARGET and labels[0] not in target_ids:
+            why = f"unknown target {labels[0]!r}"
+        elif why is None and from_name not in (ENTITY, TARGET):
+            why = f"region from unknown control {from_name!r}"
+        if why is None and not res.get("id"):
+            why = "region has no id"
+        if why:
+            out.problem(i, res, why)
+            continue
+        start, end = value["start"], value["end"]
+        item = {
+            "region_id": str(res["id"]),
+            "start": start,
+            "end": end,
+            "label": labels[0],
+            "text": text[start:end],
+        }
+        if from_name == ENTITY:
+            entities[item["region_id"]] = item
+            out.entities.append(item)
+        else:
+            targets[item["region_id"]] = item
+    for i, rel in relations:
+        a, b = str(rel.get("from_id")), str(rel.get("to_id"))
+        direction = rel.get("direction", "right")
+        labels = rel.get("labels") or []
+        missing = [x for x in (a, b) if x not in entities and x not in targets]
+        if missing:
+            out.problem(i, rel, f"relation endpoint {missing[0]!r} is not a known region")
+            continue
+        if direction not in RELATION_DIRECTIONS:
+            out.problem(i, rel, f"unknown relation direction {direction!r}")
+            continue
+        if a in targets and b in entities:
+            # drawn from the target to the holder (any direction): the meaning is unambiguous
+            a, b = b, a
+        if not (a in entities and b in targets):
+            out.problem(i, rel, "a stance relation must link an entity (holder) and a target span")
+            continue
+        if len(labels) != 1 or labels[0] not in stance_names:
+            why = "relation has no stance label" if not labels else f"stance labels {labels!r}"
+            out.problem(i, rel, f"{why}; expected one of {', '.join(labelset.stance_names)}")
+            continue
+        holder, target = entities[a], targets[b]
+        if holder["label"] not in labelset.holder_labels:
+            out.problem(i, rel, f"a {holder['label']} span cannot hold a stance")
+            continue
+        out.stances.append(
+            {
+                "holder": {k: holder[k] for k in ("start", "end", "label", "text")},
+                "target": target["label"],
+                "target_span": {"start": target["start"], "end": target["end"]},
+                "label": labels[0],
+            }
+        )
+    return out
