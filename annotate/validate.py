@@ -90,10 +90,14 @@ def _span_problems(
     if text is None:
         return
     if end > len(text):
-        yield Problem(where, field, f"end {end} is past the end of the text ({len(text)} characters)")
+        yield Problem(
+            where, field, f"end {end} is past the end of the text ({len(text)} characters)"
+        )
     elif check_text and "text" in span and text[start:end] != span["text"]:
         yield Problem(
-            where, field, f"text {span['text']!r} differs from the text at {start}:{end}: {text[start:end]!r}"
+            where,
+            field,
+            f"text {span['text']!r} differs from the text at {start}:{end}: {text[start:end]!r}",
         )
 
 
@@ -112,7 +116,9 @@ def semantic_problems(
         field = f"stances[{i}]"
         holder = stance.get("holder", {})
         if holder.get("label") not in labelset.holder_labels:
-            yield Problem(where, f"{field}.holder.label", f"{holder.get('label')!r} cannot hold a stance")
+            yield Problem(
+                where, f"{field}.holder.label", f"{holder.get('label')!r} cannot hold a stance"
+            )
         if stance.get("target") not in targets:
             yield Problem(where, f"{field}.target", f"unknown target {stance.get('target')!r}")
         yield from _span_problems(where, f"{field}.holder", holder, text, True)
@@ -181,12 +187,16 @@ def validate_files(
             seen = True
             where = f"{path}:{lineno}"
             file_kind = file_kind or _detect_kind(record)
-            for err in sorted(validators[file_kind].iter_errors(record), key=lambda e: list(e.absolute_path)):
+            for err in sorted(
+                validators[file_kind].iter_errors(record), key=lambda e: list(e.absolute_path)
+            ):
                 yield Problem(where, json_path(err.absolute_path), err.message)
             if file_kind == "article":
                 continue
             text = record.get("text") if file_kind == "gold" else texts.get(str(record.get("id")))
-            yield from semantic_problems(where, record, labelset, text if isinstance(text, str) else None)
+            yield from semantic_problems(
+                where, record, labelset, text if isinstance(text, str) else None
+            )
         if not seen:
             yield Problem(str(path), "file", "no records (empty file)")
 

@@ -16,8 +16,17 @@ from annotate.store.models import Article
 from annotate.store.session import session_scope
 from tests.conftest import FIXTURES, runner
 
-BOILERPLATE = ["Skip to main content", "Most Read", "Leave a Reply", "contributed to this report",
-               "All rights reserved", "Menu", "We use cookies", "Most Popular", "Subscribe"]
+BOILERPLATE = [
+    "Skip to main content",
+    "Most Read",
+    "Leave a Reply",
+    "contributed to this report",
+    "All rights reserved",
+    "Menu",
+    "We use cookies",
+    "Most Popular",
+    "Subscribe",
+]
 
 
 def articles(engine: Engine) -> list[Article]:
@@ -26,16 +35,18 @@ def articles(engine: Engine) -> list[Article]:
 
 
 def test_boilerplate_lines_and_glued_nav_are_removed() -> None:
-    raw = ("Skip to main content\n\nHeadline about the summit\n\nThe  summit\tbegan in Oslo.\n"
-           "Ana Ruiz contributed to this report. Top Stories\nLocal Spotlight\n"
-           "© 2026 Example News\nWe use cookies to improve your experience.\n")
+    raw = (
+        "Skip to main content\n\nHeadline about the summit\n\nThe  summit\tbegan in Oslo.\n"
+        "Ana Ruiz contributed to this report. Top Stories\nLocal Spotlight\n"
+        "© 2026 Example News\nWe use cookies to improve your experience.\n"
+    )
     title, text = split_title(normalize(raw))
     assert title == "Headline about the summit"
     assert text == "The summit began in Oslo."
 
 
 def test_words_are_never_changed() -> None:
-    raw = "Café  owners — in Zürich\u00a0said \"no\".\n\n\n\nSecond   paragraph 🙂."
+    raw = 'Café  owners — in Zürich\u00a0said "no".\n\n\n\nSecond   paragraph 🙂.'
     assert normalize(raw) == 'Café owners — in Zürich said "no".\n\nSecond paragraph 🙂.'
 
 
@@ -83,7 +94,9 @@ def test_jsonl_errors_name_the_line(engine: Engine) -> None:
     with pytest.raises(IngestFailed) as exc:
         ingest_paths(engine, [FIXTURES / "ingest" / "bad-line2.jsonl"])
     problems = [str(b) for b in exc.value.report.rejected]
-    assert problems[0].endswith("bad-line2.jsonl:2: malformed JSON: Invalid control character at (column 34)")
+    assert problems[0].endswith(
+        "bad-line2.jsonl:2: malformed JSON: Invalid control character at (column 34)"
+    )
     assert "bad-line2.jsonl:3: field `text`: 'text' is a required property" in problems[1]
     assert articles(engine) == []
 
@@ -98,7 +111,9 @@ def test_jsonl_errors_name_the_line(engine: Engine) -> None:
         ("notes.md", b"# hi", "unsupported file type .md"),
     ],
 )
-def test_bad_files_are_named(engine: Engine, tmp_path: Path, name: str, content: bytes, message: str) -> None:
+def test_bad_files_are_named(
+    engine: Engine, tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
     (tmp_path / name).write_bytes(content)
     with pytest.raises(IngestFailed) as exc:
         ingest_paths(engine, [tmp_path / name], max_bytes=1000)

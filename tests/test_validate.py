@@ -20,7 +20,9 @@ def test_good_predictions_pass_with_their_articles() -> None:
 
 
 def test_broken_predictions_are_reported_per_line_and_field() -> None:
-    problems = [str(p) for p in validate_files([V / "articles.jsonl", V / "predictions-broken.jsonl"])]
+    problems = [
+        str(p) for p in validate_files([V / "articles.jsonl", V / "predictions-broken.jsonl"])
+    ]
     broken = str(V / "predictions-broken.jsonl")
     assert problems == [
         f"{broken}:2: entities[0].label: unknown label 'PERSONA'",
@@ -32,8 +34,10 @@ def test_broken_predictions_are_reported_per_line_and_field() -> None:
 
 def test_gold_offsets_outside_the_text(tmp_path: Path) -> None:
     gold = tmp_path / "gold.jsonl"
-    gold.write_text('{"id": "g", "text": "Rome", "entities": [{"start": 0, "end": 9, '
-                    '"label": "GPE", "text": "Rome"}], "stances": []}\n')
+    gold.write_text(
+        '{"id": "g", "text": "Rome", "entities": [{"start": 0, "end": 9, '
+        '"label": "GPE", "text": "Rome"}], "stances": []}\n'
+    )
     assert [str(p) for p in validate_files([gold])] == [
         f"{gold}:1: entities[0]: end 9 is past the end of the text (4 characters)"
     ]
@@ -42,6 +46,8 @@ def test_gold_offsets_outside_the_text(tmp_path: Path) -> None:
 def test_cli_exit_codes() -> None:
     ok = runner.invoke(app, ["validate"])
     assert ok.exit_code == 0, ok.output
-    bad = runner.invoke(app, ["validate", str(V / "articles.jsonl"), str(V / "predictions-broken.jsonl")])
+    bad = runner.invoke(
+        app, ["validate", str(V / "articles.jsonl"), str(V / "predictions-broken.jsonl")]
+    )
     assert bad.exit_code == 1
     assert "predictions-broken.jsonl:2: entities[0].label: unknown label 'PERSONA'" in bad.output

@@ -15,7 +15,8 @@ def upgrade(ctx: typer.Context) -> None:
 
     Example: annotate --db postgresql://user@127.0.0.1/annotate db upgrade
     """
-    from annotate.store.migrate import current_revision, upgrade as run_upgrade
+    from annotate.store.migrate import current_revision
+    from annotate.store.migrate import upgrade as run_upgrade
 
     state: State = ctx.obj
     engine = state.engine(migrate=False)

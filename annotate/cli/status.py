@@ -33,7 +33,9 @@ def status(
     if as_json:
         typer.echo(json.dumps(counts))
         return
-    table = Table("stage", "count", title=f"annotate store ({state.settings.db_url.split('://')[0]})")
+    table = Table(
+        "stage", "count", title=f"annotate store ({state.settings.db_url.split('://')[0]})"
+    )
     for key, value in counts.items():
         table.add_row(key, str(value))
     console.print(table)

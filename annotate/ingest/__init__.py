@@ -34,7 +34,9 @@ class IngestFailed(Exception):
 
 
 def collect(
-    paths: list[Path], max_bytes: int = DEFAULT_MAX_BYTES, on_file: Callable[[Path], None] | None = None
+    paths: list[Path],
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    on_file: Callable[[Path], None] | None = None,
 ) -> tuple[list[ArticleIn], list[BadInput]]:
     articles: list[ArticleIn] = []
     bad: list[BadInput] = []

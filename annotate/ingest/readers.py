@@ -64,7 +64,9 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes | BadInput:
     return path.read_bytes()
 
 
-def _article(origin: str, raw_text: str, title: str | None = None, **fields: Any) -> ArticleIn | BadInput:
+def _article(
+    origin: str, raw_text: str, title: str | None = None, **fields: Any
+) -> ArticleIn | BadInput:
     text = normalize(raw_text)
     if title is None and fields.pop("detect_title", False):
         title, text = split_title(text)
@@ -178,4 +180,10 @@ def read(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[ArticleIn |
         return read_html(path, max_bytes)
     if suffix == ".txt":
         return read_txt(path, max_bytes)
-    return iter([BadInput(str(path), f"unsupported file type {suffix or '(none)'}; use .txt, .jsonl or .html")])
+    return iter(
+        [
+            BadInput(
+                str(path), f"unsupported file type {suffix or '(none)'}; use .txt, .jsonl or .html"
+            )
+        ]
+    )
