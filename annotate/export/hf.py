@@ -1,0 +1,639 @@
+"""Store -> `entities` and `stance` datasets -> Parquet in the Hub's folder layout.
+
+The folder loads with ``datasets.load_dataset(DIR, "entities")`` exactly as it would from
+the Hub: ``data/<config>/<split>.parquet`` plus a README.md whose YAML declares the
+configs and features. Rows are streamed in batches through ``pyarrow.parquet.ParquetWriter``
+with the typed schema of ``features.py`` (memory stays flat for any store size), in
+article-id order, so the same store always gives the same Parquet content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, selectinload
+
+from annotate import spans as sp
+from annotate.export.adjudicate import (
+    Adjudicated,
+    AgreementStats,
+    Judgement,
+    Policy,
+    Triple,
+    adjudicate,
+)
+from annotate.export.features import CONFIGS, features_for
+from annotate.export.splits import assign_split
+from annotate.schemas import LabelSet
+from annotate.store.models import Annotation, Article, ExportRun, Prediction, Project, Task
+from annotate.store.session import session_scope
+
+BATCH_ROWS = 1000
+CHUNK_ARTICLES = 500
+MAX_EXAMPLES = 10
+
+
+class ExportError(RuntimeError):
+    """The export cannot run as asked (unknown project, output folder in the way...)."""
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    out_dir: Path
+    policy: Policy
+    splits: dict[str, float]
+    project: str | None = None
+    seed: int = 0
+    min_annotators: int = 1
+    include_unreviewed: bool = False
+    license: str = "other"
+    language: str = "en"
+    pretty_name: str | None = None
+
+    def as_manifest(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("out_dir")
+        d["policy"] = str(self.policy)
+        return d
+
+
+@dataclass
+class ExportSummary:
+    """What an export wrote and everything it had to report (nothing is dropped silently)."""
+
+    out_dir: Path
+    project: str
+    rows: dict[str, dict[str, int]]
+    entity_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    stance_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    target_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    sources: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
+    alignment: dict[str, int] = field(default_factory=dict)
+    alignment_examples: list[str] = field(default_factory=list)
+    stance_problems: dict[str, int] = field(default_factory=dict)
+    stance_problem_examples: list[str] = field(default_factory=list)
+    ties: dict[str, int] = field(default_factory=dict)
+    tie_examples: list[str] = field(default_factory=list)
+    annotators: dict[str, int] = field(default_factory=dict)
+    annotations_with_problems: int = 0
+    model_versions: dict[str, int] = field(default_factory=dict)
+    predictions_used: dict[str, int] = field(default_factory=dict)
+    agreement: dict[str, Any] = field(default_factory=dict)
+    inputs_sha256: str = ""
+    num_bytes: dict[str, dict[str, int]] = field(default_factory=dict)
+    export_run_id: int | None = None
+
+    def data_files(self) -> dict[str, list[str]]:
+        """The splits that have a Parquet file, per config (configs without rows omitted)."""
+        files = {c: [s for s, n in splits.items() if n] for c, splits in self.rows.items()}
+        return {c: splits for c, splits in files.items() if splits}
+
+    def manifest(self, options: ExportOptions, labels: LabelSet) -> dict[str, Any]:
+        """The reproducibility record written into the card and the store's ExportRun."""
+        from annotate import __version__ as annotate_version
+
+        return {
+            "annotate_version": annotate_version,
+            "project": self.project,
+            "options": options.as_manifest(),
+            "schema_version": labels.schema_version,
+            "labelset_fingerprint": labels.fingerprint(),
+            "rows": self.rows,
+            "sources": self.sources,
+            "skipped_articles": self.skipped,
+            "alignment": {"counts": self.alignment, "examples": self.alignment_examples},
+            "stance_problems": {
+                "counts": self.stance_problems,
+                "examples": self.stance_problem_examples,
+            },
+            "ties": {"counts": self.ties, "examples": self.tie_examples},
+            "annotations_with_pull_problems": self.annotations_with_problems,
+            "model_versions_pushed": self.model_versions,
+            "predictions_exported": self.predictions_used,
+            "inputs_sha256": self.inputs_sha256,
+        }
+
+
+def default_out_dir(project: str, now: datetime | None = None) -> Path:
+    """``exports/<project>-<UTC timestamp>`` under the current directory."""
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in project)
+    return Path("exports") / f"{safe}-{stamp}"
+
+
+def parquet_path(root: Path, config: str, split: str) -> Path:
+    return root / "data" / config / f"{split}.parquet"
+
+
+def resolve_project(session: Session, name: str | None) -> Project:
+    """The named project, or the only one when no name is given."""
+    if name is not None:
+        project = session.scalar(select(Project).where(Project.name == name))
+        if project is None:
+            known = ", ".join(session.scalars(select(Project.name).order_by(Project.name)))
+            raise ExportError(f"no project named {name!r} (known: {known or 'none'})")
+        return project
+    projects = list(session.scalars(select(Project).order_by(Project.name)))
+    if not projects:
+        raise ExportError("the store has no project yet: push articles to Label Studio first")
+    if len(projects) > 1:
+        names = ", ".join(p.name for p in projects)
+        raise ExportError(f"several projects ({names}): choose one with --project")
+    return projects[0]
+
+
+class _SplitWriters:
+    """One ParquetWriter per (config, split), opened on the first row, fed in batches.
+
+    A split without rows gets no file (``load_dataset`` rejects an empty split), and the
+    card declares only the files that exist.
+    """
+
+    def __init__(self, root: Path, labels: LabelSet) -> None:
+        self.root = root
+        self.schemas = {c: features_for(c, labels).arrow_schema for c in CONFIGS}
+        self.buffers: dict[tuple[str, str], list[dict]] = {}
+        self.writers: dict[tuple[str, str], Any] = {}
+        self.nbytes: Counter[tuple[str, str]] = Counter()
+        self.rows: Counter[tuple[str, str]] = Counter()
+
+    def add(self, config: str, split: str, row: dict) -> None:
+        buf = self.buffers.setdefault((config, split), [])
+        buf.append(row)
+        if len(buf) >= BATCH_ROWS:
+            self._flush(config, split)
+
+    def _flush(self, config: str, split: str) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        buf = self.buffers.get((config, split))
+        if not buf:
+            return
+        writer = self.writers.get((config, split))
+        if writer is None:
+            path = parquet_path(self.root, config, split)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            writer = self.writers[(config, split)] = pq.ParquetWriter(path, self.schemas[config])
+        table = pa.Table.from_pylist(buf, schema=self.schemas[config])
+        writer.write_table(table)
+        self.nbytes[(config, split)] += table.nbytes
+        self.rows[(config, split)] += len(buf)
+        buf.clear()
+
+    def close(self) -> None:
+        for config, split in list(self.buffers):
+            self._flush(config, split)
+        for writer in self.writers.values():
+            writer.close()
+
+
+def _order(ann: Annotation) -> tuple:
+    """Oldest to newest: updated (or created) time in UTC, then Label Studio's id."""
+    when = ann.updated_at or ann.created_at or datetime.min
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC).replace(tzinfo=None)
+    return (when, ann.ls_annotation_id)
+
+
+def _judgement(ann: Annotation) -> Judgement:
+    spans = tuple(sp.Span(e.start, e.end, e.label) for e in ann.entities)
+    triples = tuple(
+        Triple(
+            holder=sp.Span(t.holder_start, t.holder_end, t.holder_label),
+            holder_text=t.holder_text,
+            target=t.target,
+            label=t.label,
+            target_span=(t.target_start, t.target_end) if t.target_start is not None else None,
+        )
+        for t in ann.stances
+    )
+    return Judgement(ann.annotator, _order(ann), spans, triples, ann.ground_truth)
+
+
+def _prediction_judgement(pred: Prediction) -> Judgement:
+    spans = tuple(sp.Span(e["start"], e["end"], e["label"]) for e in pred.entities)
+    triples = []
+    for s in pred.stances:
+        h = s["holder"]
+        ts = s.get("target_span")
+        ev = s.get("evidence")
+        triples.append(
+            Triple(
+                holder=sp.Span(h["start"], h["end"], h["label"]),
+                holder_text=h.get("text", ""),
+                target=s["target"],
+                label=s["label"],
+                target_span=(ts["start"], ts["end"]) if ts else None,
+                evidence=(ev["start"], ev["end"]) if ev else None,
+            )
+        )
+    return Judgement(f"model:{pred.model_version}", (), spans, tuple(triples))
+
+
+class _Article:
+    """One article's text with its tokens and sentences computed once, on demand."""
+
+    def __init__(self, public_id: str, text: str) -> None:
+        self.id = public_id
+        self.text = text
+        self._sentences: list[tuple[int, int]] | None = None
+
+    @property
+    def sentences(self) -> list[tuple[int, int]]:
+        if self._sentences is None:
+            self._sentences = sp.sentences(self.text) or [(0, len(self.text))]
+        return self._sentences
+
+    def evidence(self, t: Triple) -> tuple[int, int]:
+        """The evidence sentence: given by a prediction, else the one holding the later of
+        the holder and target mentions (the other is "in or nearest before" it)."""
+        if t.evidence is not None:
+            return t.evidence
+        anchor = max(t.holder.start, t.target_span[0] if t.target_span else t.holder.start)
+        return self.sentences[sp.sentence_at(self.sentences, anchor)]
+
+    def stance_key(self, t: Triple) -> tuple:
+        """Two annotators' triples are the same stance when holder name, target and
+        evidence sentence match (any mention of the holder will do, per the guidelines)."""
+        name = self.text[t.holder.start : t.holder.end] or t.holder_text
+        return (" ".join(name.split()).casefold(), t.target, self.evidence(t)[0])
+
+
+class _Exporter:
+    def __init__(self, options: ExportOptions, labels: LabelSet, root: Path) -> None:
+        self.options = options
+        self.labels = labels
+        self.split_names = [n for n, r in options.splits.items() if r > 0]
+        self.writers = _SplitWriters(root, labels)
+        self.bio_index = {name: i for i, name in enumerate(labels.bio_names)}
+        self.holder_index = {n: i for i, n in enumerate(labels.holder_labels)}
+        self.target_index = {n: i for i, n in enumerate(labels.target_ids)}
+        self.stance_index = {n: i for i, n in enumerate(labels.stance_names)}
+        self.entity_counts: Counter[tuple[str, str]] = Counter()
+        self.stance_counts: Counter[tuple[str, str]] = Counter()
+        self.target_counts: Counter[tuple[str, str]] = Counter()
+        self.sources: Counter[str] = Counter()
+        self.skipped: Counter[str] = Counter()
+        self.alignment: Counter[str] = Counter()
+        self.alignment_examples: list[str] = []
+        self.stance_problems: Counter[str] = Counter()
+        self.stance_problem_examples: list[str] = []
+        self.ties: Counter[str] = Counter()
+        self.tie_examples: list[str] = []
+        self.annotators: Counter[str] = Counter()
+        self.pull_problems = 0
+        self.model_versions: Counter[str] = Counter()
+        self.predictions_used: Counter[str] = Counter()
+        self.agreement = AgreementStats(labels.entity_names, labels.stance_names)
+        self.inputs = hashlib.sha256()
+        self.inputs.update(
+            json.dumps(
+                {"labels": labels.fingerprint(), "options": options.as_manifest()},
+                sort_keys=True,
+            ).encode()
+        )
+
+    def article(self, task: Task) -> None:
+        art = task.article
+        doc = _Article(art.article_id, art.text)
+        for version in task.model_versions or []:
+            self.model_versions[str(version)] += 1
+        anns = [a for a in task.annotations if not a.cancelled and not a.deleted]
+        self.pull_problems += sum(1 for a in anns if a.problems)
+        judgements = [_judgement(a) for a in sorted(anns, key=_order)]
+        n = len({j.annotator for j in judgements})
+        source = "human"
+        if not judgements:
+            pred = self._prediction(art, task) if self.options.include_unreviewed else None
+            if pred is None:
+                self.skipped["no human annotation"] += 1
+                return
+            result = Adjudicated(spans=sorted(set(pred.spans)))
+            result.triples = [(t, None) for t in pred.triples]
+            source = "prediction"
+            judgements = [pred]
+        elif n < self.options.min_annotators:
+            self.skipped[f"fewer than {self.options.min_annotators} annotators"] += 1
+            return
+        else:
+            result = adjudicate(self.options.policy, judgements, doc.stance_key)
+            if result.skipped:
+                self.skipped[result.skipped] += 1
+                return
+            self.agreement.add(judgements, doc.stance_key)
+            for tie in result.ties:
+                self.ties[tie.kind] += 1
+                self._example(
+                    self.tie_examples,
+                    f"{doc.id}: {tie.kind} {tie.key} votes {dict(tie.votes)} -> {tie.chosen}",
+                )
+        self._hash_inputs(art, judgements, source)
+        split = assign_split(art.content_hash, self.options.seed, self.options.splits)
+        self.sources[source] += 1
+        for who in result.annotators:
+            self.annotators[who] += 1
+        self._entities_row(doc, result, split, source, n)
+        self._stance_rows(doc, result, split, source, n if source == "human" else 0)
+
+    def _prediction(self, art: Article, task: Task) -> Judgement | None:
+        """The prediction of the newest model version pushed with the task (else newest)."""
+        preds = {p.model_version: p for p in art.predictions}
+        for version in reversed(task.model_versions or []):
+            if str(version) in preds:
+                chosen = preds[str(version)]
+                break
+        else:
+            if not preds:
+                return None
+            chosen = max(preds.values(), key=lambda p: (p.created_at, p.model_version))
+        self.predictions_used[chosen.model_version] += 1
+        return _prediction_judgement(chosen)
+
+    def _hash_inputs(self, art: Article, judgements: list[Judgement], source: str) -> None:
+        record = {
+            "article": art.content_hash,
+            "source": source,
+            "annotations": [
+                {
+                    "annotator": j.annotator,
+                    "order": [str(x) for x in j.order],
+                    "ground_truth": j.ground_truth,
+                    "spans": [[s.start, s.end, s.label] for s in j.spans],
+                    "triples": [
+                        [
+                            t.holder.start,
+                            t.holder.end,
+                            t.holder.label,
+                            t.target,
+                            t.label,
+                            list(t.target_span or ()),
+                            list(t.evidence or ()),
+                        ]
+                        for t in j.triples
+                    ],
+                }
+                for j in judgements
+            ],
+        }
+        self.inputs.update(json.dumps(record, sort_keys=True).encode() + b"\n")
+
+    def _example(self, examples: list[str], text: str) -> None:
+        if len(examples) < MAX_EXAMPLES:
+            examples.append(text)
+
+    def _entities_row(
+        self, doc: _Article, result: Adjudicated, split: str, source: str, n: int
+    ) -> None:
+        tokens = sp.tokenize(doc.text)
+        tags, issues = sp.bio_tags(doc.text, tokens, result.spans, self.labels.entity_names)
+        invalid = set()
+        for issue in issues:
+            self.alignment[issue.kind] += 1
+            self._example(self.alignment_examples, f"{doc.id}: {issue.describe()}")
+            if issue.kind == "invalid":
+                invalid.add(issue.span)
+        kept = [s for s in result.spans if s not in invalid]
+        for s in kept:
+            self.entity_counts[(s.label, split)] += 1
+        row = {
+            "id": doc.id,
+            "article_id": doc.id,
+            "text": doc.text,
+            "tokens": [t.text for t in tokens],
+            "token_offsets": [{"start": t.start, "end": t.end} for t in tokens],
+            "ner_tags": [self.bio_index[t] for t in tags],
+            "spans": [{"start": s.start, "end": s.end, "label": s.label} for s in kept],
+            "annotators": result.annotators if source == "human" else [],
+            "n_annotators": n if source == "human" else 0,
+            "agreement": result.agreement if source == "human" else None,
+            "source": source,
+        }
+        self.writers.add("entities", split, row)
+
+    def _stance_rows(
+        self, doc: _Article, result: Adjudicated, split: str, source: str, n: int
+    ) -> None:
+        rows = {}
+        for t, agreement in result.triples:
+            problem = self._stance_problem(doc, t)
+            if problem:
+                kind, detail = problem
+                self.stance_problems[kind] += 1
+                self._example(self.stance_problem_examples, f"{doc.id}: {detail}")
+                continue
+            s_start, s_end = doc.evidence(t)
+            row_id = f"{doc.id}/{t.target}/{s_start}/{t.holder.start}-{t.holder.end}"
+            if row_id in rows:
+                self.stance_problems["duplicate"] += 1
+                self._example(self.stance_problem_examples, f"{doc.id}: duplicate {row_id}")
+                continue
+            rows[row_id] = {
+                "id": row_id,
+                "article_id": doc.id,
+                "sentence": doc.text[s_start:s_end],
+                "sentence_start": s_start,
+                "holder": doc.text[t.holder.start : t.holder.end],
+                "holder_type": self.holder_index[t.holder.label],
+                "holder_start": t.holder.start,
+                "holder_end": t.holder.end,
+                "target": self.target_index[t.target],
+                "label": self.stance_index[t.label],
+                "n_annotators": n,
+                "agreement": agreement,
+                "source": source,
+            }
+        for row in sorted(
+            rows.values(),
+            key=lambda r: (r["sentence_start"], r["holder_start"], r["holder_end"], r["target"]),
+        ):
+            self.stance_counts[(self.labels.stance_names[row["label"]], split)] += 1
+            self.target_counts[(self.labels.target_ids[row["target"]], split)] += 1
+            self.writers.add("stance", split, row)
+
+    def _stance_problem(self, doc: _Article, t: Triple) -> tuple[str, str] | None:
+        """Why a triple cannot be exported (reported, never dropped silently)."""
+        problems = sp.check_span(doc.text, t.holder, self.labels.holder_labels)
+        if problems:
+            return "invalid holder", f"holder {t.holder_text!r}: {'; '.join(problems)}"
+        if t.target not in self.target_index:
+            return "unknown target", f"unknown target {t.target!r}"
+        if t.label not in self.stance_index:
+            return "unknown label", f"unknown stance label {t.label!r}"
+        ev = doc.evidence(t)
+        if not (0 <= ev[0] < ev[1] <= len(doc.text)):
+            return "invalid evidence", f"evidence {ev} outside the text"
+        return None
+
+
+def _task_order(session: Session, project: Project) -> list[int]:
+    """Task ids in public article-id order (sorted in Python: the same on any database)."""
+    rows = session.execute(
+        select(Task.id, Article.external_id, Article.content_hash)
+        .join(Article, Task.article_id == Article.id)
+        .where(Task.project_id == project.id)
+    ).all()
+    return [task_id for task_id, _ext, _h in sorted(rows, key=lambda r: (r[1] or r[2][:16], r[2]))]
+
+
+def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
+
+
+def _prepare_out_dir(out_dir: Path) -> Path:
+    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
+        raise ExportError(f"{out_dir} already exists and is not empty: choose another --out")
+    staging = out_dir.with_name(out_dir.name + ".partial")
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    return staging
+
+
+def export_project(
+    engine: Engine,
+    options: ExportOptions,
+    labels: LabelSet,
+    progress: Callable[[int, int], None] | None = None,
+) -> ExportSummary:
+    """Export one project's adjudicated annotations as a Hub-style dataset folder.
+
+    Writes into ``<out>.partial`` and renames at the end, so a failed export never leaves
+    a folder that looks complete. Records an ExportRun in the store.
+    """
+    from annotate.export.card import write_card
+
+    with session_scope(engine) as session:
+        project = resolve_project(session, options.project)
+        project_name = project.name
+        task_ids = _task_order(session, project)
+    staging = _prepare_out_dir(options.out_dir)
+    try:
+        exporter = _Exporter(options, labels, staging)
+        done = 0
+        try:
+            for chunk in _chunks(task_ids, CHUNK_ARTICLES):
+                with session_scope(engine) as session:
+                    loads = [
+                        selectinload(Task.annotations).selectinload(Annotation.entities),
+                        selectinload(Task.annotations).selectinload(Annotation.stances),
+                        selectinload(Task.article).selectinload(Article.predictions)
+                        if options.include_unreviewed
+                        else selectinload(Task.article),
+                    ]
+                    tasks = {
+                        t.id: t
+                        for t in session.scalars(
+                            select(Task).where(Task.id.in_(chunk)).options(*loads)
+                        )
+                    }
+                    for task_id in chunk:
+                        exporter.article(tasks[task_id])
+                done += len(chunk)
+                if progress:
+                    progress(done, len(task_ids))
+        finally:
+            exporter.writers.close()
+        summary = _summary(exporter, options, project_name)
+        if not summary.data_files():
+            reasons = ", ".join(f"{n} {why}" for why, n in summary.skipped.items())
+            raise ExportError(f"nothing to export from {project_name}: {reasons or 'no tasks'}")
+        write_card(staging, summary, options, labels)
+        if options.out_dir.exists():
+            options.out_dir.rmdir()  # empty, checked by _prepare_out_dir
+        os.replace(staging, options.out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    summary.out_dir = options.out_dir
+    with session_scope(engine) as session:
+        run = ExportRun(
+            project=project_name,
+            out_dir=str(options.out_dir.resolve()),
+            options=options.as_manifest(),
+            manifest=summary.manifest(options, labels),
+        )
+        session.add(run)
+        session.flush()
+        summary.export_run_id = run.id
+    return summary
+
+
+def _table(counter: Counter[tuple[str, str]]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for (label, split), n in sorted(counter.items()):
+        out.setdefault(label, {})[split] = n
+    return out
+
+
+def _summary(exporter: _Exporter, options: ExportOptions, project: str) -> ExportSummary:
+    w = exporter.writers
+    splits = exporter.split_names
+    return ExportSummary(
+        out_dir=options.out_dir,
+        project=project,
+        rows={c: {s: w.rows[(c, s)] for s in splits} for c in CONFIGS},
+        num_bytes={c: {s: w.nbytes[(c, s)] for s in splits} for c in CONFIGS},
+        entity_counts=_table(exporter.entity_counts),
+        stance_counts=_table(exporter.stance_counts),
+        target_counts=_table(exporter.target_counts),
+        sources=dict(sorted(exporter.sources.items())),
+        skipped=dict(sorted(exporter.skipped.items())),
+        alignment=dict(sorted(exporter.alignment.items())),
+        alignment_examples=exporter.alignment_examples,
+        stance_problems=dict(sorted(exporter.stance_problems.items())),
+        stance_problem_examples=exporter.stance_problem_examples,
+        ties=dict(sorted(exporter.ties.items())),
+        tie_examples=exporter.tie_examples,
+        annotators=dict(sorted(exporter.annotators.items())),
+        annotations_with_problems=exporter.pull_problems,
+        model_versions=dict(sorted(exporter.model_versions.items())),
+        predictions_used=dict(sorted(exporter.predictions_used.items())),
+        agreement=exporter.agreement.report(),
+        inputs_sha256=exporter.inputs.hexdigest(),
+    )
+
+
+def load_export(out_dir: Path, cache_dir: Path | None = None) -> dict[str, Any]:
+    """The exported folder as ``{config: DatasetDict}``, loaded the way the Hub loads it."""
+    from datasets import load_dataset
+
+    return {
+        c: load_dataset(str(out_dir), c, cache_dir=str(cache_dir) if cache_dir else None)
+        for c in CONFIGS
+    }
+
+
+def push_to_hub(
+    out_dir: Path, repo_id: str, private: bool = False, token: str | None = None
+) -> str:
+    """Upload the export folder to a Hub dataset repo; returns the commit URL.
+
+    The folder already is the Hub layout (card + ``data/<config>/<split>.parquet``), so
+    uploading it as is means the Hub serves byte-identical Parquet and the same card that
+    were validated locally, rather than a re-encoded copy.
+    """
+    from huggingface_hub import HfApi
+
+    api = HfApi(token=token)
+    api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
+    info = api.upload_folder(
+        repo_id=repo_id,
+        repo_type="dataset",
+        folder_path=str(out_dir),
+        allow_patterns=["README.md", "data/**"],
+        commit_message=f"annotate export {out_dir.name}",
+    )
+    return str(info)
