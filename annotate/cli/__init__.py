@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from annotate.cli import db, ingest, status, validate
+from annotate.cli import export as export_cli
 from annotate.cli.common import State
 
 app = typer.Typer(
@@ -41,6 +42,7 @@ app.add_typer(db.app, name="db")
 app.command("ingest")(ingest.ingest)
 app.command("validate")(validate.validate)
 app.command("status")(status.status)
+app.command("export")(export_cli.export)
 
 
 def main() -> None:

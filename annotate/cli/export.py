@@ -1,0 +1,165 @@
+"""`annotate export`: the store's human annotations as a Hugging Face dataset folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from annotate.cli.common import console, err_console, fail
+
+
+def export(
+    ctx: typer.Context,
+    project: Annotated[
+        str | None, typer.Option(help="Project to export (default: the only one).")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Output folder (default: exports/<project>-<UTC timestamp>)."),
+    ] = None,
+    policy: Annotated[
+        str,
+        typer.Option(help="Adjudication: latest, majority, ground-truth or annotator:EMAIL."),
+    ] = "latest",
+    split: Annotated[
+        str, typer.Option(help="Split names and ratios, summing to 1.")
+    ] = "train=0.8,validation=0.1,test=0.1",
+    seed: Annotated[int, typer.Option(help="Seed of the per-article split hash.")] = 0,
+    min_annotators: Annotated[
+        int, typer.Option(min=1, help="Leave out articles with fewer human annotators.")
+    ] = 1,
+    include_unreviewed: Annotated[
+        bool,
+        typer.Option(
+            help="Export the prediction for articles no human annotated, marked "
+            "source=prediction (never as gold otherwise)."
+        ),
+    ] = False,
+    license: Annotated[str, typer.Option(help="License id for the dataset card.")] = "other",
+    language: Annotated[str, typer.Option(help="Language code for the dataset card.")] = "en",
+    pretty_name: Annotated[str | None, typer.Option(help="Dataset card title.")] = None,
+    targets: Annotated[
+        Path | None,
+        typer.Option(help="Stance targets file (YAML/JSON) if the project used custom targets."),
+    ] = None,
+    push_to_hub: Annotated[
+        str | None,
+        typer.Option(
+            "--push-to-hub",
+            metavar="REPO_ID",
+            help="Also upload the folder to this Hub dataset repo (needs HF_TOKEN or "
+            "`hf auth login`, and network).",
+        ),
+    ] = None,
+    private: Annotated[bool, typer.Option(help="Create the Hub repo as private.")] = False,
+) -> None:
+    """Export human-checked entities and stances as a Hugging Face dataset folder.
+
+    Writes data/entities/<split>.parquet, data/stance/<split>.parquet and a README.md
+    dataset card, so `datasets.load_dataset(DIR, "entities")` and `(DIR, "stance")` work
+    locally exactly as from the Hub. Only human annotations are exported unless
+    --include-unreviewed. Splits are assigned per article by a hash of its content and
+    --seed: stable as articles are added, never separating one article's rows.
+
+    --push-to-hub REPO_ID uploads the same folder (card and Parquet files, byte for byte)
+    with huggingface_hub's `HfApi.upload_folder`, creating the dataset repo if needed.
+
+    Example: annotate export --project news --policy majority --out exports/news-v1
+    """
+    from annotate.export.adjudicate import PolicyError, parse_policy
+    from annotate.export.hf import ExportError, ExportOptions, default_out_dir, export_project
+    from annotate.export.splits import SplitSpecError, parse_splits
+    from annotate.schemas import SchemaError, load_labelset, load_targets
+
+    try:
+        parsed_policy = parse_policy(policy)
+        ratios = parse_splits(split)
+        labels = load_labelset()
+        if targets is not None:
+            labels = labels.with_targets(load_targets(targets))
+    except (PolicyError, SplitSpecError, SchemaError) as exc:
+        fail(str(exc))
+
+    engine = ctx.obj.engine()
+    out_dir = out or default_out_dir(project or _only_project(engine))
+    options = ExportOptions(
+        out_dir=out_dir,
+        policy=parsed_policy,
+        splits=ratios,
+        project=project,
+        seed=seed,
+        min_annotators=min_annotators,
+        include_unreviewed=include_unreviewed,
+        license=license,
+        language=language,
+        pretty_name=pretty_name,
+    )
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        job = bar.add_task("exporting articles", total=None)
+        try:
+            summary = export_project(
+                engine,
+                options,
+                labels,
+                progress=lambda done, total: bar.update(job, completed=done, total=total),
+            )
+        except ExportError as exc:
+            fail(str(exc))
+    _render(summary)
+    if push_to_hub:
+        from annotate.export.hf import push_to_hub as push
+
+        try:
+            url = push(summary.out_dir, push_to_hub, private=private)
+        except Exception as exc:  # network, auth, permissions: one line, not a traceback
+            fail(f"push to {push_to_hub} failed ({type(exc).__name__}): {exc}")
+        console.print(f"pushed to https://huggingface.co/datasets/{push_to_hub} ({url})")
+
+
+def _only_project(engine) -> str:
+    """The project name for the default folder name, before the export itself runs."""
+    from annotate.export.hf import ExportError, resolve_project
+    from annotate.store.session import session_scope
+
+    with session_scope(engine) as session:
+        try:
+            return resolve_project(session, None).name
+        except ExportError as exc:
+            fail(str(exc))
+
+
+def _render(summary) -> None:
+    """The export summary: rows per split, and everything reported instead of dropped."""
+    from rich.table import Table
+
+    table = Table("config", *next(iter(summary.rows.values())).keys(), title=str(summary.out_dir))
+    for config, per_split in summary.rows.items():
+        table.add_row(config, *(str(n) for n in per_split.values()))
+    console.print(table)
+    console.print(f"sources: {summary.sources}  annotators: {len(summary.annotators)}")
+    for title, counts, examples in (
+        ("left out", summary.skipped, []),
+        ("spans aligned or not taggable", summary.alignment, summary.alignment_examples),
+        ("stances not exported", summary.stance_problems, summary.stance_problem_examples),
+        ("ties", summary.ties, summary.tie_examples),
+    ):
+        if counts:
+            console.print(f"{title}: {counts}", highlight=False)
+            for example in examples[:5]:
+                console.print(f"  {example}", highlight=False, markup=False)
+    console.print(
+        f"export run {summary.export_run_id}; inputs sha256 {summary.inputs_sha256[:16]}; "
+        f"load with datasets.load_dataset({str(summary.out_dir)!r}, 'entities')",
+        highlight=False,
+    )
