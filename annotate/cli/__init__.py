@@ -6,8 +6,9 @@ from typing import Annotated
 
 import typer
 
-from annotate.cli import db, ingest, status, validate
+from annotate.cli import db, ingest, status, studio, validate
 from annotate.cli import export as export_cli
+from annotate.cli import sync as sync_cli
 from annotate.cli.common import State
 
 app = typer.Typer(
@@ -43,6 +44,9 @@ app.command("ingest")(ingest.ingest)
 app.command("validate")(validate.validate)
 app.command("status")(status.status)
 app.command("export")(export_cli.export)
+app.add_typer(studio.app, name="studio")
+app.command("push")(sync_cli.push)
+app.command("pull")(sync_cli.pull)
 
 
 def main() -> None:

@@ -217,6 +217,19 @@ class StudioClient:
     def delete_project(self, project_id: int) -> None:
         self._raw("DELETE", f"api/projects/{project_id}/", "delete the project")
 
+    def validate_config(self, label_config: str) -> list[str]:
+        """The server's own verdict on a labeling config: [] when it accepts it."""
+        try:
+            self._raw(
+                "POST",
+                "api/projects/validate/",
+                "validate the labeling config",
+                json_body={"label_config": label_config},
+            )
+        except StudioApiError as exc:
+            return [str(exc)]
+        return []
+
     # -- tasks -------------------------------------------------------------------------
 
     def import_tasks(self, project_id: int, tasks: list[dict[str, Any]]) -> list[int]:
@@ -321,6 +334,16 @@ class StudioClient:
         if score is not None:
             body["score"] = score
         return self._raw("POST", "api/predictions/", "add a prediction", json_body=body)
+
+    def import_predictions(self, project_id: int, predictions: list[dict[str, Any]]) -> int:
+        """Add predictions (each with its `task` id) to existing tasks; returns how many."""
+        data = self._raw(
+            "POST",
+            f"api/projects/{project_id}/import/predictions",
+            "import predictions",
+            json_body=predictions,
+        )
+        return int((data or {}).get("created", len(predictions)))
 
     def create_annotation(
         self, task_id: int, result: list[dict[str, Any]], **fields: Any

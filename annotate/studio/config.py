@@ -134,3 +134,9 @@ def config_problems(labelset: LabelSet, xml: str | None = None) -> list[str]:
     if dupes:
         problems.append(f"labeling config reuses hotkeys: {', '.join(d or '' for d in dupes)}")
     return problems
+
+
+def server_config_problems(labelset: LabelSet, client: Any) -> list[str]:
+    """`config_problems` plus the running server's validation (`client`: a StudioClient)."""
+    xml = label_config(labelset)
+    return config_problems(labelset, xml) + client.validate_config(xml)

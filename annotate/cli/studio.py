@@ -1,0 +1,108 @@
+"""`annotate studio`: the local Label Studio server of this workspace."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from annotate.cli.common import State, console, fail
+
+app = typer.Typer(
+    help="Run the embedded Label Studio (127.0.0.1 only, data in $ANNOTATE_HOME/studio).\n\n"
+    "Example: annotate studio start --port 8080",
+    no_args_is_help=True,
+)
+
+
+def _studio(ctx: typer.Context):
+    from annotate.studio.server import LocalStudio
+
+    state: State = ctx.obj
+    return LocalStudio(state.settings.home)
+
+
+@app.command()
+def start(
+    ctx: typer.Context,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8080,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for /health.")] = 180.0,
+) -> None:
+    """Start Label Studio (or find it running) and wait until it is healthy.
+
+    The first start creates the admin login; `annotate studio credentials` shows it.
+
+    Example: annotate studio start --port 8080
+    """
+    from annotate.studio.server import StudioError
+
+    studio = _studio(ctx)
+    try:
+        with console.status("starting Label Studio (the first start takes ~30 s)..."):
+            url, started = studio.start(port=port, timeout=timeout)
+    except StudioError as exc:
+        fail(str(exc))
+    creds = studio.credentials()
+    verb = "started" if started else "already running"
+    console.print(f"Label Studio {verb} at {url}", highlight=False)
+    if creds is not None:
+        console.print(
+            f"login: {creds.username} (password: `annotate studio credentials`)", highlight=False
+        )
+
+
+@app.command()
+def stop(ctx: typer.Context) -> None:
+    """Stop the Label Studio this workspace started (its pid file), nothing else.
+
+    Example: annotate studio stop
+    """
+    pid = _studio(ctx).stop()
+    console.print(f"stopped Label Studio (pid {pid})" if pid else "Label Studio was not running")
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Tell whether the workspace's Label Studio runs, where, and its pid.
+
+    Example: annotate studio status --json
+    """
+    st = _studio(ctx).status()
+    if as_json:
+        typer.echo(json.dumps({"url": st.url, "running": st.running, "pid": st.pid}))
+        return
+    state = f"running (pid {st.pid})" if st.running else "not running"
+    console.print(f"Label Studio at {st.url}: {state}", highlight=False)
+
+
+@app.command()
+def credentials(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Reveal the admin login of the local Label Studio (the only command that does).
+
+    JSON keys: url, username, password, token.
+
+    Example: annotate studio credentials --json
+    """
+    studio = _studio(ctx)
+    creds = studio.credentials()
+    if creds is None:
+        fail("no credentials yet: run `annotate studio start` first")
+    url = studio.status().url
+    data = {
+        "url": url,
+        "username": creds.username,
+        "password": creds.password,
+        "token": creds.token,
+    }
+    if as_json:
+        typer.echo(json.dumps(data))
+        return
+    for key, value in data.items():
+        typer.echo(f"{key}: {value}")

@@ -1,0 +1,158 @@
+"""`annotate push` and `annotate pull`: sync the store with a Label Studio project."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from annotate.cli.common import State, console, err_console, fail
+
+ProjectOpt = Annotated[
+    str, typer.Option("--project", help="Label Studio project title (created on first push).")
+]
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def on_total(n: int) -> None:
+            bar.update(task, total=n)
+
+        def on_advance(n: int) -> None:
+            bar.advance(task, n)
+
+        yield on_total, on_advance
+
+
+def _connect(state: State):
+    from annotate.studio.client import connect
+
+    return connect(state.settings.home)
+
+
+def _print_summary(data: dict[str, Any], as_json: bool, keys: list[str], title: str) -> None:
+    if as_json:
+        typer.echo(json.dumps(data, default=str))
+        return
+    console.print(title + ": " + ", ".join(f"{k} {data[k]}" for k in keys), highlight=False)
+
+
+def push(
+    ctx: typer.Context,
+    project: ProjectOpt = "annotate",
+    batch_size: Annotated[int, typer.Option(min=1, help="Tasks per import request.")] = 500,
+    limit: Annotated[int | None, typer.Option(min=1, help="Push at most N new articles.")] = None,
+    update_config: Annotated[
+        bool, typer.Option(help="Replace the project's labeling config if it differs.")
+    ] = False,
+    update_predictions: Annotated[
+        bool, typer.Option(help="Add newer model versions' predictions to pushed tasks.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Push articles not yet in the Label Studio project, with their latest predictions.
+
+    Idempotent and resumable: pushing twice creates no duplicates, and an interrupted push
+    is completed by the next one. Uses LABEL_STUDIO_URL + LABEL_STUDIO_API_KEY when set,
+    else the local server (`annotate studio start`).
+
+    Example: annotate push --project news --batch-size 1000
+    """
+    from annotate.schemas import SchemaError, load_labelset
+    from annotate.studio.server import StudioError
+    from annotate.studio.sync import push as run_push
+
+    state: State = ctx.obj
+    try:
+        labelset = load_labelset()
+        client = _connect(state)
+        with _progress("pushing") as (on_total, on_advance):
+            summary = run_push(
+                state.engine(),
+                client,
+                labelset,
+                project,
+                batch_size=batch_size,
+                limit=limit,
+                update_config=update_config,
+                update_predictions=update_predictions,
+                on_total=on_total,
+                on_advance=on_advance,
+            )
+    except (StudioError, SchemaError) as exc:
+        fail(str(exc))
+    for line in summary.skipped[:20]:
+        err_console.print(f"skipped prediction item: {line}", highlight=False, markup=False)
+    if len(summary.skipped) > 20:
+        err_console.print(f"... and {len(summary.skipped) - 20} more skipped prediction items")
+    _print_summary(
+        summary.to_dict(),
+        as_json,
+        ["created", "already", "reconciled", "predictions_added", "without_prediction"],
+        f"pushed to {project!r} (Label Studio project {summary.ls_project_id} at {summary.url})",
+    )
+
+
+def pull(
+    ctx: typer.Context,
+    project: ProjectOpt = "annotate",
+    full: Annotated[
+        bool, typer.Option(help="Re-read every task and mark annotations deleted in Label Studio.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Pull annotations of tasks updated since the last pull into the store.
+
+    Every annotator's annotation is kept; updates replace earlier versions; results that
+    fail a check are stored raw and listed.
+
+    Example: annotate pull --project news --full
+    """
+    from annotate.schemas import SchemaError, load_labelset
+    from annotate.studio.server import StudioError
+    from annotate.studio.sync import pull as run_pull
+
+    state: State = ctx.obj
+    try:
+        labelset = load_labelset()
+        client = _connect(state)
+        with _progress("pulling") as (on_total, on_advance):
+            summary = run_pull(
+                state.engine(),
+                client,
+                labelset,
+                state.settings.home,
+                project,
+                full=full,
+                on_total=on_total,
+                on_advance=on_advance,
+            )
+    except (StudioError, SchemaError) as exc:
+        fail(str(exc))
+    if not as_json:
+        for p in summary.problems[:20]:
+            err_console.print(
+                f"invalid: task {p['task']} annotation {p['annotation']}: {p['problem']}",
+                highlight=False,
+                markup=False,
+            )
+    _print_summary(
+        summary.to_dict(),
+        as_json,
+        ["new", "updated", "unchanged", "deleted", "invalid"],
+        f"pulled {summary.tasks_read} task(s) of {project!r}",
+    )

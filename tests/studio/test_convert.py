@@ -1,0 +1,219 @@
+"""Offline tests of `annotate.studio.convert` on payloads recorded from Label Studio 1.23.2.
+
+The payloads in recorded/ were produced by tests/studio/record.py against a real server.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from annotate.schemas import load_labelset
+from annotate.studio import config
+from annotate.studio.convert import prediction_score, prediction_to_results, results_to_records
+
+RECORDED = Path(__file__).parent / "recorded"
+
+
+def _load(name: str) -> Any:
+    return json.loads((RECORDED / name).read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def lset():
+    return load_labelset()
+
+
+@pytest.fixture(scope="module")
+def meta() -> dict[str, Any]:
+    return _load("meta.json")
+
+
+@pytest.fixture(scope="module")
+def annotations(meta) -> dict[str, tuple[dict[str, Any], str]]:
+    """Recorded annotations by scenario name, with their task's text."""
+    by_id = {v: k for k, v in meta["annotation_outcomes"].items() if isinstance(v, int)}
+    out = {}
+    for task in _load("export.json"):
+        for ann in task["annotations"]:
+            out[by_id[ann["id"]]] = (ann, task["data"]["text"])
+    return out
+
+
+def test_recorded_config_is_the_generated_one(lset, meta):
+    assert meta["label_studio"] == "1.23.2"
+    assert config.config_hash(meta["label_config"]) == config.config_hash(config.label_config(lset))
+
+
+def test_accepted_prediction_round_trips(lset, meta, annotations):
+    ann, text = annotations["accepted"]
+    got = results_to_records(ann["result"], text, lset)
+    assert got.problems == []
+    pred = meta["predictions"][0]
+    assert [(e["start"], e["end"], e["label"], e["text"]) for e in got.entities] == [
+        (e["start"], e["end"], e["label"], e["text"]) for e in pred["entities"]
+    ]
+    want = [
+        {
+            "holder": s["holder"],
+            "target": s["target"],
+            "target_span": s["target_span"],
+            "label": s["label"],
+        }
+        for s in pred["stances"]
+    ]
+    assert got.stances == want
+
+
+def test_offsets_are_code_points_after_emoji(annotations):
+    ann, text = annotations["accepted"]
+    assert "🇺🇸" in text and "😀" in text
+    for res in ann["result"]:
+        if res["type"] == "labels":
+            v = res["value"]
+            assert text[v["start"] : v["end"]] == v["text"]
+
+
+def test_prediction_in_task_list_equals_what_we_built(lset, meta):
+    exported = _load("tasks.json")  # the export lists prediction ids only
+    for task, pred, text in zip(exported, meta["predictions"], meta["texts"], strict=True):
+        built, skipped = prediction_to_results(pred, text, lset)
+        assert skipped == []
+        assert task["predictions"][0]["result"] == built
+        assert task["predictions"][0]["model_version"] == "rec-v1"
+
+
+def test_second_annotator_changes(lset, annotations):
+    ann, text = annotations["second_annotator"]
+    got = results_to_records(ann["result"], text, lset)
+    assert got.problems == []
+    labels = {e["text"]: e["label"] for e in got.entities}
+    assert labels["Élysée"] == "GPE"
+    assert [s["holder"]["text"] for s in got.stances] == ["U.S."]
+
+
+def test_broken_results_are_reported_not_dropped(lset, annotations):
+    ann, text = annotations["broken"]
+    got = results_to_records(ann["result"], text, lset)
+    problems = sorted(p["problem"] for p in got.problems)
+    assert len(problems) == 4, problems
+    assert any("no stance label" in p for p in problems)
+    assert any("'missing' is not a known region" in p for p in problems)
+    assert any("outside the text" in p for p in problems)
+    assert any("unknown entity label 'WEAPON'" in p for p in problems)
+    for p in got.problems:  # the raw result item travels with its problem
+        assert p["result"] == ann["result"][p["index"]]
+    # what is valid is still read
+    assert {e["text"] for e in got.entities} == {"Hamas", "Associated Press", "Germany"}
+    assert [(s["holder"]["text"], s["label"]) for s in got.stances] == [("Hamas", "oppose")]
+
+
+def test_relations_drawn_from_target_to_holder(lset, annotations):
+    ann, text = annotations["reverse_relations"]
+    got = results_to_records(ann["result"], text, lset)
+    assert got.problems == []
+    assert sorted((s["holder"]["text"], s["target"], s["label"]) for s in got.stances) == [
+        ("Germany", "ceasefire", "neutral"),
+        ("Hamas", "humanitarian_pause", "oppose"),
+    ]
+
+
+def test_skipped_annotation(lset, annotations):
+    ann, text = annotations["skipped"]
+    assert ann["was_cancelled"] is True
+    got = results_to_records(ann["result"], text, lset)
+    assert (got.entities, got.stances, got.problems) == ([], [], [])
+
+
+def test_multiline_span_uses_offsets_not_value_text(lset, annotations):
+    ann, text = annotations["multiline"]
+    got = results_to_records(ann["result"], text, lset)
+    assert got.problems == []
+    (ent,) = got.entities
+    assert "\n" in ent["text"] and ent["text"] == text[ent["start"] : ent["end"]]
+
+
+def test_incremental_task_list_has_the_same_annotations(lset):
+    exported = {t["id"]: t for t in _load("export.json")}
+    for task in _load("tasks.json"):
+        assert sorted(a["id"] for a in task["annotations"]) == sorted(
+            a["id"] for a in exported[task["id"]]["annotations"]
+        )
+        assert task["updated_at"] and task["data"]["content_hash"]
+
+
+def test_prediction_checks(lset):
+    text = "Blinken backs a truce."
+    pred = {
+        "entities": [
+            {"start": 0, "end": 7, "label": "PERSON", "text": "Blinken", "score": 0.5},
+            {"start": 0, "end": 99, "label": "PERSON", "text": "x"},
+            {"start": 0, "end": 7, "label": "ALIEN", "text": "Blinken"},
+        ],
+        "stances": [
+            {
+                "holder": {"start": 0, "end": 7, "label": "PERSON", "text": "Blinken"},
+                "target": "ceasefire",
+                "label": "support",
+                "target_span": {"start": 16, "end": 21},
+                "evidence": {"start": 0, "end": 22},
+                "score": 1.0,
+            },
+            {
+                "holder": {"start": 0, "end": 7, "label": "PERSON", "text": "Blinken"},
+                "target": "ceasefire",
+                "label": "support",
+                "evidence": {"start": 0, "end": 22},
+            },
+            {
+                "holder": {"start": 0, "end": 7, "label": "PERSON", "text": "Blinken"},
+                "target": "peace",
+                "label": "support",
+                "target_span": {"start": 16, "end": 21},
+                "evidence": {"start": 0, "end": 22},
+            },
+        ],
+    }
+    results, skipped = prediction_to_results(pred, text, lset)
+    assert len(skipped) == 4
+    rel = [r for r in results if r["type"] == "relation"]
+    assert rel == [
+        {
+            "from_id": "e0",
+            "to_id": "t0",
+            "type": "relation",
+            "direction": "right",
+            "labels": ["support"],
+        }
+    ]
+    assert prediction_score(pred) == 0.75
+    back = results_to_records(results, text, lset)
+    assert back.problems == [] and back.stances[0]["target_span"] == {"start": 16, "end": 21}
+
+
+def test_config_problems(lset):
+    assert config.config_problems(lset) == []
+    xml = config.label_config(lset).replace('<Label value="EVENT"', '<Label value="EVT"')
+    problems = config.config_problems(lset, xml)
+    assert any("lacks entity labels: EVENT" in p for p in problems)
+    assert any("unknown entity labels: EVT" in p for p in problems)
+    assert config.config_problems(lset, "<View><Text")[0].startswith("labeling config is not")
+    hyper = config.label_config(lset).replace("<Text ", "<HyperText ")
+    assert any("HyperText" in p for p in config.config_problems(lset, hyper))
+
+
+def test_config_labels_match_schema(lset):
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(config.label_config(lset))
+    ents = root.find("Labels[@name='entity']")
+    assert [(c.get("value"), c.get("background"), c.get("hotkey")) for c in ents] == [
+        (e.name, e.color, e.hotkey) for e in lset.entities
+    ]
+    assert [c.get("value") for c in root.find("Labels[@name='target']")] == lset.target_ids
+    assert [c.get("value") for c in root.find("Relations")] == lset.stance_names
+    assert root.find("Header").get("value") == "$title"
+    assert root.find("Text").get("value") == "$text"
