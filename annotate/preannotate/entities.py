@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from annotate.preannotate.lexicon import Lexicon, load_lexicon
 
 # Rule -> estimated precision, shown to annotators as the span's score.
+DEFAULT_MULTI: str | None = None
+DEFAULT_SINGLE: str | None = None
+
 SCORES = {
     "gazetteer": 0.9,
     "title": 0.9,
@@ -32,6 +35,7 @@ SCORES = {
     "default_multi": 0.55,
     "default_single": 0.4,
     "event_war": 0.7,
+    "place_prep": 0.5,
 }
 
 _ABBR = (
@@ -40,7 +44,7 @@ _ABBR = (
 )
 _UP = "A-ZÀ-ÖØ-Þ"
 _CAP = (
-    rf"(?:{_ABBR}|(?:[{_UP}]\.){{2,}}|(?:(?:al|el|bin|abu|de|di|le|la|d|o)['’-])?"
+    rf"(?:{_ABBR}|(?:[{_UP}]\.){{2,}}|[{_UP}]\.(?=[ \t]+[{_UP}])|(?:(?:al|el|bin|abu|de|di|le|la|d|o)['’-])?"
     rf"[{_UP}][\w&]*(?:['’][A-Za-z]\w*)?(?:-\w+)*)"
 )
 _CONNECT = (
@@ -59,6 +63,13 @@ _SAID_BEFORE = re.compile(r"(?:said|says|told|according to|added|asked)[ \t]+$")
 _SCORE_AFTER = re.compile(r"[ \t]+\d+(?:[ \t]|$)", re.M)
 _WAR_AFTER = re.compile(r"[ \t]+(?:war|conflict|crisis)\b")
 _PREV_WORD = re.compile(r"([A-Za-z]+)[ \t]*$")
+_SPORTS = re.compile(
+    r"\b(?:beat|beats|defeated|innings|wickets?|goals?|scored|striker|midfielder|seeded|"
+    r"batting|bowling|pitcher|homer|touchdown|quarterback|playoffs?|halftime|half-time|"
+    r"semifinal|semi-final|quarter-final|championship|league|tournament|match|matches)\b",
+    re.I,
+)
+_PLACE_PREPS = frozenset(["in", "near", "outside", "across", "at", "around", "into"])
 _POSSESSIVE = ("'s", "’s")
 _CONNECTORS = frozenset(
     "of|of the|for|de|da|del|della|der|den|du|van|von|bin|ibn|al|el|la|le|y|&|and|on|dos|das|ben|abu"
@@ -108,6 +119,7 @@ class EntityTagger:
     def __init__(self, labels: list[str], lexicon: Lexicon | None = None) -> None:
         self.lex = lexicon or load_lexicon()
         self.labels = set(labels)
+        self.heads = self.lex.org_heads | self.lex.loc_heads | self.lex.event_heads
 
     # -- segmentation of one run -------------------------------------------------------
     def _tokens(self, text: str, m: re.Match[str]) -> list[tuple[str, int, int]]:
@@ -151,7 +163,10 @@ class EntityTagger:
                     break
             if tfound and (found is None or tfound[2] > found[2]):
                 found = tfound
-            if found is None and word.lower() in lex.stop:
+            if found is None and (
+                (word.lower() in lex.stop and (upper or word not in self.heads))
+                or (len(word) == 1 and word.isalpha())
+            ):
                 found = ("STOP", i, i + 1)
             if found is None:
                 found = ("UNK", i, i + 1)
@@ -189,32 +204,32 @@ class EntityTagger:
             out.append(Mention(s, e, label, rule, strength, text[s:e]))
 
         kinds = [k for k, _, _ in segs]
-        # Heads make the whole group an organisation, place or event.
-        if ntok >= 2 and (norm[-1] in lex.org_heads or (norm[0] in lex.org_heads and "of" in words)):
+        single_gaz = len(segs) == 1 and kinds[0].startswith("GAZ:")
+        if not single_gaz and "&" in words:
             emit("ORG", "org_head", 3)
             return
-        if ntok >= 2 and (norm[-1] in lex.loc_heads or (norm[0] in lex.loc_heads and "of" in words)):
+        # Heads make the whole group an organisation, place or event.
+        if not single_gaz and ntok >= 2 and (norm[-1] in lex.org_heads or (norm[0] in lex.org_heads and "of" in words)):
+            emit("ORG", "org_head", 3)
+            return
+        if not single_gaz and ntok >= 2 and (norm[-1] in lex.loc_heads or (norm[0] in lex.loc_heads and "of" in words)):
             emit("LOC", "loc_head", 3)
             return
-        if ntok >= 2 and norm[-1] in lex.event_heads:
+        if not single_gaz and ntok >= 2 and norm[-1] in lex.event_heads:
             emit("EVENT", "event_head", 3)
             return
-        if kinds == ["GAZ:" + kinds[0][4:]] and len(segs) == 1:
+        if single_gaz:
             label = kinds[0][4:]
             surface = " ".join(words)
             if _WAR_AFTER.match(text, end) and "-" in surface and label in ("GPE", "ORG"):
                 m = _WAR_AFTER.match(text, end)
                 emit("EVENT", "event_war", 3, start, m.end())
                 return
-            if (
-                label == "GPE"
-                and surface not in lex.countries
-                and _SCORE_AFTER.match(text, end)
+            if label == "GPE" and surface not in lex.countries and (
+                _SCORE_AFTER.match(text, end)
+                or (ctx["sports"] and ctx["prev"] not in _PLACE_PREPS and not ctx["initial"])
             ):
                 emit("ORG", "team", 2)
-                return
-            if label == "GPE" and not upper and ctx["title_before"]:
-                emit(label, "gazetteer", 3)
                 return
             emit(label, "gazetteer", 3)
             return
@@ -258,35 +273,52 @@ class EntityTagger:
             # All-caps headline: only what the document or gazetteers confirm.
             emit(None, "headline", 0)
             return
+        first = words[0]
+        if n == 1 and first in self.heads:
+            return
         if ctx["title_before"] or ctx["role_before"]:
             emit("PERSON", "title" if ctx["title_before"] else "role", 3)
             return
-        first = words[0]
-        if n >= 2 and first in lex.first_names and first not in lex.gaz:
+        if n >= 2 and (
+            (first in lex.first_names and first not in lex.gaz)
+            or (len(first) == 2 and first[1] == ".")
+        ):
             emit("PERSON", "first_name", 3)
             return
         if _SCORE_AFTER.match(text, end) and not (n >= 2 and words[-1] in lex.surnames):
             emit("ORG", "team", 2)
             return
-        if n <= 3 and (_SAID_AFTER.match(text, end) or _SAID_BEFORE.search(text, max(0, start - 16), start)):
-            emit("PERSON", "attribution", 2)
-            return
-        if n == 1 and 2 <= len(first) <= 6 and first.isupper() and first.isalpha():
+        acronym = n == 1 and 2 <= len(first) <= 6 and first.isupper() and first.isalpha()
+        if acronym:
             emit("ORG", "acronym", 1)
             return
+        if n <= 3 and (
+            _SAID_AFTER.match(text, end) or _SAID_BEFORE.search(text, max(0, start - 16), start)
+        ):
+            if ctx["prev"] == "the":
+                emit("ORG", "attribution", 1)
+            else:
+                emit("PERSON", "attribution", 2 if n >= 2 else 1)
+            return
         if n >= 2:
-            emit("PERSON", "default_multi", 1)
+            if words[-1] in lex.surnames or first in lex.first_names:
+                emit("PERSON", "default_multi", 1)
+            else:
+                emit(DEFAULT_MULTI, "default_multi", 1)
             return
         if ctx["initial"]:
             emit(None, "default_single", 0)
             return
-        emit("PERSON" if first in lex.surnames or first in lex.first_names else "ORG",
-             "default_single", 1)
+        if ctx["prev"] in _PLACE_PREPS:
+            emit("GPE", "place_prep", 1)
+            return
+        emit(DEFAULT_SINGLE if not ctx["sports"] else "ORG", "default_single", 0)
 
     # -- one document -------------------------------------------------------------
     def tag(self, text: str) -> list[Mention]:
         lex = self.lex
         heads = _headline_ranges(text)
+        sports = len(_SPORTS.findall(text, 0, 4000)) >= 3
         mentions: list[Mention] = []
         deferred: list[tuple[list[tuple[str, int, int]], list[tuple[str, int, int]]]] = []
         for m in RUN.finditer(text):
@@ -299,12 +331,14 @@ class EntityTagger:
                 deferred.append((toks, segs))
                 continue
             prev = _PREV_WORD.search(text, max(0, m.start() - 24), m.start())
+            pw = prev.group(1) if prev else ""
             ctx = {
                 "upper": upper,
+                "sports": sports,
+                "prev": pw.lower(),
                 "initial": _sentence_initial(text, m.start()),
                 "title_before": False,
-                "role_before": bool(prev) and prev.group(1).lower() in lex.roles
-                and prev.group(1).islower(),
+                "role_before": pw.islower() and pw in lex.roles,
             }
             group: list[tuple[str, int, int]] = []
             for seg in segs + [("END", len(toks), len(toks))]:
