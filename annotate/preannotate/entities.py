@@ -72,11 +72,10 @@ _SPORTS = re.compile(
 _PLACE_PREPS = frozenset(["in", "near", "outside", "across", "at", "around", "into"])
 _POSSESSIVE = ("'s", "’s")
 _CONNECTORS = frozenset(
-    "of|of the|for|de|da|del|della|der|den|du|van|von|bin|ibn|al|el|la|le|y|&|and|on|dos|das|ben|abu"
-    .split("|")
+    ["of", "of the", "for", "de", "da", "del", "della", "der", "den", "du", "van", "von", "bin", "ibn", "al", "el", "la", "le", "y", "&", "and", "on", "dos", "das", "ben", "abu"]
 )
 _PARTICLES = frozenset(
-    "de|da|del|della|der|den|du|van|von|bin|ibn|al|el|la|le|y|dos|das|ben|abu".split("|")
+    ["de", "da", "del", "della", "der", "den", "du", "van", "von", "bin", "ibn", "al", "el", "la", "le", "y", "dos", "das", "ben", "abu"]
 )
 _SENTENCE_END = frozenset('.!?\n"“”:;-(')
 
@@ -249,6 +248,17 @@ class EntityTagger:
             if kind.startswith("GAZ:"):
                 s, e = toks[seg[1]][1], toks[seg[2] - 1][2]
                 label = kind[4:]
+                prev_unk = out[-1] if out and out[-1].end + 1 == s else None
+                if (
+                    prev_unk is not None
+                    and label == "GPE"
+                    and " " not in prev_unk.text
+                    and text[s:e] not in lex.countries
+                    and (prev_unk.text in lex.first_names or prev_unk.text in lex.surnames)
+                ):
+                    prev_unk.end, prev_unk.label, prev_unk.text = e, "PERSON", text[prev_unk.start : e]
+                    prev_unk.rule, prev_unk.strength = "first_name", 3
+                    continue
                 if label == "GPE" and _SCORE_AFTER.match(text, e) and not ctx["upper"]:
                     surface = text[s:e]
                     if surface not in lex.countries:
@@ -275,6 +285,10 @@ class EntityTagger:
             return
         first = words[0]
         if n == 1 and first in self.heads:
+            return
+        if n == 1 and "-" in first and _WAR_AFTER.match(text, end):
+            war = _WAR_AFTER.match(text, end)
+            out.append(Mention(start, war.end(), "EVENT", "event_war", 3, text[start : war.end()]))
             return
         if ctx["title_before"] or ctx["role_before"]:
             emit("PERSON", "title" if ctx["title_before"] else "role", 3)
