@@ -607,12 +607,16 @@ def _summary(exporter: _Exporter, options: ExportOptions, project: str) -> Expor
 
 
 def load_export(out_dir: Path, cache_dir: Path | None = None) -> dict[str, Any]:
-    """The exported folder as ``{config: DatasetDict}``, loaded the way the Hub loads it."""
+    """The exported folder as ``{config: DatasetDict}``, loaded the way the Hub loads it.
+
+    Configs without any rows (no Parquet file) are absent, as they are from the card.
+    """
     from datasets import load_dataset
 
     return {
         c: load_dataset(str(out_dir), c, cache_dir=str(cache_dir) if cache_dir else None)
         for c in CONFIGS
+        if (out_dir / "data" / c).is_dir()
     }
 
 
