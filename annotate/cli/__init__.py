@@ -7,7 +7,9 @@ from typing import Annotated
 import typer
 
 from annotate.cli import db, ingest, status, studio, validate
+from annotate.cli import evaluate as evaluate_cli
 from annotate.cli import export as export_cli
+from annotate.cli import preannotate as preannotate_cli
 from annotate.cli import sync as sync_cli
 from annotate.cli.common import State
 
@@ -42,6 +44,8 @@ def _root(
 app.add_typer(db.app, name="db")
 app.command("ingest")(ingest.ingest)
 app.command("validate")(validate.validate)
+app.command("preannotate")(preannotate_cli.preannotate)
+app.command("evaluate")(evaluate_cli.evaluate)
 app.command("status")(status.status)
 app.command("export")(export_cli.export)
 app.add_typer(studio.app, name="studio")

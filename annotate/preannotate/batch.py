@@ -1,0 +1,118 @@
+"""Offline pre-annotation I/O: stream articles from JSONL or .txt files, one record out each.
+
+Kept apart from the rules so they stay pure, and apart from the store so offline mode never
+touches a database. Everything is a generator: memory stays constant for any input size.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from itertools import islice
+from pathlib import Path
+from typing import Any, TextIO
+
+from annotate.schemas import LabelSet
+
+
+class InputError(ValueError):
+    """An input file is malformed; the message names the file and line."""
+
+
+def read_articles(paths: Iterable[Path]) -> Iterator[tuple[str, str]]:
+    """(id, text) per article. JSONL lines need `id` and `text`; a .txt file is one article.
+
+    JSONL text is passed on exactly as given, so offsets index it with no cleaning.
+    """
+    for path in paths:
+        if path.is_dir():
+            yield from read_articles(sorted(p for p in path.rglob("*") if p.is_file()))
+            continue
+        if not path.is_file():
+            raise InputError(f"{path}: no such file")
+        if path.suffix == ".jsonl":
+            yield from _read_jsonl(path)
+        elif path.suffix == ".txt":
+            try:
+                yield path.stem, path.read_text(encoding="utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError(f"{path}: not UTF-8 text ({exc.reason})") from None
+        else:
+            raise InputError(f"{path}: unsupported input (expected .jsonl or .txt)")
+
+
+def _read_jsonl(path: Path) -> Iterator[tuple[str, str]]:
+    with path.open(encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{path}:{lineno}: invalid JSON: {exc.msg}") from None
+            if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
+                raise InputError(f"{path}:{lineno}: expected an object with a string `text`")
+            art_id = rec.get("id")
+            if art_id is None:
+                raise InputError(f"{path}:{lineno}: missing `id`")
+            yield str(art_id), rec["text"]
+
+
+_WORKER: Any = None
+
+
+def _init_worker(labelset: LabelSet) -> None:
+    global _WORKER
+    from annotate.preannotate.model import PreAnnotator
+
+    _WORKER = PreAnnotator(labelset)
+
+
+def _predict_chunk(chunk: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    return [_WORKER.predict(text, art_id) for art_id, text in chunk]
+
+
+def predict_stream(
+    articles: Iterable[tuple[str, str]],
+    labelset: LabelSet,
+    workers: int = 1,
+    chunk_size: int = 64,
+) -> Iterator[dict[str, Any]]:
+    """Prediction records in input order; with workers > 1, a process pool over chunks.
+
+    At most `2 * workers` chunks are in flight, so memory stays bounded.
+    """
+    if workers <= 1:
+        from annotate.preannotate.model import preannotator
+
+        model = preannotator(labelset)
+        for art_id, text in articles:
+            yield model.predict(text, art_id)
+        return
+    it = iter(articles)
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(labelset,)) as pool:
+        pending = []
+        while True:
+            while len(pending) < 2 * workers:
+                chunk = list(islice(it, chunk_size))
+                if not chunk:
+                    break
+                pending.append(pool.submit(_predict_chunk, chunk))
+            if not pending:
+                return
+            yield from pending.pop(0).result()
+
+
+def write_jsonl(
+    records: Iterable[dict[str, Any]], out: TextIO, on_record: Callable[[int], None] | None = None
+) -> int:
+    """Write one JSON object per line; returns how many."""
+    n = 0
+    for rec in records:
+        out.write(json.dumps(rec, ensure_ascii=False))
+        out.write("\n")
+        n += 1
+        if on_record:
+            on_record(n)
+    return n
