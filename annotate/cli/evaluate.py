@@ -32,7 +32,8 @@ def evaluate(
     Example: annotate evaluate --gold conll2003/dev.txt
     """
     from annotate.cli.preannotate import _labelset
-    from annotate.evaluate import GoldError, evaluate as run, read_gold
+    from annotate.evaluate import GoldError, read_gold
+    from annotate.evaluate import evaluate as run
     from annotate.preannotate.model import preannotator
 
     if fmt not in (None, "conll", "jsonl"):
