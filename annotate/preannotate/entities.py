@@ -202,6 +202,12 @@ class EntityTagger:
         def emit(label: str | None, rule: str, strength: int, s: int = start, e: int = end):
             out.append(Mention(s, e, label, rule, strength, text[s:e]))
 
+        for k, (kind, i, _) in enumerate(segs):
+            if kind == "CONN" and toks[i][0] in ("and", "or") and 0 < k < len(segs) - 1:
+                # "Bank of England and Kenya Airways": two names.
+                self._type_group(text, toks, segs[:k], ctx, out)
+                self._type_group(text, toks, segs[k + 1 :], {**ctx, "initial": False}, out)
+                return
         kinds = [k for k, _, _ in segs]
         single_gaz = len(segs) == 1 and kinds[0].startswith("GAZ:")
         if not single_gaz and "&" in words:

@@ -150,6 +150,7 @@ class StanceFinder:
         target = before[-1]
         backref = (
             rule in ("vote", "neutral")
+            or (target[1] > s_start and _BY_AFTER.match(text, cue.end))
             or _BACKREF_AFTER.match(text, cue.end)
             or (
                 target[1] > s_start

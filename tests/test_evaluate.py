@@ -1,0 +1,87 @@
+"""`annotate evaluate`: CoNLL reading, exact-span scoring, stance triples, CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from annotate.cli import app
+from annotate.evaluate import GoldDoc, GoldError, evaluate, read_conll
+from annotate.schemas import load_labelset
+from tests.conftest import runner
+
+FIXTURES = Path(__file__).parent / "fixtures" / "preannotate"
+
+
+def test_read_conll_documents_text_and_spans() -> None:
+    docs = list(read_conll(FIXTURES / "tiny.conll"))
+    assert len(docs) == 2
+    first = docs[0]
+    assert first.text.split("\n")[1] == "BERLIN 1996-05-10"
+    got = [(e["text"], e["label"]) for e in first.entities]
+    assert ("Steffi Graf", "PER") in got and ("German", "MISC") in got
+    assert ("Reuters", "ORG") in got
+    assert [(e["text"], e["label"]) for e in docs[1].entities] == [("European Union", "ORG")]
+
+
+def test_bad_conll_line_names_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.conll"
+    bad.write_text("-DOCSTART- -X- -X- O\n\nParis NNP I-NP X-LOC\n", encoding="utf-8")
+    with pytest.raises(GoldError, match=r"bad.conll:3: bad IOB tag"):
+        list(read_conll(bad))
+
+
+def test_scores_exact_spans_and_stances() -> None:
+    labelset = load_labelset()
+    text = "France backed a truce."
+    gold = GoldDoc("d", text, [{"start": 0, "end": 6, "label": "GPE", "text": "France"}], [
+        {"holder": {"start": 0, "end": 6, "label": "GPE", "text": "France"},
+         "target": "ceasefire", "label": "support", "evidence": {"start": 0, "end": 22}}])
+
+    def predict(_text: str, doc_id: str) -> dict:
+        return {"id": doc_id, "model_version": "m", "entities": [
+            {"start": 0, "end": 6, "label": "GPE", "text": "France"},
+            {"start": 16, "end": 21, "label": "ORG", "text": "truce"}],
+            "stances": [dict(gold.stances[0])]}
+
+    rep = evaluate([gold], predict, labelset).as_dict()
+    assert rep["entities"]["GPE"]["f1"] == 1.0
+    assert rep["entities_micro"]["precision"] == 0.5
+    assert rep["conll"]["LOC"]["f1"] == 1.0
+    assert rep["stance"]["f1"] == 1.0
+    assert {"gold": "none", "predicted": "ORG", "count": 1} in rep["confusions"]
+
+
+def test_cli_on_conll_prints_table_and_json() -> None:
+    res = runner.invoke(app, ["evaluate", "--gold", str(FIXTURES / "tiny.conll")])
+    assert res.exit_code == 0, res.output
+    assert "CoNLL-mapped" in res.output and "PER" in res.output
+    res = runner.invoke(app, ["evaluate", "--gold", str(FIXTURES / "tiny.conll"), "--json"])
+    data = json.loads(res.stdout)
+    assert data["conll_micro"]["f1"] > 0.8
+    assert data["documents"] == 2
+
+
+def test_cli_jsonl_gold_round_trip(tmp_path: Path) -> None:
+    """Predictions used as gold score perfectly: the formats agree."""
+    pred = tmp_path / "pred.jsonl"
+    runner.invoke(app, ["preannotate", str(FIXTURES / "articles.jsonl"), "-o", str(pred)])
+    texts = {json.loads(x)["id"]: json.loads(x)["text"]
+             for x in (FIXTURES / "articles.jsonl").read_text().splitlines()}
+    gold = tmp_path / "gold.jsonl"
+    with gold.open("w") as fh:
+        for line in pred.read_text().splitlines():
+            rec = json.loads(line)
+            rec["text"] = texts[rec["id"]]
+            fh.write(json.dumps(rec) + "\n")
+    res = runner.invoke(app, ["evaluate", "--gold", str(gold), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["entities_micro"]["f1"] == 1.0
+
+
+def test_cli_missing_gold_is_an_error(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["evaluate", "--gold", str(tmp_path / "nope.txt")])
+    assert res.exit_code == 1
+    assert "nope.txt" in res.output

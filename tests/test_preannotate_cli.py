@@ -1,0 +1,76 @@
+"""`annotate preannotate`: offline streaming output, bad input, and store mode."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import select
+
+from annotate.cli import app
+from annotate.schemas import validator
+from annotate.store.models import Article, Prediction
+from annotate.store.session import session_scope
+from tests.conftest import runner
+
+FIXTURES = Path(__file__).parent / "fixtures" / "preannotate"
+
+
+def test_offline_jsonl_validates_against_prediction_schema(tmp_path: Path) -> None:
+    out = tmp_path / "pred.jsonl"
+    res = runner.invoke(app, ["preannotate", str(FIXTURES / "articles.jsonl"), "-o", str(out),
+                              "--targets", str(FIXTURES / "targets-tariffs.yaml")])
+    assert res.exit_code == 0, res.output
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in records] == ["a1", "a2", "bad-utf8-free"]
+    check = validator("prediction")
+    source = [json.loads(line) for line in (FIXTURES / "articles.jsonl").read_text().splitlines()]
+    for rec, art in zip(records, source, strict=True):
+        assert not list(check.iter_errors(rec))
+        for ent in rec["entities"]:
+            assert art["text"][ent["start"] : ent["end"]] == ent["text"]
+    assert {s["target"] for s in records[0]["stances"]} == {"tariffs"}
+
+
+def test_offline_txt_to_stdout(tmp_path: Path) -> None:
+    src = tmp_path / "story.txt"
+    src.write_text("France voted in favour of a truce.", encoding="utf-8")
+    res = runner.invoke(app, ["preannotate", str(src)])
+    assert res.exit_code == 0, res.output
+    rec = json.loads(res.stdout.strip())
+    assert rec["id"] == "story"
+    assert rec["stances"][0]["label"] == "support"
+
+
+def test_bad_input_names_file_and_line(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["preannotate", str(FIXTURES / "bad.jsonl"), "-o",
+                              str(tmp_path / "o.jsonl")])
+    assert res.exit_code == 1
+    assert "bad.jsonl:2: invalid JSON" in res.output
+
+
+def test_bad_targets_file_is_one_line_error(tmp_path: Path) -> None:
+    bad = tmp_path / "t.yaml"
+    bad.write_text("- id: x\n", encoding="utf-8")
+    res = runner.invoke(app, ["preannotate", str(FIXTURES / "articles.jsonl"), "--targets",
+                              str(bad)])
+    assert res.exit_code == 1
+    assert "t.yaml" in res.output
+
+
+def test_store_mode_predicts_once_per_model_version(db_url: str, engine) -> None:
+    with session_scope(engine) as s:
+        for i, text in enumerate(["Britain abstained on the truce.", "Japan backed a ceasefire."]):
+            s.add(Article(content_hash=f"{i:064d}", text=text))
+    res = runner.invoke(app, ["--db", db_url, "preannotate"])
+    assert res.exit_code == 0, res.output
+    assert "2 article(s)" in res.output
+    res = runner.invoke(app, ["--db", db_url, "preannotate"])
+    assert "nothing to do" in res.output
+    res = runner.invoke(app, ["--db", db_url, "preannotate", "--force", "--limit", "1"])
+    assert "1 article(s)" in res.output
+    with session_scope(engine) as s:
+        preds = s.scalars(select(Prediction)).all()
+        assert len(preds) == 2
+        labels = sorted(p.stances[0]["label"] for p in preds)
+        assert labels == ["neutral", "support"]

@@ -1,0 +1,98 @@
+"""Stance rules on hand-written fixtures; targets on other topics prove targets are data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from annotate.preannotate.model import PreAnnotator
+from annotate.preannotate.sentences import sentence_spans
+from annotate.schemas import load_labelset, load_targets
+
+FIXTURES = Path(__file__).parent / "fixtures" / "preannotate"
+
+
+@pytest.fixture(scope="module")
+def gaza():
+    return PreAnnotator(load_labelset())
+
+
+@pytest.fixture(scope="module")
+def tariffs():
+    return PreAnnotator(load_labelset().with_targets(load_targets(FIXTURES / "targets-tariffs.yaml")))
+
+
+def triples(model: PreAnnotator, text: str) -> set[tuple[str, str, str]]:
+    rec = model.predict(text, "t")
+    spans = {(e["start"], e["end"]) for e in rec["entities"]}
+    for st in rec["stances"]:
+        h = st["holder"]
+        assert (h["start"], h["end"]) in spans, "holder must be an entity span"
+        ev = st["evidence"]
+        assert ev["start"] <= h["start"] or st["score"] <= 0.6
+        assert text[ev["start"] : ev["end"]].strip()
+    return {(s["holder"]["text"], s["target"], s["label"]) for s in rec["stances"]}
+
+
+def test_votes_and_lists(gaza):
+    text = ("The General Assembly passed a resolution calling for an immediate ceasefire. "
+            "France voted in favour. The U.S. voted against the resolution. "
+            "Britain, Canada and Japan all abstained.")
+    # The body that passes a resolution calling for a ceasefire supports it too.
+    assert triples(gaza, text) == {
+        ("General Assembly", "ceasefire", "support"),
+        ("France", "ceasefire", "support"), ("U.S.", "ceasefire", "oppose"),
+        ("Britain", "ceasefire", "neutral"), ("Canada", "ceasefire", "neutral"),
+        ("Japan", "ceasefire", "neutral"),
+    }
+
+
+def test_contrast_supports_one_target_and_opposes_the_other(gaza):
+    text = ("Foreign Secretary James Cleverly told journalists that his government only "
+            "supports a humanitarian pause and not a wider ceasefire.")
+    assert triples(gaza, text) == {
+        ("James Cleverly", "humanitarian_pause", "support"),
+        ("James Cleverly", "ceasefire", "oppose"),
+    }
+
+
+def test_back_reference_and_groups(gaza):
+    text = ("Arab and Muslim nations are demanding an immediate full ceasefire, "
+            "something the United States opposes.")
+    assert triples(gaza, text) == {
+        ("Arab", "ceasefire", "support"), ("Muslim", "ceasefire", "support"),
+        ("United States", "ceasefire", "oppose"),
+    }
+
+
+def test_passive_and_negation(gaza):
+    text = ("A truce proposal was vetoed by Russia. "
+            "Egypt did not support the truce.")
+    assert triples(gaza, text) == {("Russia", "ceasefire", "oppose"),
+                                   ("Egypt", "ceasefire", "oppose")}
+
+
+def test_mere_mention_is_no_stance(gaza):
+    assert triples(gaza, "Talks on a ceasefire continued in Cairo on Monday.") == set()
+
+
+def test_other_topics_are_just_other_targets(tariffs):
+    text = ("Canada rejected the new tariffs on steel, Prime Minister Mark Carney said. "
+            "The European Commission welcomed the AI Act, something Microsoft opposes.")
+    assert triples(tariffs, text) == {
+        ("Canada", "tariffs", "oppose"),
+        ("European Commission", "ai_regulation", "support"),
+        ("Microsoft", "ai_regulation", "oppose"),
+    }
+
+
+def test_model_version_changes_with_targets(gaza, tariffs):
+    assert gaza.model_version != tariffs.model_version
+    assert gaza.model_version.startswith("annotate-rules-")
+
+
+def test_sentences_respect_abbreviations():
+    text = "U.S. Secretary Blinken met Mr. Kishida. Then he left!\nNew line"
+    got = [text[s:e] for s, e in sentence_spans(text)]
+    assert got == ["U.S. Secretary Blinken met Mr. Kishida.", "Then he left!", "New line"]
