@@ -164,6 +164,9 @@ class LocalStudio:
                 f"Label Studio (pid {record['pid']}) does not answer on {record['url']}; "
                 f"see {self.log_file}, or run `annotate studio stop`"
             )
+        deadline = time.monotonic() + 10
+        while not port_free(port) and time.monotonic() < deadline:
+            time.sleep(0.3)  # a server just stopped may hold the port for a moment
         if not port_free(port):
             raise StudioError(f"port {port} on {HOST} is in use; choose another with --port")
         creds = self.credentials(create=True)
@@ -230,10 +233,11 @@ class LocalStudio:
         pid = int(record["pid"])
         _signal_group(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and _exists(pid):
+        while time.monotonic() < deadline and (_exists(pid) or _group_exists(pid)):
             time.sleep(0.2)
-        if _exists(pid):
+        if _exists(pid) or _group_exists(pid):
             _signal_group(pid, signal.SIGKILL)
+            time.sleep(0.5)
         self.pid_file.unlink(missing_ok=True)
         return pid
 
@@ -256,6 +260,27 @@ def _exists(pid: int) -> bool:
         return state != "Z"
     except OSError:
         return True
+
+
+def _group_exists(pgid: int) -> bool:
+    """Whether any live process is left in the group we started (its children)."""
+    try:
+        os.killpg(pgid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    try:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                return True
+    except OSError:
+        return True
+    return False
 
 
 def _signal_group(pid: int, sig: int) -> None:
