@@ -12,12 +12,11 @@ from annotate.cli.common import State, console
 from annotate.status import stage_counts
 
 
-def _current_model_version() -> str | None:
-    try:
-        from annotate.preannotate import current_model_version
-    except ImportError:
-        return None
-    return current_model_version()
+def _current_model_version() -> str:
+    from annotate.preannotate.model import preannotator
+    from annotate.schemas import load_labelset
+
+    return preannotator(load_labelset()).model_version
 
 
 def status(
