@@ -13,7 +13,7 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -157,6 +157,22 @@ class StudioClient:
                 f"Label Studio at {self.url} sent a non-JSON answer while trying to {what}"
             ) from None
 
+    def server_time(self) -> datetime | None:
+        """The server's clock (HTTP Date header, whole seconds), for pull cursors."""
+        from email.utils import parsedate_to_datetime
+
+        try:
+            resp = self._http.request("health", method="GET")
+        except Exception as exc:  # noqa: BLE001
+            raise self._wrap(exc, "read the server time") from None
+        date = resp.headers.get("date")
+        if not date:
+            return None
+        try:
+            return parsedate_to_datetime(date)
+        except (TypeError, ValueError):
+            return None
+
     # -- identity and users ------------------------------------------------------------
 
     def whoami(self) -> dict[str, Any]:
@@ -284,7 +300,8 @@ class StudioClient:
             "filter": "filter:tasks:updated_at",
             "operator": "greater",
             "type": "Datetime",
-            "value": since.isoformat().replace("+00:00", "Z"),
+            # the only format Label Studio's filter parses: microseconds and a literal Z
+            "value": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         }
         return self.iter_tasks(project_id, filters=[flt])
 

@@ -6,8 +6,10 @@ with what the store knows. When they differ (a push died between Label Studio's 
 store's commit, or someone imported by hand) the tasks are reconciled by `data.content_hash`,
 so the next push never duplicates a task.
 
-Pull is incremental: a cursor (the latest task `updated_at` seen, in Label Studio's clock)
-selects tasks updated since the last pull. Annotations are upserted by Label Studio id; a
+Pull is incremental: a cursor in Label Studio's clock selects tasks updated since the last
+pull. The cursor is the server's time when the pull started reading, minus a safety overlap
+(an annotation saved just before the read may commit just after it), so a task is re-read
+only if it changed in the seconds before a pull, never because of an old bulk import. Annotations are upserted by Label Studio id; a
 re-read task also tells which of its annotations were deleted. `--full` reads the whole
 project (one export request) and marks annotations of vanished tasks deleted too.
 Two pulls of one project at once are serialized by a lock file, and the store's unique
@@ -47,7 +49,8 @@ from annotate.studio.server import StudioError
 
 DEFAULT_PROJECT = "annotate"
 DEFAULT_BATCH = 500
-# Re-read tasks updated this long before the cursor: the filter is strict and clocks are coarse.
+# The next pull re-reads tasks updated this long before this pull started (the server's Date
+# header has whole seconds, so one more second is taken off).
 CURSOR_OVERLAP = timedelta(seconds=1)
 
 Progress = Callable[[int], None]
@@ -641,15 +644,16 @@ def pull(
         cursor = _aware(project.pull_cursor)
         summary = PullSummary(project=name, ls_project_id=project.ls_project_id, full=full)
         tasks: Iterable[dict[str, Any]]
+        server_now = client.server_time()
         if full or cursor is None:
             exported = client.export_json(project.ls_project_id)
             if on_total:
                 on_total(len(exported))
             tasks = exported
         else:
-            tasks = client.tasks_updated_since(project.ls_project_id, cursor - CURSOR_OVERLAP)
+            tasks = client.tasks_updated_since(project.ls_project_id, cursor)
         names = _annotator_names(client)
-        newest = cursor
+        newest: datetime | None = None
         seen: set[int] = set()
         chunk: list[dict[str, Any]] = []
 
@@ -676,8 +680,15 @@ def pull(
             row = s.get(Project, project.id)
             assert row is not None
             current = _aware(row.pull_cursor)
-            if newest is not None and (current is None or newest > current):
-                row.pull_cursor = newest
+            # Without a server clock, fall back to the newest task seen (minus the overlap).
+            if server_now is not None:
+                candidate = server_now - timedelta(seconds=1) - CURSOR_OVERLAP
+            elif newest is not None:
+                candidate = newest - CURSOR_OVERLAP
+            else:
+                candidate = None
+            if candidate is not None and (current is None or candidate > current):
+                row.pull_cursor = candidate
             final = _aware(row.pull_cursor)
             summary.cursor = final.isoformat() if final else None
     return summary
