@@ -10,6 +10,7 @@ import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, order=True)
@@ -46,8 +47,9 @@ def check_span(text: str, span: Span, labels: Iterable[str] | None = None) -> li
     return problems
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """A token and its character offsets (a tuple: articles have thousands of them)."""
+
     text: str
     start: int
     end: int
@@ -82,12 +84,16 @@ class AlignmentIssue:
         return f"{self.kind} {where}{': ' + self.detail if self.detail else ''}"
 
 
-def align(tokens: Sequence[Token], span: Span) -> tuple[int, int] | None:
+def align(
+    tokens: Sequence[Token], span: Span, ends: Sequence[int] | None = None
+) -> tuple[int, int] | None:
     """Token range ``[i, j)`` covering the span, widened outward to token boundaries.
 
-    None when no token overlaps the span (it covers only whitespace).
+    None when no token overlaps the span (it covers only whitespace). ``ends`` (the
+    tokens' end offsets) can be passed in when aligning many spans on one text.
     """
-    ends = [t.end for t in tokens]
+    if ends is None:
+        ends = [t.end for t in tokens]
     i = bisect.bisect_right(ends, span.start)  # first token ending after the span starts
     j = i
     while j < len(tokens) and tokens[j].start < span.end:
@@ -106,6 +112,7 @@ def bio_tags(
     silently.
     """
     known = list(labels)
+    ends = [t.end for t in tokens]
     tags = ["O"] * len(tokens)
     issues: list[AlignmentIssue] = []
     for span in sorted(spans, key=lambda s: (s.start, -s.end, s.label)):
@@ -114,7 +121,7 @@ def bio_tags(
         if problems:
             issues.append(AlignmentIssue("invalid", span, covered, detail="; ".join(problems)))
             continue
-        rng = align(tokens, span)
+        rng = align(tokens, span, ends)
         if rng is None:
             issues.append(AlignmentIssue("no-token", span, covered))
             continue

@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from annotate import spans as sp
 from annotate.export.adjudicate import (
@@ -35,7 +35,16 @@ from annotate.export.adjudicate import (
 from annotate.export.features import CONFIGS, features_for
 from annotate.export.splits import assign_split
 from annotate.schemas import LabelSet
-from annotate.store.models import Annotation, Article, ExportRun, Prediction, Project, Task
+from annotate.store.models import (
+    Annotation,
+    Article,
+    EntitySpan,
+    ExportRun,
+    Prediction,
+    Project,
+    StanceTriple,
+    Task,
+)
 from annotate.store.session import session_scope
 
 BATCH_ROWS = 1000
@@ -199,33 +208,18 @@ class _SplitWriters:
             writer.close()
 
 
-def _order(ann: Annotation) -> tuple:
+def _order(updated_at: datetime | None, created_at: datetime | None, ls_id: int) -> tuple:
     """Oldest to newest: updated (or created) time in UTC, then Label Studio's id."""
-    when = ann.updated_at or ann.created_at or datetime.min
+    when = updated_at or created_at or datetime.min
     if when.tzinfo is not None:
         when = when.astimezone(UTC).replace(tzinfo=None)
-    return (when, ann.ls_annotation_id)
+    return (when, ls_id)
 
 
-def _judgement(ann: Annotation) -> Judgement:
-    spans = tuple(sp.Span(e.start, e.end, e.label) for e in ann.entities)
-    triples = tuple(
-        Triple(
-            holder=sp.Span(t.holder_start, t.holder_end, t.holder_label),
-            holder_text=t.holder_text,
-            target=t.target,
-            label=t.label,
-            target_span=(t.target_start, t.target_end) if t.target_start is not None else None,
-        )
-        for t in ann.stances
-    )
-    return Judgement(ann.annotator, _order(ann), spans, triples, ann.ground_truth)
-
-
-def _prediction_judgement(pred: Prediction) -> Judgement:
-    spans = tuple(sp.Span(e["start"], e["end"], e["label"]) for e in pred.entities)
+def _prediction_judgement(version: str, entities: list, stances: list) -> Judgement:
+    spans = tuple(sp.Span(e["start"], e["end"], e["label"]) for e in entities)
     triples = []
-    for s in pred.stances:
+    for s in stances:
         h = s["holder"]
         ts = s.get("target_span")
         ev = s.get("evidence")
@@ -239,7 +233,119 @@ def _prediction_judgement(pred: Prediction) -> Judgement:
                 evidence=(ev["start"], ev["end"]) if ev else None,
             )
         )
-    return Judgement(f"model:{pred.model_version}", (), spans, tuple(triples))
+    return Judgement(f"model:{version}", (), spans, tuple(triples))
+
+
+@dataclass
+class _Item:
+    """One task's article and its usable human annotations, read as plain rows."""
+
+    public_id: str
+    content_hash: str
+    text: str
+    model_versions: list[str]
+    judgements: list[Judgement]
+    pull_problems: int
+    predictions: dict[str, tuple[datetime, list, list]] = field(default_factory=dict)
+
+
+def _load_chunk(session: Session, task_ids: list[int], with_predictions: bool) -> list[_Item]:
+    """A chunk of tasks with annotations, spans and triples, in four Core queries.
+
+    Plain rows rather than ORM objects: the identity map costs more than the export itself
+    on large stores.
+    """
+    tasks = session.execute(
+        select(
+            Task.id,
+            Task.model_versions,
+            Article.id,
+            Article.external_id,
+            Article.content_hash,
+            Article.text,
+        )
+        .join(Article, Task.article_id == Article.id)
+        .where(Task.id.in_(task_ids))
+    ).all()
+    anns = session.execute(
+        select(
+            Annotation.id,
+            Annotation.task_id,
+            Annotation.annotator,
+            Annotation.updated_at,
+            Annotation.created_at,
+            Annotation.ls_annotation_id,
+            Annotation.ground_truth,
+            Annotation.problems,
+        ).where(
+            Annotation.task_id.in_(task_ids),
+            Annotation.cancelled.is_(False),
+            Annotation.deleted.is_(False),
+        )
+    ).all()
+    spans: dict[int, list[sp.Span]] = defaultdict(list)
+    for ann_id, start, end, label in session.execute(
+        select(EntitySpan.annotation_id, EntitySpan.start, EntitySpan.end, EntitySpan.label)
+        .join(Annotation, EntitySpan.annotation_id == Annotation.id)
+        .where(Annotation.task_id.in_(task_ids))
+        .order_by(EntitySpan.annotation_id, EntitySpan.start, EntitySpan.end, EntitySpan.id)
+    ):
+        spans[ann_id].append(sp.Span(start, end, label))
+    triples: dict[int, list[Triple]] = defaultdict(list)
+    for t in session.execute(
+        select(StanceTriple)
+        .join(Annotation, StanceTriple.annotation_id == Annotation.id)
+        .where(Annotation.task_id.in_(task_ids))
+        .order_by(StanceTriple.annotation_id, StanceTriple.id)
+    ).scalars():
+        triples[t.annotation_id].append(
+            Triple(
+                holder=sp.Span(t.holder_start, t.holder_end, t.holder_label),
+                holder_text=t.holder_text,
+                target=t.target,
+                label=t.label,
+                target_span=(t.target_start, t.target_end) if t.target_start is not None else None,
+            )
+        )
+    by_task: dict[int, list] = defaultdict(list)
+    for a in anns:
+        by_task[a.task_id].append(a)
+    predictions: dict[int, dict[str, tuple[datetime, list, list]]] = defaultdict(dict)
+    if with_predictions:
+        for p in session.execute(
+            select(
+                Prediction.article_id,
+                Prediction.model_version,
+                Prediction.created_at,
+                Prediction.entities,
+                Prediction.stances,
+            ).where(Prediction.article_id.in_([t[2] for t in tasks]))
+        ):
+            predictions[p.article_id][p.model_version] = (p.created_at, p.entities, p.stances)
+    items = {}
+    for task_id, versions, art_pk, external_id, content_hash, text in tasks:
+        rows = sorted(
+            by_task[task_id], key=lambda a: _order(a.updated_at, a.created_at, a.ls_annotation_id)
+        )
+        items[task_id] = _Item(
+            public_id=external_id or content_hash[:16],
+            content_hash=content_hash,
+            text=text,
+            model_versions=[str(v) for v in versions or []],
+            judgements=[
+                Judgement(
+                    a.annotator,
+                    _order(a.updated_at, a.created_at, a.ls_annotation_id),
+                    tuple(spans[a.id]),
+                    tuple(triples[a.id]),
+                    bool(a.ground_truth),
+                )
+                for a in rows
+            ],
+            pull_problems=sum(1 for a in rows if a.problems),
+            predictions=predictions.get(art_pk, {}),
+        )
+    return [items[t] for t in task_ids if t in items]
 
 
 class _Article:
@@ -305,18 +411,16 @@ class _Exporter:
             ).encode()
         )
 
-    def article(self, task: Task) -> None:
-        art = task.article
-        doc = _Article(art.article_id, art.text)
-        for version in task.model_versions or []:
-            self.model_versions[str(version)] += 1
-        anns = [a for a in task.annotations if not a.cancelled and not a.deleted]
-        self.pull_problems += sum(1 for a in anns if a.problems)
-        judgements = [_judgement(a) for a in sorted(anns, key=_order)]
+    def article(self, item: _Item) -> None:
+        doc = _Article(item.public_id, item.text)
+        for version in item.model_versions:
+            self.model_versions[version] += 1
+        self.pull_problems += item.pull_problems
+        judgements = item.judgements
         n = len({j.annotator for j in judgements})
         source = "human"
         if not judgements:
-            pred = self._prediction(art, task) if self.options.include_unreviewed else None
+            pred = self._prediction(item) if self.options.include_unreviewed else None
             if pred is None:
                 self.skipped["no human annotation"] += 1
                 return
@@ -339,31 +443,29 @@ class _Exporter:
                     self.tie_examples,
                     f"{doc.id}: {tie.kind} {tie.key} votes {dict(tie.votes)} -> {tie.chosen}",
                 )
-        self._hash_inputs(art, judgements, source)
-        split = assign_split(art.content_hash, self.options.seed, self.options.splits)
+        self._hash_inputs(item.content_hash, judgements, source)
+        split = assign_split(item.content_hash, self.options.seed, self.options.splits)
         self.sources[source] += 1
         for who in result.annotators:
             self.annotators[who] += 1
         self._entities_row(doc, result, split, source, n)
         self._stance_rows(doc, result, split, source, n if source == "human" else 0)
 
-    def _prediction(self, art: Article, task: Task) -> Judgement | None:
+    def _prediction(self, item: _Item) -> Judgement | None:
         """The prediction of the newest model version pushed with the task (else newest)."""
-        preds = {p.model_version: p for p in art.predictions}
-        for version in reversed(task.model_versions or []):
-            if str(version) in preds:
-                chosen = preds[str(version)]
-                break
-        else:
+        preds = item.predictions
+        version = next((v for v in reversed(item.model_versions) if v in preds), None)
+        if version is None:
             if not preds:
                 return None
-            chosen = max(preds.values(), key=lambda p: (p.created_at, p.model_version))
-        self.predictions_used[chosen.model_version] += 1
-        return _prediction_judgement(chosen)
+            version = max(preds, key=lambda v: (preds[v][0], v))
+        self.predictions_used[version] += 1
+        _created, entities, stances = preds[version]
+        return _prediction_judgement(version, entities, stances)
 
-    def _hash_inputs(self, art: Article, judgements: list[Judgement], source: str) -> None:
+    def _hash_inputs(self, content_hash: str, judgements: list[Judgement], source: str) -> None:
         record = {
-            "article": art.content_hash,
+            "article": content_hash,
             "source": source,
             "annotations": [
                 {
@@ -526,21 +628,9 @@ def export_project(
         try:
             for chunk in _chunks(task_ids, CHUNK_ARTICLES):
                 with session_scope(engine) as session:
-                    loads = [
-                        selectinload(Task.annotations).selectinload(Annotation.entities),
-                        selectinload(Task.annotations).selectinload(Annotation.stances),
-                        selectinload(Task.article).selectinload(Article.predictions)
-                        if options.include_unreviewed
-                        else selectinload(Task.article),
-                    ]
-                    tasks = {
-                        t.id: t
-                        for t in session.scalars(
-                            select(Task).where(Task.id.in_(chunk)).options(*loads)
-                        )
-                    }
-                    for task_id in chunk:
-                        exporter.article(tasks[task_id])
+                    items = _load_chunk(session, chunk, options.include_unreviewed)
+                for item in items:
+                    exporter.article(item)
                 done += len(chunk)
                 if progress:
                     progress(done, len(task_ids))
