@@ -149,7 +149,7 @@ def build_store(root: Path, n: int, rng: random.Random) -> str:
         )
         task_of = dict(s.execute(select(Task.article_id, Task.id)).all())
         ann_rows, ls_id = [], 0
-        for a, text in articles:
+        for a, _text in articles:
             for who in ["ann1@example.org"] + (["ann2@example.org"] if rng.random() < 0.2 else []):
                 ls_id += 1
                 ann_rows.append(

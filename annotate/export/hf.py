@@ -47,7 +47,9 @@ from annotate.store.models import (
 )
 from annotate.store.session import session_scope
 
-BATCH_ROWS = 1000
+# Rows per Parquet row group. An entities row holds every token of an article, so its
+# batches are kept small to bound memory; stance rows are small.
+BATCH_ROWS = {"entities": 200, "stance": 2000}
 CHUNK_ARTICLES = 500
 MAX_EXAMPLES = 10
 
@@ -180,7 +182,7 @@ class _SplitWriters:
     def add(self, config: str, split: str, row: dict) -> None:
         buf = self.buffers.setdefault((config, split), [])
         buf.append(row)
-        if len(buf) >= BATCH_ROWS:
+        if len(buf) >= BATCH_ROWS[config]:
             self._flush(config, split)
 
     def _flush(self, config: str, split: str) -> None:
