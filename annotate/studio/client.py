@@ -319,12 +319,18 @@ class StudioClient:
 
     def export_json(self, project_id: int) -> list[dict[str, Any]]:
         """Every task of the project with its annotations and predictions (one request)."""
-        return self._raw(
-            "GET",
-            f"api/projects/{project_id}/export",
-            "export the project",
-            params={"exportType": "JSON", "download_all_tasks": "true"},
-        )
+        # Seen here: two exports at once on the embedded server may answer one with an empty
+        # body. Ask again rather than take that for an empty project.
+        for _ in range(3):
+            data = self._raw(
+                "GET",
+                f"api/projects/{project_id}/export",
+                "export the project",
+                params={"exportType": "JSON", "download_all_tasks": "true"},
+            )
+            if isinstance(data, list):
+                return data
+        raise StudioApiError(f"Label Studio at {self.url} sent an empty export of the project")
 
     def sdk_export_json(self, project_id: int) -> Any:
         """The SDK's own `exports.as_json` (a baseline for benchmarks)."""

@@ -322,8 +322,10 @@ def test_concurrent_pulls_do_not_duplicate(ws: Workspace, monkeypatch: pytest.Mo
                 sync.pull(
                     ws.engine(), ws.studio.client(), lset, ws.studio.home, ws.project, full=full
                 )
-            except Exception as exc:  # noqa: BLE001
-                errors.append(exc)
+            except Exception:  # noqa: BLE001
+                import traceback
+
+                errors.append(traceback.format_exc())
 
         threads = [threading.Thread(target=one) for _ in range(2)]
         for t in threads:
