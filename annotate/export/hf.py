@@ -732,4 +732,4 @@ def push_to_hub(
         allow_patterns=["README.md", "data/**"],
         commit_message=f"annotate export {out_dir.name}",
     )
-    return str(info)
+    return str(getattr(info, "commit_url", info))
