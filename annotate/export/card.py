@@ -123,6 +123,8 @@ def _counts_table(counts: dict[str, dict[str, int]], splits: list[str], first: s
 
 
 def _fmt(x: Any) -> str:
+    if isinstance(x, dict):
+        return ", ".join(f"{k}: {v}" for k, v in x.items())
     return "n/a" if x is None else f"{x:.3f}" if isinstance(x, float) else str(x)
 
 
