@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -44,7 +44,12 @@ from annotate.store.models import (
 from annotate.store.session import session_scope
 from annotate.studio import config as ls_config
 from annotate.studio.client import StudioClient
-from annotate.studio.convert import prediction_score, prediction_to_results, results_to_records
+from annotate.studio.convert import (
+    Converted,
+    prediction_score,
+    prediction_to_results,
+    results_to_records,
+)
 from annotate.studio.server import StudioError
 
 DEFAULT_PROJECT = "annotate"
@@ -466,46 +471,72 @@ def _same(row: Annotation, ann: dict[str, Any]) -> bool:
     )
 
 
-def _fill(
-    row: Annotation, ann: dict[str, Any], text: str, labelset: LabelSet, names: dict[int, str]
-) -> list[dict[str, Any]]:
-    """Copy one Label Studio annotation into `row` (raw result + normalized spans)."""
-    result = ann.get("result") or []
-    row.annotator = _annotator(ann, names)
-    row.created_at = _parse_time(ann.get("created_at"))
-    row.updated_at = _parse_time(ann.get("updated_at"))
-    row.cancelled = bool(ann.get("was_cancelled"))
-    row.ground_truth = bool(ann.get("ground_truth"))
-    row.lead_time = ann.get("lead_time")
-    row.deleted = False
-    row.result = result
-    row.pulled_at = utcnow()
-    converted = results_to_records(result, text, labelset)
-    row.problems = converted.problems
-    row.entities = [
-        EntitySpan(
-            region_id=e["region_id"],
-            start=e["start"],
-            end=e["end"],
-            label=e["label"],
-            text=e["text"],
-        )
+def _values(ann: dict[str, Any], names: dict[int, str]) -> dict[str, Any]:
+    """Column values of one Label Studio annotation (raw result kept as is)."""
+    return {
+        "annotator": _annotator(ann, names),
+        "created_at": _parse_time(ann.get("created_at")),
+        "updated_at": _parse_time(ann.get("updated_at")),
+        "cancelled": bool(ann.get("was_cancelled")),
+        "ground_truth": bool(ann.get("ground_truth")),
+        "lead_time": ann.get("lead_time"),
+        "deleted": False,
+        "result": ann.get("result") or [],
+        "pulled_at": utcnow(),
+    }
+
+
+def _span_values(converted: Converted) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    spans = [
+        {k: e[k] for k in ("region_id", "start", "end", "label", "text")}
         for e in converted.entities
     ]
-    row.stances = [
-        StanceTriple(
-            holder_start=st["holder"]["start"],
-            holder_end=st["holder"]["end"],
-            holder_label=st["holder"]["label"],
-            holder_text=st["holder"]["text"],
-            target=st["target"],
-            target_start=st["target_span"]["start"],
-            target_end=st["target_span"]["end"],
-            label=st["label"],
-        )
+    triples = [
+        {
+            "holder_start": st["holder"]["start"],
+            "holder_end": st["holder"]["end"],
+            "holder_label": st["holder"]["label"],
+            "holder_text": st["holder"]["text"],
+            "target": st["target"],
+            "target_start": st["target_span"]["start"],
+            "target_end": st["target_span"]["end"],
+            "label": st["label"],
+        }
         for st in converted.stances
     ]
-    return converted.problems
+    return spans, triples
+
+
+def _fill(row: Annotation, values: dict[str, Any], converted: Converted) -> None:
+    """Replace an existing row's content (an annotation updated in Label Studio)."""
+    for key, value in values.items():
+        setattr(row, key, value)
+    row.problems = converted.problems
+    spans, triples = _span_values(converted)
+    row.entities = [EntitySpan(**v) for v in spans]
+    row.stances = [StanceTriple(**v) for v in triples]
+
+
+def _insert_new(s: Session, pending: list[tuple[dict[str, Any], Converted]]) -> None:
+    """Bulk-insert new annotations and their spans and triples (the bulk of a first pull)."""
+    if not pending:
+        return
+    rows = [{**values, "problems": conv.problems} for values, conv in pending]
+    ids = (
+        s.execute(insert(Annotation).returning(Annotation.id, sort_by_parameter_order=True), rows)
+        .scalars()
+        .all()
+    )
+    spans: list[dict[str, Any]] = []
+    triples: list[dict[str, Any]] = []
+    for ann_id, (_, conv) in zip(ids, pending, strict=True):
+        sp, tr = _span_values(conv)
+        spans += [{**v, "annotation_id": ann_id} for v in sp]
+        triples += [{**v, "annotation_id": ann_id} for v in tr]
+    if spans:
+        s.execute(insert(EntitySpan), spans)
+    if triples:
+        s.execute(insert(StanceTriple), triples)
 
 
 def _apply_tasks(
@@ -519,6 +550,7 @@ def _apply_tasks(
     """Upsert the annotations of a chunk of tasks in one transaction."""
     counts = {"new": 0, "updated": 0, "unchanged": 0, "deleted": 0, "invalid": 0, "unknown": 0}
     problems: list[dict[str, Any]] = []
+    pending: list[tuple[dict[str, Any], Converted]] = []
     with session_scope(engine) as s:
         ids = [int(t["id"]) for t in tasks]
         local = {
@@ -546,14 +578,16 @@ def _apply_tasks(
                 if row is not None and _same(row, ann):
                     counts["unchanged"] += 1
                     continue
+                values = _values(ann, names)
+                converted = results_to_records(values["result"], text, labelset)
                 if row is None:
-                    row = Annotation(task=task, ls_annotation_id=ann_id)
-                    s.add(row)
+                    values.update(task_id=task.id, ls_annotation_id=ann_id)
+                    pending.append((values, converted))
                     counts["new"] += 1
                 else:
+                    _fill(row, values, converted)
                     counts["updated"] += 1
-                found = _fill(row, ann, text, labelset, names)
-                if found:
+                if converted.problems:
                     counts["invalid"] += 1
                     problems += [
                         {
@@ -562,13 +596,15 @@ def _apply_tasks(
                             "article_id": task.article.article_id,
                             "problem": p["problem"],
                         }
-                        for p in found
+                        for p in converted.problems
                     ]
             for ann_id, row in stored.items():
                 if ann_id not in seen and not row.deleted:
                     row.deleted = True
                     row.pulled_at = utcnow()
                     counts["deleted"] += 1
+        s.flush()
+        _insert_new(s, pending)
     summary.new += counts["new"]
     summary.updated += counts["updated"]
     summary.unchanged += counts["unchanged"]
