@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 export ANNOTATE_HOME ?= $(CURDIR)/.annotate
+PORT ?= 8080
+PROJECT ?= demo
 
 .PHONY: demo test test-fast lint install stop clean
 
@@ -14,11 +16,21 @@ $(BIN)/annotate: pyproject.toml
 
 install: $(BIN)/annotate
 
-## demo: ingest the shipped sample articles and show what the store holds.
+## demo: the whole pipeline on the embedded defaults (SQLite + a local Label Studio).
 demo: install
-	$(BIN)/annotate db upgrade
-	$(BIN)/annotate ingest annotate/samples
-	$(BIN)/annotate status
+	@$(BIN)/annotate studio start --port $(PORT)
+	@$(BIN)/annotate ingest annotate/samples
+	@$(BIN)/annotate preannotate
+	@$(BIN)/annotate push --project $(PROJECT)
+	@$(BIN)/annotate pull --project $(PROJECT)
+	@if [ "$$($(BIN)/annotate status --json | $(BIN)/python -c 'import json,sys; print(json.load(sys.stdin)["annotations"])')" -gt 0 ]; then \
+		rm -rf exports/$(PROJECT) && $(BIN)/annotate export --project $(PROJECT) --out exports/$(PROJECT); \
+	else echo "No annotations yet: nothing to export."; fi
+	@$(BIN)/annotate status --project $(PROJECT)
+
+## stop: stop the local Label Studio that `make demo` started.
+stop:
+	@$(BIN)/annotate studio stop
 
 ## test: lint, validate the shipped schemas and fixtures, run the whole test suite.
 test: install lint
