@@ -71,7 +71,11 @@ class Prediction(Base):
 
 
 class Project(Base):
-    """A Label Studio project the store syncs with, and its pull cursor."""
+    """A Label Studio project the store syncs with, its pull cursor and overlap.
+
+    A review project (`review_of_id` set) holds one task per disputed article of another
+    project; its annotations are the reviewer's resolutions.
+    """
 
     __tablename__ = "projects"
 
@@ -84,6 +88,11 @@ class Project(Base):
     overlap: Mapped[int] = mapped_column(Integer, default=1)
     pull_cursor: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Set on a `<name>-review` project: its annotations adjudicate the articles of this one.
+    review_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE", name="fk_projects_review_of_id_projects"),
+        index=True,
+    )
 
     tasks: Mapped[list[Task]] = relationship(back_populates="project")
 
