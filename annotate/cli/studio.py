@@ -106,3 +106,92 @@ def credentials(
         return
     for key, value in data.items():
         typer.echo(f"{key}: {value}")
+
+
+def _client(ctx: typer.Context):
+    from annotate.studio.client import connect
+
+    state: State = ctx.obj
+    return connect(state.settings.home)
+
+
+@app.command()
+def invite(
+    ctx: typer.Context,
+    reset: Annotated[
+        bool, typer.Option(help="Make a new link; the old one stops working.")
+    ] = False,
+) -> None:
+    """Print the organisation's invite link: annotators sign up with it (open sign-up is closed).
+
+    Works with the local server or a remote one (LABEL_STUDIO_URL + LABEL_STUDIO_API_KEY).
+    Anyone holding the link can create an account: share it privately, `--reset` to revoke.
+
+    Example: annotate studio invite
+    """
+    from annotate.studio.server import StudioError
+
+    try:
+        link = _client(ctx).invite(reset=reset)
+    except StudioError as exc:
+        fail(str(exc))
+    typer.echo(link)
+
+
+@app.command("add-user")
+def add_user(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Argument(help="The annotator's e-mail (their login).")],
+    first_name: Annotated[str, typer.Option(help="First name shown in Label Studio.")] = "",
+    last_name: Annotated[str, typer.Option(help="Last name shown in Label Studio.")] = "",
+    show_password: Annotated[
+        bool, typer.Option(help="Also print the generated password (to hand it over).")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Create an annotator account with a generated password, kept in a 0600 workspace file.
+
+    The account is signed up through the invite link, so it can log in at once. The
+    password is printed only with --show-password; otherwise the output says which file
+    holds it. Re-running for an account this workspace created changes nothing.
+
+    Example: annotate studio add-user ana@example.org --first-name Ana
+    """
+    from annotate.studio.server import StudioError
+    from annotate.studio.team import add_user as run_add_user
+
+    state: State = ctx.obj
+    try:
+        added = run_add_user(
+            _client(ctx), state.settings.home, email, first_name=first_name, last_name=last_name
+        )
+    except StudioError as exc:
+        fail(str(exc))
+    data = {
+        "email": added.email,
+        "user_id": added.user_id,
+        "url": added.url,
+        "created": added.created,
+        "password_file": str(added.password_file),
+    }
+    if show_password:
+        data["password"] = added.password
+    if as_json:
+        typer.echo(json.dumps(data))
+        return
+    verb = "created" if added.created else "already exists:"
+    console.print(
+        f"{verb} annotator {added.email} (Label Studio user {added.user_id}) at {added.url}; "
+        f"log in at {added.url}/user/login/",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if show_password:
+        typer.echo(f"password: {added.password}")
+    else:
+        console.print(
+            f"password kept in {added.password_file} (mode 0600); "
+            "print it with --show-password",
+            highlight=False,
+            soft_wrap=True,
+        )

@@ -84,6 +84,7 @@ class StudioClient:
 
         self.conn = conn
         self.url = conn.url
+        self._timeout = timeout
         # No automatic retries: a retried import could create tasks twice.
         self._ls = LabelStudio(
             base_url=conn.url, api_key=conn.token, timeout=timeout, max_retries=0
@@ -179,16 +180,74 @@ class StudioClient:
         return self._raw("GET", "api/current-user/whoami", "check the API token")
 
     def create_user(self, email: str, **fields: Any) -> dict[str, Any]:
+        """A user without a password (it cannot log in): for API-only test annotators."""
         body = {"email": email, "username": email, **fields}
         return self._raw("POST", "api/users/", "create a user", json_body=body)
 
-    def user_token(self, user_id: int) -> str:
-        """Another user's legacy token (admin only). Used by tests to act as a second annotator."""
-        data = self._raw("GET", f"api/users/{user_id}/token", "read a user's token")
-        return data["token"] if isinstance(data, dict) else str(data)
-
     def users(self) -> list[dict[str, Any]]:
         return self._raw("GET", "api/users/", "list users")
+
+    def find_user(self, email: str) -> dict[str, Any] | None:
+        data = self.users()
+        items = data.get("results", data) if isinstance(data, dict) else data
+        wanted = email.strip().casefold()
+        return next((u for u in items if (u.get("email") or "").casefold() == wanted), None)
+
+    def update_user(self, user_id: int, **fields: Any) -> dict[str, Any]:
+        return self._raw("PATCH", f"api/users/{user_id}/", "update a user", json_body=fields)
+
+    def invite(self, reset: bool = False) -> str:
+        """The organisation's sign-up link (absolute), the one way in while sign-up is closed.
+
+        `reset` makes a new link and invalidates the old one.
+        """
+        if reset:
+            data = self._raw("POST", "api/invite/reset-token", "reset the invite link")
+        else:
+            data = self._raw("GET", "api/invite", "read the invite link")
+        path = (data or {}).get("invite_url")
+        if not path:
+            raise StudioApiError(f"Label Studio at {self.url} sent no invite link")
+        return f"{self.url}{path}" if path.startswith("/") else path
+
+    def signup(self, invite_url: str, email: str, password: str) -> None:
+        """Create an account through the invite link's sign-up form, as an annotator would.
+
+        Label Studio's user API cannot set a password, so this is the one way to create an
+        account that can log in. The form is posted without the admin's token.
+        """
+        import html
+        import re
+
+        import httpx
+
+        what = "sign up a user through the invite link"
+        try:
+            with httpx.Client(timeout=self._timeout, follow_redirects=False) as http:
+                http.get(invite_url)
+                resp = http.post(
+                    invite_url,
+                    data={
+                        "email": email,
+                        "password": password,
+                        "csrfmiddlewaretoken": http.cookies.get("csrftoken") or "",
+                    },
+                    headers={"Referer": invite_url},
+                )
+        except Exception as exc:  # noqa: BLE001 - mapped to StudioError
+            raise self._wrap(exc, what) from None
+        if resp.status_code in (301, 302, 303):
+            return
+        if resp.status_code == 403:
+            raise StudioAuthError(
+                f"Label Studio at {self.url} refused the invite link (403) while trying to "
+                f"{what}: reset it with `annotate studio invite --reset`"
+            )
+        blocks = re.findall(r'<ul class="field_errors">(.*?)</ul>', resp.text, flags=re.S)
+        errors = [e.strip() for b in blocks for e in re.findall(r"<li>([^<]*)</li>", b)]
+        errors = [html.unescape(e) for e in errors if e]
+        detail = "; ".join(dict.fromkeys(errors)) or f"HTTP {resp.status_code}"
+        raise StudioApiError(f"Label Studio at {self.url} did not create {email}: {detail}")
 
     # -- projects ----------------------------------------------------------------------
 
@@ -224,6 +283,25 @@ class StudioClient:
                 "show_instruction": True,
             },
         )
+
+    def set_overlap(self, project_id: int, annotators: int) -> dict[str, Any]:
+        """Each task goes to `annotators` different annotators ("Label All Tasks" hands a
+        task out until it has that many annotations); applied to every task (cohort 100%)."""
+        return self.update_project(
+            project_id,
+            maximum_annotations=annotators,
+            overlap_cohort_percentage=100,
+            show_overlap_first=annotators > 1,
+        )
+
+    def next_task(self, project_id: int) -> dict[str, Any] | None:
+        """The task "Label All Tasks" hands this client's user next (None when done)."""
+        try:
+            return self._raw("GET", f"api/projects/{project_id}/next", "read the next task")
+        except StudioApiError as exc:
+            if "HTTP 404" in str(exc):
+                return None
+            raise
 
     def update_project(self, project_id: int, **fields: Any) -> dict[str, Any]:
         return self._raw(
@@ -388,6 +466,38 @@ class StudioClient:
 
     def task_annotations(self, task_id: int) -> list[dict[str, Any]]:
         return self._raw("GET", f"api/tasks/{task_id}/annotations/", "list annotations")
+
+
+def login(url: str, email: str, password: str, timeout: float = 60.0) -> Connection:
+    """Log in with e-mail and password (the browser's form) and return that user's API
+    connection: how an annotator account is checked and acted as, without an admin token."""
+    import httpx
+
+    url = url.rstrip("/")
+    try:
+        with httpx.Client(base_url=url, timeout=timeout, follow_redirects=False) as http:
+            http.get("/user/login/")
+            resp = http.post(
+                "/user/login/",
+                data={
+                    "email": email,
+                    "password": password,
+                    "csrfmiddlewaretoken": http.cookies.get("csrftoken") or "",
+                },
+                headers={"Referer": f"{url}/user/login/"},
+            )
+            if resp.status_code not in (301, 302, 303):
+                raise StudioAuthError(f"Label Studio at {url} refused the login of {email}")
+            token = http.get("/api/current-user/token")
+    except httpx.HTTPError as exc:
+        raise StudioUnavailable(
+            f"cannot reach Label Studio at {url} to log in ({type(exc).__name__})"
+        ) from None
+    if token.status_code != 200:
+        raise StudioAuthError(
+            f"Label Studio at {url} gave no API token to {email} (HTTP {token.status_code})"
+        )
+    return Connection(url, str(token.json()["token"]), "login")
 
 
 def connect(home: Path, timeout: float = DEFAULT_TIMEOUT, check: bool = True) -> StudioClient:
