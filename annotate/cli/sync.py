@@ -62,15 +62,24 @@ def push(
     update_predictions: Annotated[
         bool, typer.Option(help="Add newer model versions' predictions to pushed tasks.")
     ] = False,
+    overlap: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="How many annotators see each task (Label Studio's maximum annotations "
+            "per task, for every task); recorded in the store.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Push articles not yet in the Label Studio project, with their latest predictions.
 
     Idempotent and resumable: pushing twice creates no duplicates, and an interrupted push
     is completed by the next one. Uses LABEL_STUDIO_URL + LABEL_STUDIO_API_KEY when set,
-    else the local server (`annotate studio start`).
+    else the local server (`annotate studio start`). With --overlap N, "Label All Tasks"
+    hands each task to N different annotators (see `annotate status --project NAME`).
 
-    Example: annotate push --project news --batch-size 1000
+    Example: annotate push --project news --batch-size 1000 --overlap 2
     """
     from annotate.schemas import SchemaError, load_labelset
     from annotate.studio.server import StudioError
@@ -90,6 +99,7 @@ def push(
                 limit=limit,
                 update_config=update_config,
                 update_predictions=update_predictions,
+                overlap=overlap,
                 on_total=on_total,
                 on_advance=on_advance,
             )
@@ -102,7 +112,7 @@ def push(
     _print_summary(
         summary.to_dict(),
         as_json,
-        ["created", "already", "reconciled", "predictions_added", "without_prediction"],
+        ["created", "already", "reconciled", "predictions_added", "without_prediction", "overlap"],
         f"pushed to {project!r} (Label Studio project {summary.ls_project_id} at {summary.url})",
     )
 
@@ -118,7 +128,9 @@ def pull(
     """Pull annotations of tasks updated since the last pull into the store.
 
     Every annotator's annotation is kept; updates replace earlier versions; results that
-    fail a check are stored raw and listed.
+    fail a check are stored raw and listed. Pulling a review project (NAME-review, made
+    by `annotate review`) stores the reviewer's resolutions as the adjudicated annotations
+    of the original articles, used by `annotate export --policy adjudicated`.
 
     Example: annotate pull --project news --full
     """
@@ -156,3 +168,11 @@ def pull(
         ["new", "updated", "unchanged", "deleted", "invalid"],
         f"pulled {summary.tasks_read} task(s) of {project!r}",
     )
+    if summary.review_of is not None and not as_json:
+        console.print(
+            f"adjudicated: {summary.adjudicated} article(s) of {summary.review_of!r} have a "
+            f"reviewer's resolution (`annotate export --project {summary.review_of} "
+            "--policy adjudicated`)",
+            highlight=False,
+            soft_wrap=True,
+        )

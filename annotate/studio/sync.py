@@ -81,6 +81,7 @@ class PushSummary:
     model_version: str | None = None
     config_updated: bool = False
     project_created: bool = False
+    overlap: int | None = None
     skipped: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -100,6 +101,8 @@ class PullSummary:
     invalid: int = 0
     unknown_tasks: int = 0
     cursor: str | None = None
+    review_of: str | None = None
+    adjudicated: int | None = None
     problems: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -305,10 +308,17 @@ def push(
     limit: int | None = None,
     update_config: bool = False,
     update_predictions: bool = False,
+    overlap: int | None = None,
     on_total: Callable[[int], None] | None = None,
     on_advance: Progress | None = None,
 ) -> PushSummary:
-    """Import a task per article not yet in the project, with its latest prediction."""
+    """Import a task per article not yet in the project, with its latest prediction.
+
+    `overlap` sets how many annotators see each task, in Label Studio and in the store.
+    """
+    if overlap is not None and overlap < 1:
+        raise SyncError("--overlap must be at least 1")
+    _refuse_review_project(engine, name)
     project, created, cfg_updated = ensure_project(engine, client, name, labelset, update_config)
     summary = PushSummary(
         project=name,
@@ -376,6 +386,14 @@ def push(
             expected = (expected or 0) + len(ids)
         if on_advance:
             on_advance(len(batch_ids))
+    if overlap is not None:
+        client.set_overlap(project.ls_project_id, overlap)
+        with session_scope(engine) as s:
+            row = s.get(Project, project.id)
+            assert row is not None
+            row.overlap = overlap
+    with session_scope(engine) as s:
+        summary.overlap = s.scalar(select(Project.overlap).where(Project.id == project.id))
     if update_predictions:
         summary.predictions_added = _push_new_predictions(
             engine, client, labelset, project, batch_size, summary, versions
@@ -384,6 +402,15 @@ def push(
         summary.model_version = max(versions)[1]
     _set_model_version(engine, client, project, summary.model_version)
     return summary
+
+
+def _refuse_review_project(engine: Engine, name: str) -> None:
+    with session_scope(engine) as s:
+        row = s.scalar(select(Project).where(Project.name == name))
+        if row is not None and row.review_of_id is not None:
+            raise SyncError(
+                f"{name!r} is a review project: `annotate review` fills it, not `annotate push`"
+            )
 
 
 def _push_new_predictions(
@@ -727,7 +754,24 @@ def pull(
                 row.pull_cursor = candidate
             final = _aware(row.pull_cursor)
             summary.cursor = final.isoformat() if final else None
+            if row.review_of_id is not None:
+                summary.review_of, summary.adjudicated = _adjudicated_count(s, row)
     return summary
+
+
+def _adjudicated_count(s: Session, review: Project) -> tuple[str, int]:
+    """(original project, articles with a reviewer's resolution): what a review pull gives."""
+    original = s.get(Project, review.review_of_id)
+    n = s.scalar(
+        select(func.count(func.distinct(Task.article_id)))
+        .join(Annotation, Annotation.task_id == Task.id)
+        .where(
+            Task.project_id == review.id,
+            Annotation.deleted.is_(False),
+            Annotation.cancelled.is_(False),
+        )
+    )
+    return (original.name if original else "?"), int(n or 0)
 
 
 def _apply_with_retry(
