@@ -21,7 +21,14 @@ def export(
     ] = None,
     policy: Annotated[
         str,
-        typer.Option(help="Adjudication: latest, majority, ground-truth or annotator:EMAIL."),
+        typer.Option(
+            help="Adjudication: latest, majority, ground-truth, annotator:EMAIL, or "
+            "adjudicated (a reviewer's resolution from `annotate review`, else --fallback)."
+        ),
+    ] = "latest",
+    fallback: Annotated[
+        str,
+        typer.Option(help="With --policy adjudicated: the policy for articles not reviewed."),
     ] = "latest",
     split: Annotated[
         str, typer.Option(help="Split names and ratios, summing to 1.")
@@ -66,6 +73,10 @@ def export(
     --push-to-hub REPO_ID uploads the same folder (card and Parquet files, byte for byte)
     with huggingface_hub's `HfApi.upload_folder`, creating the dataset repo if needed.
 
+    --policy adjudicated takes the reviewer's resolution of the articles `annotate
+    review` sent to NAME-review (pulled with `annotate pull --project NAME-review`) and
+    --fallback for the rest; the card says how many rows were adjudicated.
+
     Example: annotate export --project news --policy majority --out exports/news-v1
     """
     from annotate.export.adjudicate import PolicyError, parse_policy
@@ -74,7 +85,7 @@ def export(
     from annotate.schemas import SchemaError, load_labelset, load_targets
 
     try:
-        parsed_policy = parse_policy(policy)
+        parsed_policy = parse_policy(policy, fallback=fallback)
         ratios = parse_splits(split)
         labels = load_labelset()
         if targets is not None:
@@ -116,7 +127,7 @@ def export(
             )
         except ExportError as exc:
             fail(str(exc))
-    _render(summary)
+    _render(summary, adjudicated=parsed_policy.kind == "adjudicated")
     if push_to_hub:
         from annotate.export.hf import push_to_hub as push
 
@@ -139,7 +150,7 @@ def _only_project(engine) -> str:
             fail(str(exc))
 
 
-def _render(summary) -> None:
+def _render(summary, adjudicated: bool = False) -> None:
     """The export summary: rows per split, and everything reported instead of dropped."""
     from rich.table import Table
 
@@ -148,6 +159,11 @@ def _render(summary) -> None:
         table.add_row(config, *(str(n) for n in per_split.values()))
     console.print(table)
     console.print(f"sources: {summary.sources}  annotators: {len(summary.annotators)}")
+    if adjudicated:
+        console.print(
+            f"adjudicated by a reviewer: {summary.adjudicated} (reviewers: {summary.reviewers})",
+            highlight=False,
+        )
     for title, counts, examples in (
         ("left out", summary.skipped, []),
         ("spans aligned or not taggable", summary.alignment, summary.alignment_examples),

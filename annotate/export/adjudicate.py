@@ -9,6 +9,8 @@ two annotators disagreeing. Policies:
   recent annotator among the tied options and reported.
 - ``ground-truth``: the annotation marked ground truth in Label Studio.
 - ``annotator:EMAIL``: that annotator's annotation.
+- ``adjudicated``: a reviewer's resolution (from the ``<name>-review`` project that
+  ``annotate review`` fills) where there is one, else the fallback policy.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass, field
 
 from annotate.spans import Span
 
-POLICY_KINDS = ("latest", "majority", "ground-truth", "annotator")
+POLICY_KINDS = ("latest", "majority", "ground-truth", "annotator", "adjudicated")
 
 
 class PolicyError(ValueError):
@@ -31,21 +33,29 @@ class PolicyError(ValueError):
 class Policy:
     kind: str
     annotator: str | None = None
+    fallback: Policy | None = None  # ``adjudicated`` only: for articles nobody reviewed
 
     def __str__(self) -> str:
         return f"annotator:{self.annotator}" if self.kind == "annotator" else self.kind
 
 
-def parse_policy(value: str) -> Policy:
-    """Parse ``latest``, ``majority``, ``ground-truth`` or ``annotator:EMAIL``."""
+def parse_policy(value: str, fallback: str = "latest") -> Policy:
+    """Parse ``latest``, ``majority``, ``ground-truth``, ``annotator:EMAIL`` or
+    ``adjudicated`` (which falls back to ``fallback`` where no reviewer resolved)."""
     value = value.strip()
+    if value == "adjudicated":
+        other = parse_policy(fallback)
+        if other.kind == "adjudicated":
+            raise PolicyError("the fallback of adjudicated must be another policy")
+        return Policy("adjudicated", fallback=other)
     if value in ("latest", "majority", "ground-truth"):
         return Policy(value)
     kind, sep, who = value.partition(":")
     if kind == "annotator" and sep and who.strip():
         return Policy("annotator", who.strip())
     raise PolicyError(
-        f"unknown policy {value!r}: use latest, majority, ground-truth or annotator:EMAIL"
+        f"unknown policy {value!r}: use latest, majority, ground-truth, annotator:EMAIL "
+        "or adjudicated"
     )
 
 
@@ -90,6 +100,7 @@ class Adjudicated:
     agreement: float | None = None
     ties: list[Tie] = field(default_factory=list)
     skipped: str | None = None
+    adjudicated_by: str | None = None  # the reviewer whose resolution this is
 
 
 StanceKey = Callable[[Triple], Hashable]
@@ -184,20 +195,31 @@ def _single(policy: Policy, judgements: Sequence[Judgement]) -> Judgement | str:
 
 
 def adjudicate(
-    policy: Policy, judgements: Sequence[Judgement], stance_key: StanceKey
+    policy: Policy,
+    judgements: Sequence[Judgement],
+    stance_key: StanceKey,
+    resolution: Judgement | None = None,
 ) -> Adjudicated:
     """One article's gold spans and triples under ``policy``, with agreement per row.
 
     ``stance_key`` says when two annotators' triples are the same stance (the caller
-    knows the text: holder name, target and evidence sentence).
+    knows the text: holder name, target and evidence sentence). ``resolution`` is a
+    reviewer's adjudicated annotation, used by the ``adjudicated`` policy; agreement is
+    still that of the original annotators.
     """
+    if policy.kind == "adjudicated" and resolution is None:
+        return adjudicate(policy.fallback or Policy("latest"), judgements, stance_key)
     by_annotator = latest_per_annotator(judgements)
     result = Adjudicated(annotators=sorted(by_annotator))
     if not by_annotator:
         result.skipped = "no human annotation"
         return result
     result.agreement = mean_pairwise_f1([set(j.spans) for j in by_annotator.values()])
-    if policy.kind == "majority":
+    if policy.kind == "adjudicated":
+        assert resolution is not None
+        spans, triples = sorted(set(resolution.spans)), list(resolution.triples)
+        result.adjudicated_by = resolution.annotator
+    elif policy.kind == "majority":
         spans, triples = _majority(by_annotator, stance_key, result.ties)
     else:
         chosen = _single(policy, judgements)

@@ -35,7 +35,28 @@ POLICY_TEXT = {
         "without one are left out (counted below)."
     ),
     "annotator": "the named annotator's annotation is the gold one; other articles are left out.",
+    "adjudicated": (
+        "where annotators disagreed, `annotate review` sent the article to a review project "
+        "and a reviewer's resolution is the gold one; other articles follow the fallback "
+        "policy."
+    ),
 }
+
+
+def adjudication_text(summary: ExportSummary, options: ExportOptions) -> str:
+    """What the `adjudicated` policy did: the fallback, and how many rows a reviewer settled."""
+    policy = options.policy
+    if policy.kind != "adjudicated" or policy.fallback is None:
+        return ""
+    adj = summary.adjudicated
+    rows = {c: sum(per_split.values()) for c, per_split in summary.rows.items()}
+    reviewers = ", ".join(f"{who} ({n})" for who, n in summary.reviewers.items()) or "none"
+    return (
+        f" Fallback `{policy.fallback}`: {POLICY_TEXT[policy.fallback.kind]}"
+        f" Adjudicated by a reviewer: {adj.get('entities_rows', 0)} of "
+        f"{rows.get('entities', 0)} entities rows and {adj.get('stance_rows', 0)} of "
+        f"{rows.get('stance', 0)} stance rows (reviewers, articles: {reviewers})."
+    )
 
 
 def size_category(n: int) -> str:
@@ -221,6 +242,7 @@ def card_body(summary: ExportSummary, options: ExportOptions, labels: LabelSet) 
         f"{_fmt(agreement.get('stance_cohen_kappa_mean_pairwise'))}.\n",
         "## Adjudication\n",
         f"Policy `{options.policy}`: {POLICY_TEXT[options.policy.kind]}"
+        + adjudication_text(summary, options)
         + (
             f" Minimum annotators per article: {options.min_annotators}."
             if options.min_annotators > 1

@@ -15,7 +15,7 @@ import os
 import shutil
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -75,6 +75,8 @@ class ExportOptions:
         d = asdict(self)
         d.pop("out_dir")
         d["policy"] = str(self.policy)
+        if self.policy.fallback is not None:
+            d["fallback"] = str(self.policy.fallback)
         return d
 
 
@@ -104,6 +106,9 @@ class ExportSummary:
     inputs_sha256: str = ""
     num_bytes: dict[str, dict[str, int]] = field(default_factory=dict)
     export_run_id: int | None = None
+    # rows taken from a reviewer's resolution (policy `adjudicated`), and by whom
+    adjudicated: dict[str, int] = field(default_factory=dict)
+    reviewers: dict[str, int] = field(default_factory=dict)
 
     def data_files(self) -> dict[str, list[str]]:
         """The splits that have a Parquet file, per config (configs without rows omitted)."""
@@ -129,6 +134,7 @@ class ExportSummary:
                 "examples": self.stance_problem_examples,
             },
             "ties": {"counts": self.ties, "examples": self.tie_examples},
+            **({"adjudicated": self.adjudicated} if options.policy.kind == "adjudicated" else {}),
             "annotations_with_pull_problems": self.annotations_with_problems,
             "model_versions_pushed": self.model_versions,
             "predictions_exported": self.predictions_used,
@@ -249,9 +255,91 @@ class _Item:
     judgements: list[Judgement]
     pull_problems: int
     predictions: dict[str, tuple[datetime, list, list]] = field(default_factory=dict)
+    task_id: int = 0
+    article_pk: int = 0
+    resolution: Judgement | None = None  # the reviewer's, from a review project
 
 
-def _load_chunk(session: Session, task_ids: list[int], with_predictions: bool) -> list[_Item]:
+TaskItem = _Item
+
+
+def _spans_and_triples(
+    session: Session, ann_ids: list[int]
+) -> tuple[dict[int, list[sp.Span]], dict[int, list[Triple]]]:
+    """Entity spans and stance triples of some annotations, keyed by annotation id."""
+    spans: dict[int, list[sp.Span]] = defaultdict(list)
+    triples: dict[int, list[Triple]] = defaultdict(list)
+    if not ann_ids:
+        return spans, triples
+    for ann_id, start, end, label in session.execute(
+        select(EntitySpan.annotation_id, EntitySpan.start, EntitySpan.end, EntitySpan.label)
+        .where(EntitySpan.annotation_id.in_(ann_ids))
+        .order_by(EntitySpan.annotation_id, EntitySpan.start, EntitySpan.end, EntitySpan.id)
+    ):
+        spans[ann_id].append(sp.Span(start, end, label))
+    for t in session.execute(
+        select(StanceTriple)
+        .where(StanceTriple.annotation_id.in_(ann_ids))
+        .order_by(StanceTriple.annotation_id, StanceTriple.id)
+    ).scalars():
+        triples[t.annotation_id].append(
+            Triple(
+                holder=sp.Span(t.holder_start, t.holder_end, t.holder_label),
+                holder_text=t.holder_text,
+                target=t.target,
+                label=t.label,
+                target_span=(t.target_start, t.target_end) if t.target_start is not None else None,
+            )
+        )
+    return spans, triples
+
+
+def _resolutions(session: Session, task_ids: list[int]) -> dict[int, Judgement]:
+    """article pk -> the newest reviewer's annotation of it in a review project of the
+    tasks' project (cancelled and deleted ones left out)."""
+    original = Task.__table__.alias("original")
+    rows = session.execute(
+        select(
+            Annotation.id,
+            Annotation.annotator,
+            Annotation.updated_at,
+            Annotation.created_at,
+            Annotation.ls_annotation_id,
+            Task.article_id,
+        )
+        .join(Task, Annotation.task_id == Task.id)
+        .join(Project, Task.project_id == Project.id)
+        .join(
+            original,
+            (original.c.project_id == Project.review_of_id)
+            & (original.c.article_id == Task.article_id),
+        )
+        .where(
+            original.c.id.in_(task_ids),
+            Annotation.cancelled.is_(False),
+            Annotation.deleted.is_(False),
+        )
+    ).all()
+    if not rows:
+        return {}
+    spans, triples = _spans_and_triples(session, [r.id for r in rows])
+    out: dict[int, Judgement] = {}
+    for r in sorted(rows, key=lambda r: _order(r.updated_at, r.created_at, r.ls_annotation_id)):
+        out[r.article_id] = Judgement(
+            r.annotator,
+            _order(r.updated_at, r.created_at, r.ls_annotation_id),
+            tuple(spans[r.id]),
+            tuple(triples[r.id]),
+        )
+    return out
+
+
+def _load_chunk(
+    session: Session,
+    task_ids: list[int],
+    with_predictions: bool,
+    with_resolutions: bool = False,
+) -> list[_Item]:
     """A chunk of tasks with annotations, spans and triples, in four Core queries.
 
     Plain rows rather than ORM objects: the identity map costs more than the export itself
@@ -324,6 +412,7 @@ def _load_chunk(session: Session, task_ids: list[int], with_predictions: bool) -
             ).where(Prediction.article_id.in_([t[2] for t in tasks]))
         ):
             predictions[p.article_id][p.model_version] = (p.created_at, p.entities, p.stances)
+    resolutions = _resolutions(session, task_ids) if with_resolutions else {}
     items = {}
     for task_id, versions, art_pk, external_id, content_hash, text in tasks:
         rows = sorted(
@@ -346,8 +435,32 @@ def _load_chunk(session: Session, task_ids: list[int], with_predictions: bool) -
             ],
             pull_problems=sum(1 for a in rows if a.problems),
             predictions=predictions.get(art_pk, {}),
+            task_id=task_id,
+            article_pk=art_pk,
+            resolution=resolutions.get(art_pk),
         )
     return [items[t] for t in task_ids if t in items]
+
+
+def load_task_items(
+    session: Session,
+    task_ids: list[int],
+    with_predictions: bool = False,
+    with_resolutions: bool = False,
+) -> list[TaskItem]:
+    """Tasks with their article text and live human annotations (what review and progress
+    read, the same way the export does)."""
+    return _load_chunk(session, task_ids, with_predictions, with_resolutions)
+
+
+def project_task_ids(session: Session, project: Project) -> list[int]:
+    """A project's task ids in public article-id order."""
+    return _task_order(session, project)
+
+
+def stance_key_for(text: str) -> Callable[[Triple], tuple]:
+    """When two annotators' triples of this text are the same stance (as in the export)."""
+    return _Article("", text).stance_key
 
 
 class _Article:
@@ -404,6 +517,8 @@ class _Exporter:
         self.pull_problems = 0
         self.model_versions: Counter[str] = Counter()
         self.predictions_used: Counter[str] = Counter()
+        self.adjudicated: Counter[str] = Counter()
+        self.reviewers: Counter[str] = Counter()
         self.agreement = AgreementStats(labels.entity_names, labels.stance_names)
         self.inputs = hashlib.sha256()
         self.inputs.update(
@@ -434,7 +549,7 @@ class _Exporter:
             self.skipped[f"fewer than {self.options.min_annotators} annotators"] += 1
             return
         else:
-            result = adjudicate(self.options.policy, judgements, doc.stance_key)
+            result = adjudicate(self.options.policy, judgements, doc.stance_key, item.resolution)
             if result.skipped:
                 self.skipped[result.skipped] += 1
                 return
@@ -445,13 +560,24 @@ class _Exporter:
                     self.tie_examples,
                     f"{doc.id}: {tie.kind} {tie.key} votes {dict(tie.votes)} -> {tie.chosen}",
                 )
-        self._hash_inputs(item.content_hash, judgements, source)
+        hashed = judgements
+        if result.adjudicated_by is not None and item.resolution is not None:
+            hashed = [
+                *judgements,
+                replace(item.resolution, annotator="review:" + item.resolution.annotator),
+            ]
+        self._hash_inputs(item.content_hash, hashed, source)
         split = assign_split(item.content_hash, self.options.seed, self.options.splits)
         self.sources[source] += 1
         for who in result.annotators:
             self.annotators[who] += 1
         self._entities_row(doc, result, split, source, n)
-        self._stance_rows(doc, result, split, source, n if source == "human" else 0)
+        stance_rows = self._stance_rows(doc, result, split, source, n if source == "human" else 0)
+        if result.adjudicated_by is not None:
+            self.adjudicated["articles"] += 1
+            self.adjudicated["entities_rows"] += 1
+            self.adjudicated["stance_rows"] += stance_rows
+            self.reviewers[result.adjudicated_by] += 1
 
     def _prediction(self, item: _Item) -> Judgement | None:
         """The prediction of the newest model version pushed with the task (else newest)."""
@@ -528,7 +654,7 @@ class _Exporter:
 
     def _stance_rows(
         self, doc: _Article, result: Adjudicated, split: str, source: str, n: int
-    ) -> None:
+    ) -> int:
         rows = {}
         for t, agreement in result.triples:
             problem = self._stance_problem(doc, t)
@@ -565,6 +691,7 @@ class _Exporter:
             self.stance_counts[(self.labels.stance_names[row["label"]], split)] += 1
             self.target_counts[(self.labels.target_ids[row["target"]], split)] += 1
             self.writers.add("stance", split, row)
+        return len(rows)
 
     def _stance_problem(self, doc: _Article, t: Triple) -> tuple[str, str] | None:
         """Why a triple cannot be exported (reported, never dropped silently)."""
@@ -630,7 +757,12 @@ def export_project(
         try:
             for chunk in _chunks(task_ids, CHUNK_ARTICLES):
                 with session_scope(engine) as session:
-                    items = _load_chunk(session, chunk, options.include_unreviewed)
+                    items = _load_chunk(
+                        session,
+                        chunk,
+                        options.include_unreviewed,
+                        options.policy.kind == "adjudicated",
+                    )
                 for item in items:
                     exporter.article(item)
                 done += len(chunk)
@@ -695,6 +827,10 @@ def _summary(exporter: _Exporter, options: ExportOptions, project: str) -> Expor
         predictions_used=dict(sorted(exporter.predictions_used.items())),
         agreement=exporter.agreement.report(),
         inputs_sha256=exporter.inputs.hexdigest(),
+        adjudicated={
+            k: exporter.adjudicated[k] for k in ("articles", "entities_rows", "stance_rows")
+        },
+        reviewers=dict(sorted(exporter.reviewers.items())),
     )
 
 
