@@ -10,6 +10,7 @@ from annotate.cli import db, ingest, status, studio, validate
 from annotate.cli import evaluate as evaluate_cli
 from annotate.cli import export as export_cli
 from annotate.cli import preannotate as preannotate_cli
+from annotate.cli import review as review_cli
 from annotate.cli import sync as sync_cli
 from annotate.cli.common import State
 
@@ -51,6 +52,7 @@ app.command("export")(export_cli.export)
 app.add_typer(studio.app, name="studio")
 app.command("push")(sync_cli.push)
 app.command("pull")(sync_cli.pull)
+app.command("review")(review_cli.review)
 
 
 def main() -> None:

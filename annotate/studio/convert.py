@@ -17,7 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from annotate.export.adjudicate import Triple
+from annotate.review import Merge
 from annotate.schemas import LabelSet
+from annotate.spans import Span
 from annotate.studio.config import ENTITY, TARGET, TEXT
 
 RELATION_DIRECTIONS = ("right", "left", "bi")
@@ -221,3 +224,103 @@ def results_to_records(results: Any, text: str, labelset: LabelSet) -> Converted
             }
         )
     return out
+
+
+def merge_to_results(merge: Merge, text: str) -> list[dict[str, Any]]:
+    """Label Studio results of a review task: agreed items once, disputed ones per option.
+
+    A disputed region carries who marked it in its `meta` (Label Studio shows region meta
+    in the region's details) and the share of annotators who did as its `score`. A disputed
+    stance gets its own copy of the target region, so two annotators' labels of the same
+    holder and target are two relations the reviewer can tell apart and delete.
+    """
+    n = len(merge.annotators)
+    results: list[dict[str, Any]] = []
+    # (start, end, label) -> [(region id, annotators who marked it)]
+    regions: dict[tuple[int, int, str], list[tuple[str, tuple[str, ...]]]] = {}
+
+    def note(by: tuple[str, ...], what: str = "") -> dict[str, Any]:
+        missing = [a for a in merge.annotators if a not in by]
+        line = f"{what}by {', '.join(by)}" + (f"; not by {', '.join(missing)}" if missing else "")
+        return {"meta": {"text": [line]}, "score": round(len(by) / n, 4) if n else None}
+
+    for i, item in enumerate(merge.entities):
+        s = item.span
+        region_id = f"{'a' if item.agreed else 'd'}{i}"
+        region = _region(region_id, ENTITY, s.start, s.end, s.label, text)
+        if not item.agreed:
+            region.update(note(item.by))
+        results.append(region)
+        regions.setdefault((s.start, s.end, s.label), []).append((region_id, item.by))
+
+    def holder_region(t: Triple, by: tuple[str, ...]) -> str:
+        h = t.holder
+        options = regions.get((h.start, h.end, h.label), [])
+        for region_id, marked_by in options:
+            if set(by) <= set(marked_by):
+                return region_id
+        if options:
+            return options[0][0]
+        region_id = f"h{len(results)}"
+        region = _region(region_id, ENTITY, h.start, h.end, h.label, text)
+        region.update(note(by, "holder "))
+        results.append(region)
+        regions[(h.start, h.end, h.label)] = [(region_id, by)]
+        return region_id
+
+    shared_targets: dict[tuple[int, int, str], str] = {}
+    relations = []
+    for i, st in enumerate(merge.stances):
+        t = st.triple
+        if t.target_span is None:
+            continue  # nothing to draw the relation to (never the case for Label Studio data)
+        start, end = t.target_span
+        if st.agreed:
+            key = (start, end, t.target)
+            target_id = shared_targets.get(key)
+            if target_id is None:
+                target_id = shared_targets[key] = f"t{i}"
+                results.append(_region(target_id, TARGET, start, end, t.target, text))
+        else:
+            target_id = f"s{i}"
+            region = _region(target_id, TARGET, start, end, t.target, text)
+            region.update(note(st.by, f"{t.label} "))
+            results.append(region)
+        relations.append(
+            {
+                "from_id": holder_region(t, st.by),
+                "to_id": target_id,
+                "type": "relation",
+                "direction": "right",
+                "labels": [t.label],
+            }
+        )
+    return results + relations
+
+
+def judgement_to_record(spans: list[Span], triples: list[Triple], text: str) -> dict[str, Any]:
+    """One annotator's spans and triples in the public prediction format."""
+    return {
+        "entities": [
+            {"start": s.start, "end": s.end, "label": s.label, "text": text[s.start : s.end]}
+            for s in spans
+        ],
+        "stances": [
+            {
+                "holder": {
+                    "start": t.holder.start,
+                    "end": t.holder.end,
+                    "label": t.holder.label,
+                    "text": text[t.holder.start : t.holder.end],
+                },
+                "target": t.target,
+                "label": t.label,
+                **(
+                    {"target_span": {"start": t.target_span[0], "end": t.target_span[1]}}
+                    if t.target_span
+                    else {}
+                ),
+            }
+            for t in triples
+        ],
+    }
