@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.panel import Panel
 from rich.table import Table
 
-from annotate.cli.common import State, console
+from annotate.cli.common import State, console, fail
 from annotate.status import stage_counts
 
 
@@ -47,15 +47,37 @@ def next_steps(state: State, project: str) -> str | None:
 def status(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    project: Annotated[str, typer.Option(help="Project named in the next steps.")] = "annotate",
+    project: Annotated[
+        str | None,
+        typer.Option(
+            help="Also show this project's progress per annotator (annotated, skipped, "
+            "median lead time, pre-annotations kept, agreement with the others)."
+        ),
+    ] = None,
 ) -> None:
-    """Show counts per stage: articles, predictions, tasks, annotations, exports.
+    """Show counts per stage, and with --project the progress of each annotator.
 
-    Example: annotate status --json
+    Per annotator (from what `annotate pull` brought): tasks annotated and skipped, median
+    lead time (s), share of predicted spans and stances kept unchanged, and agreement with
+    the other annotators on shared tasks (entity span F1, Cohen's kappa of stance labels).
+    --json adds `project` and `annotators` / `pairs` to the stage counts.
+
+    Example: annotate status --project news --json
     """
     state: State = ctx.obj
-    counts = stage_counts(state.engine(), _current_model_version())
+    counts: dict[str, Any] = dict(stage_counts(state.engine(), _current_model_version()))
+    progress = None
+    if project is not None:
+        from annotate.progress import project_progress
+
+        try:
+            facts, progress = project_progress(state.engine(), project)
+        except LookupError as exc:
+            fail(str(exc.args[0]))
     if as_json:
+        if progress is not None:
+            counts["project"] = facts
+            counts.update(progress.to_dict())
         typer.echo(json.dumps(counts))
         return
     table = Table(
@@ -64,6 +86,71 @@ def status(
     for key, value in counts.items():
         table.add_row(key, str(value))
     console.print(table)
-    steps = next_steps(state, project)
+    if progress is not None:
+        console.print(_annotator_table(facts, progress))
+        if progress.pairs:
+            console.print(_pairs_table(progress))
+    steps = next_steps(state, project or "annotate")
     if steps:
         console.print(Panel(steps, title="Next steps", expand=False), highlight=False)
+
+
+def _fmt(x: Any, pct: bool = False) -> str:
+    if x is None:
+        return "-"
+    return f"{x:.0%}" if pct else (f"{x:.2f}" if isinstance(x, float) else str(x))
+
+
+def _annotator_table(facts: dict[str, Any], progress: Any) -> Table:
+    title = f"project {facts['project']!r}: {facts['tasks']} tasks, overlap {facts['overlap']}"
+    if facts.get("review_of"):
+        title += f" (review of {facts['review_of']!r})"
+    table = Table(
+        "annotator",
+        "annotated",
+        "skipped",
+        "median lead time (s)",
+        "spans kept",
+        "stances kept",
+        "shared tasks",
+        "span F1",
+        "stance kappa",
+        title=title,
+    )
+    for a in progress.annotators:
+        table.add_row(
+            a.annotator,
+            str(a.annotated),
+            str(a.skipped),
+            _fmt(a.median_lead_time),
+            f"{_fmt(a.span_acceptance, True)} ({a.spans_kept}/{a.spans_predicted})",
+            f"{_fmt(a.stance_acceptance, True)} ({a.stances_kept}/{a.stances_predicted})",
+            str(a.shared_tasks),
+            _fmt(a.span_f1),
+            _fmt(a.stance_kappa),
+        )
+    if not progress.annotators:
+        table.add_row("(no annotations pulled yet)", *[""] * 8)
+    return table
+
+
+def _pairs_table(progress: Any) -> Table:
+    table = Table(
+        "annotator",
+        "annotator",
+        "shared tasks",
+        "span F1",
+        "stance units",
+        "stance kappa",
+        title="agreement per pair",
+    )
+    for p in progress.pairs:
+        table.add_row(
+            p.a,
+            p.b,
+            str(p.shared_tasks),
+            _fmt(p.span_f1),
+            str(p.stance_units),
+            _fmt(p.stance_kappa),
+        )
+    return table

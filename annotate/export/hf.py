@@ -458,6 +458,11 @@ def project_task_ids(session: Session, project: Project) -> list[int]:
     return _task_order(session, project)
 
 
+def prediction_judgement(version: str, entities: list, stances: list) -> Judgement:
+    """A stored prediction (public format) as a judgement, e.g. to compare annotations to."""
+    return _prediction_judgement(version, entities, stances)
+
+
 def stance_key_for(text: str) -> Callable[[Triple], tuple]:
     """When two annotators' triples of this text are the same stance (as in the export)."""
     return _Article("", text).stance_key
