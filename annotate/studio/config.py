@@ -9,7 +9,6 @@ The text is shown with `<Text>`, never `HyperText`: article text is untrusted.
 from __future__ import annotations
 
 import hashlib
-import html
 import xml.etree.ElementTree as ET
 from typing import Any
 
@@ -73,9 +72,15 @@ def config_hash(xml: str) -> str:
 
 
 def instructions(labelset: LabelSet) -> str:
-    """The project's instructions: the guidelines, as escaped preformatted text."""
+    """The project's instructions: the Markdown guidelines rendered as HTML, tables included.
+
+    markdown-it-py (already a dependency through rich) runs with raw HTML disabled, so the
+    guidelines cannot inject markup into the annotators' pages.
+    """
+    from markdown_it import MarkdownIt
+
     text = labelset.guidelines.strip() or "See the project's annotation guidelines."
-    return f'<pre style="white-space: pre-wrap">{html.escape(text)}</pre>'
+    return MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
 
 
 def config_problems(labelset: LabelSet, xml: str | None = None) -> list[str]:

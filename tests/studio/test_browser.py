@@ -1,0 +1,160 @@
+"""The annotator's path in a real browser: pre-annotations shown, corrected by hand, exported.
+
+Runs Debian's Chromium through Playwright against the session's real Label Studio; on
+failure the page's screenshot and console log land in test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from annotate.store.models import Prediction
+from annotate.store.session import session_scope
+from tests.conftest import FIXTURES
+from tests.studio import browser as ui
+from tests.studio.conftest import Workspace
+
+pytestmark = [pytest.mark.studio, pytest.mark.browser]
+
+ARTICLE = FIXTURES / "browser" / "doha-talks.txt"
+PASSWORD = "annotator-pw-" + uuid.uuid4().hex[:8]
+
+
+def _ok(result: Any) -> Any:
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def _pipeline(ws: Workspace) -> tuple[int, dict[str, Any], dict[str, Any], str]:
+    """ingest -> preannotate -> push, as a maintainer runs it; returns the LS task and prediction."""
+    _ok(ws.invoke("ingest", str(ARTICLE)))
+    _ok(ws.invoke("preannotate"))
+    _ok(ws.push())
+    with session_scope(ws.engine()) as s:
+        prediction = s.scalars(select(Prediction)).one()
+        pred = {"entities": prediction.entities, "stances": prediction.stances}
+        text = prediction.article.text
+    pid = ws.ls_project_id()
+    (task,) = list(ws.studio.client().iter_tasks(pid))
+    return pid, task, pred, text
+
+
+def _export(ws: Workspace, out: Path, cache: Path) -> tuple[Any, Any]:
+    from datasets import load_dataset
+
+    _ok(ws.pull())
+    _ok(ws.invoke("export", "--project", ws.project, "--out", str(out), "--split", "train=1"))
+    entities = load_dataset(str(out), "entities", cache_dir=str(cache))["train"]
+    stance = load_dataset(str(out), "stance", cache_dir=str(cache))["train"]
+    return entities, stance
+
+
+def _new_annotator(browser: Any, ws: Workspace, who: str) -> str:
+    email = f"{who}-{ws.project}@annotate.local"
+    with ui.recorded_page(browser, f"{ws.project}-{who}-signup") as page:
+        page.goto(ui.invite_url(ws.studio.url, ws.studio.token))
+        ui.sign_up(page, page.url, email, PASSWORD)
+    return email
+
+
+def _offsets(text: str, needle: str) -> tuple[int, int]:
+    start = text.index(needle)
+    return start, start + len(needle)
+
+
+def test_annotator_corrects_predictions_and_the_export_has_exactly_the_corrections(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    pid, task, pred, text = _pipeline(ws)
+    predicted = {(e["start"], e["end"], e["label"]) for e in pred["entities"]}
+    by_text = {e["text"]: (e["start"], e["end"], e["label"]) for e in pred["entities"]}
+    # What the pre-annotator gave this article, and what the annotator will fix.
+    assert by_text["Gaza"][2] == "GPE" and "Oslo" in by_text
+    assert "Bridges Without Borders" not in by_text
+    stances = {(s["holder"]["text"], s["target"], s["label"]) for s in pred["stances"]}
+    assert ("Norway", "ceasefire", "oppose") in stances
+    shown = [r for r in task["predictions"][0]["result"] if r["type"] == "labels"]
+
+    with ui.chromium() as browser:
+        email = _new_annotator(browser, ws, "annotator")
+        with ui.recorded_page(browser, f"{ws.project}-correct") as page:
+            ui.login(page, ws.studio.url, email, PASSWORD)
+            ui.open_task(page, ws.studio.url, pid, task["id"])
+            assert ui.regions(page).count() == len(shown)
+            assert len(shown) == len(pred["entities"]) + len(
+                {(s["target_span"]["start"], s["target_span"]["end"]) for s in pred["stances"]}
+            )
+            relations = ui.relations_tab(page)
+            assert relations.count() == len(pred["stances"])
+            ui.screenshot(page, "annotator-task-with-predictions")
+
+            ui.relabel(page, "Gaza", "LOC")
+            ui.delete_region(page, "Oslo")
+            ui.drag_over(page, "Bridges Without Borders", "ORG")
+            relations = ui.relations_tab(page)
+            ui.set_relation_label(
+                page, relations.filter(has_text="ceasefire").first, "oppose", "neutral"
+            )
+            ui.screenshot(page, "annotator-task-corrected")
+            ui.submit(page)
+
+    entities, stance = _export(ws, tmp_path / "out", tmp_path / "cache")
+    expected = (predicted - {by_text["Gaza"], by_text["Oslo"]}) | {
+        (*_offsets(text, "Gaza"), "LOC"),
+        (*_offsets(text, "Bridges Without Borders"), "ORG"),
+    }
+    (row,) = list(entities)
+    assert {(s["start"], s["end"], s["label"]) for s in row["spans"]} == expected
+    assert row["source"] == "human" and row["annotators"] == [email]
+    names = stance.features["label"]
+    got = {
+        (r["holder"], stance.features["target"].int2str(r["target"]), names.int2str(r["label"]))
+        for r in stance
+    }
+    want = {
+        (h, t, "neutral" if (h, t) == ("Norway", "ceasefire") else label) for h, t, label in stances
+    }
+    assert got == want
+
+
+def test_two_annotators_disagree_and_the_export_says_so(ws: Workspace, tmp_path: Path) -> None:
+    pid, _task, pred, _text = _pipeline(ws)
+    # Both annotators should see the task: two annotations per task (Label Studio's overlap).
+    ws.studio.client().update_project(pid, maximum_annotations=2)
+    with ui.chromium() as browser:
+        first = _new_annotator(browser, ws, "first")
+        second = _new_annotator(browser, ws, "second")
+        for who, email in (("first", first), ("second", second)):
+            with ui.recorded_page(browser, f"{ws.project}-{who}") as page:
+                ui.login(page, ws.studio.url, email, PASSWORD)
+                # "Label All Tasks": the guidelines open first, rendered, then the task
+                # with its pre-annotations.
+                page.goto(f"{ws.studio.url}/projects/{pid}/data?labeling=1")
+                modal = ui.read_instructions(page)
+                assert modal.locator("h1", has_text="Annotation guidelines").count() == 1
+                assert modal.locator("table td", has_text="PERSON").count() >= 1
+                ui.screenshot(page, "instructions")
+                ui.close_instructions(page)
+                page.wait_for_selector(".lsf-richtext .htx-highlight")
+                page.wait_for_timeout(500)
+                assert ui.regions(page).count() > 0
+                if who == "second":
+                    ui.relabel(page, "Gaza", "LOC")
+                ui.screenshot(page, f"label-all-tasks-{who}")
+                ui.submit(page)  # the first annotator accepts the pre-annotations as they are
+
+    entities, _stance = _export(ws, tmp_path / "out", tmp_path / "cache")
+    (row,) = list(entities)
+    n = len(pred["entities"])
+    assert row["n_annotators"] == 2
+    assert sorted(row["annotators"]) == sorted([first, second])
+    assert row["agreement"] == pytest.approx((n - 1) / n)  # span F1: one label of n differs
+    card = (tmp_path / "out" / "README.md").read_text(encoding="utf-8")
+    assert "agreement" in card.lower()
+    json.dumps(row)  # plain data, as loaded from the Hub
