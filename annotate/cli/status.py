@@ -102,35 +102,35 @@ def _fmt(x: Any, pct: bool = False) -> str:
 
 
 def _annotator_table(facts: dict[str, Any], progress: Any) -> Table:
+    """One column per annotator (a few people, many figures: reads well at 80 columns)."""
     title = f"project {facts['project']!r}: {facts['tasks']} tasks, overlap {facts['overlap']}"
     if facts.get("review_of"):
         title += f" (review of {facts['review_of']!r})"
-    table = Table(
-        "annotator",
-        "annotated",
-        "skipped",
-        "median lead time (s)",
-        "spans kept",
-        "stances kept",
-        "shared tasks",
-        "span F1",
-        "stance kappa",
-        title=title,
-    )
-    for a in progress.annotators:
-        table.add_row(
-            a.annotator,
-            str(a.annotated),
-            str(a.skipped),
-            _fmt(a.median_lead_time),
-            f"{_fmt(a.span_acceptance, True)} ({a.spans_kept}/{a.spans_predicted})",
-            f"{_fmt(a.stance_acceptance, True)} ({a.stances_kept}/{a.stances_predicted})",
-            str(a.shared_tasks),
-            _fmt(a.span_f1),
-            _fmt(a.stance_kappa),
-        )
-    if not progress.annotators:
-        table.add_row("(no annotations pulled yet)", *[""] * 8)
+    people = progress.annotators
+    table = Table("", *(a.annotator for a in people), title=title)
+    table.columns[0].no_wrap = True
+    for column in table.columns[1:]:
+        column.overflow = "fold"
+    rows = [
+        ("tasks annotated", lambda a: str(a.annotated)),
+        ("tasks skipped", lambda a: str(a.skipped)),
+        ("median lead time (s)", lambda a: _fmt(a.median_lead_time)),
+        (
+            "predicted spans kept",
+            lambda a: f"{_fmt(a.span_acceptance, True)} ({a.spans_kept}/{a.spans_predicted})",
+        ),
+        (
+            "predicted stances kept",
+            lambda a: f"{_fmt(a.stance_acceptance, True)} ({a.stances_kept}/{a.stances_predicted})",
+        ),
+        ("tasks shared with others", lambda a: str(a.shared_tasks)),
+        ("span F1 vs others", lambda a: _fmt(a.span_f1)),
+        ("stance kappa vs others", lambda a: _fmt(a.stance_kappa)),
+    ]
+    for label, value in rows:
+        table.add_row(label, *(value(a) for a in people))
+    if not people:
+        table.add_row("(no annotations pulled yet)")
     return table
 
 

@@ -90,7 +90,6 @@ def _ensure_review_project(
         client.update_project(
             review.ls_project_id,
             expert_instruction=review_instructions(labelset, original.name),
-            model_version=MERGED_VERSION,
             maximum_annotations=1,
         )
     return review, created
@@ -212,6 +211,11 @@ def send_to_review(
                 )
                 info["review_task"] = task_id
         summary.created += len(ids)
+    # "Label All Tasks" shows only predictions of the project's model version (Label Studio
+    # accepts a version only once a task has a prediction of it)
+    remote = client.get_project(review.ls_project_id)
+    if summary.created and remote.get("model_version") != MERGED_VERSION:
+        client.update_project(review.ls_project_id, model_version=MERGED_VERSION)
     return summary
 
 
