@@ -57,11 +57,12 @@ def _decode(path: Path, data: bytes) -> str | BadInput:
         return BadInput(str(path), f"invalid UTF-8 at byte {exc.start}; re-save the file as UTF-8")
 
 
-def _read_bytes(path: Path, max_bytes: int) -> bytes | BadInput:
+def _read_text(path: Path, max_bytes: int) -> str | BadInput:
+    """A whole text file, or why it cannot be an article."""
     size = path.stat().st_size
     if size > max_bytes:
         return BadInput(str(path), f"{size} bytes is over the {max_bytes}-byte limit (--max-bytes)")
-    return path.read_bytes()
+    return _decode(path, path.read_bytes())
 
 
 def _article(
@@ -76,11 +77,7 @@ def _article(
 
 
 def read_txt(path: Path, max_bytes: int) -> Iterator[ArticleIn | BadInput]:
-    data = _read_bytes(path, max_bytes)
-    if isinstance(data, BadInput):
-        yield data
-        return
-    text = _decode(path, data)
+    text = _read_text(path, max_bytes)
     if isinstance(text, BadInput):
         yield text
         return
@@ -90,11 +87,7 @@ def read_txt(path: Path, max_bytes: int) -> Iterator[ArticleIn | BadInput]:
 def read_html(path: Path, max_bytes: int) -> Iterator[ArticleIn | BadInput]:
     import trafilatura
 
-    data = _read_bytes(path, max_bytes)
-    if isinstance(data, BadInput):
-        yield data
-        return
-    html = _decode(path, data)
+    html = _read_text(path, max_bytes)
     if isinstance(html, BadInput):
         yield html
         return
