@@ -51,3 +51,14 @@ def test_cli_exit_codes() -> None:
     )
     assert bad.exit_code == 1
     assert "predictions-broken.jsonl:2: entities[0].label: unknown label 'PERSONA'" in bad.output
+
+
+def test_server_check_without_a_server_says_what_to_do(tmp_path: Path) -> None:
+    env = {
+        "ANNOTATE_HOME": str(tmp_path / "ws"),
+        "LABEL_STUDIO_URL": None,
+        "LABEL_STUDIO_API_KEY": None,
+    }
+    result = runner.invoke(app, ["validate", "--server"], env=env)
+    assert result.exit_code == 1
+    assert "run `annotate studio start`" in result.output

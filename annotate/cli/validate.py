@@ -7,10 +7,11 @@ from typing import Annotated
 
 import typer
 
-from annotate.cli.common import console, err_console, fail
+from annotate.cli.common import State, console, err_console, fail
 
 
 def validate(
+    ctx: typer.Context,
     paths: Annotated[
         list[Path] | None,
         typer.Argument(help="Article, prediction or gold JSONL files, or export folders."),
@@ -19,6 +20,13 @@ def validate(
         str | None,
         typer.Option(help="Force the record kind: article, prediction or gold (default: detect)."),
     ] = None,
+    server: Annotated[
+        bool,
+        typer.Option(
+            "--server",
+            help="Also have the running Label Studio (local, or LABEL_STUDIO_URL) check the config.",
+        ),
+    ] = False,
 ) -> None:
     """Validate the shipped schemas, or data files against them; exit 1 on any problem.
 
@@ -26,8 +34,8 @@ def validate(
 
     Example: annotate validate predictions.jsonl articles.jsonl
     """
-    from annotate.schemas import SchemaError
-    from annotate.validate import check_schemas, validate_files
+    from annotate.schemas import SchemaError, load_labelset
+    from annotate.validate import Problem, check_schemas, validate_files
 
     if kind not in (None, "article", "prediction", "gold"):
         fail(f"--kind {kind!r}: use article, prediction or gold")
@@ -35,9 +43,20 @@ def validate(
         problems = list(validate_files(paths, kind=kind)) if paths else check_schemas()
     except SchemaError as exc:
         fail(str(exc))
+    if server:
+        from annotate.studio.client import StudioError, connect
+        from annotate.studio.config import server_config_problems
+
+        state: State = ctx.obj
+        try:
+            client = connect(state.settings.home)
+            remote = server_config_problems(load_labelset(), client)
+        except StudioError as exc:
+            fail(str(exc))
+        problems += [Problem(f"label config at {client.url}", "xml", p) for p in remote]
     for problem in problems:
         err_console.print(str(problem), highlight=False, soft_wrap=True, markup=False)
     if problems:
         fail(f"{len(problems)} problem(s) found")
     what = f"{len(paths)} path(s)" if paths else "schemas and labeling config"
-    console.print(f"ok: {what} valid")
+    console.print(f"ok: {what} valid" + (" (and accepted by the server)" if server else ""))
