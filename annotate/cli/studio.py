@@ -190,8 +190,7 @@ def add_user(
         typer.echo(f"password: {added.password}")
     else:
         console.print(
-            f"password kept in {added.password_file} (mode 0600); "
-            "print it with --show-password",
+            f"password kept in {added.password_file} (mode 0600); print it with --show-password",
             highlight=False,
             soft_wrap=True,
         )
