@@ -21,10 +21,14 @@ def _current_model_version() -> str:
     return preannotator(load_labelset()).model_version
 
 
-def next_steps(state: State, project: str) -> str | None:
-    """What an annotator and a maintainer do next, when a Label Studio is known."""
+def next_steps(state: State, project: str, team: bool = False) -> str | None:
+    """What an annotator and a maintainer do next, when a Label Studio is known.
+
+    `team`: several annotators work on the project, so the review loop is the next step.
+    """
     from annotate.studio.client import KEY_ENV, URL_ENV
     from annotate.studio.server import LocalStudio
+    from annotate.studio.team import users_file
 
     if os.environ.get(URL_ENV) and os.environ.get(KEY_ENV):
         url, login = os.environ[URL_ENV], "your Label Studio account"
@@ -35,13 +39,21 @@ def next_steps(state: State, project: str) -> str | None:
             return None
         url = status.url
         login = f"{creds.username} (password: `annotate studio credentials`)"
-    return (
+        if users_file(state.settings.home).is_file():
+            login = "your own account (from `annotate studio add-user` or the invite link)"
+    steps = (
         f"Annotators: open {url}, log in as {login},\n"
         f"  open project {project!r} and click 'Label All Tasks'.\n"
         f"Maintainers: `annotate pull --project {project}` brings the corrections back,\n"
         f"  `annotate export --project {project}` writes the Hugging Face dataset.\n"
-        "Stop the local server with `annotate studio stop` (or `make stop`)."
     )
+    if team:
+        steps += (
+            f"Disagreements: `annotate review --project {project}`, a reviewer resolves\n"
+            f"  {project}-review, `annotate pull --project {project}-review`, then\n"
+            f"  `annotate export --project {project} --policy adjudicated`.\n"
+        )
+    return steps + "Stop the local server with `annotate studio stop` (or `make stop`)."
 
 
 def status(
@@ -90,7 +102,10 @@ def status(
         console.print(_annotator_table(facts, progress))
         if progress.pairs:
             console.print(_pairs_table(progress))
-    steps = next_steps(state, project or "annotate")
+    team = progress is not None and (len(progress.annotators) > 1 or facts["overlap"] > 1)
+    if progress is not None and facts.get("review_of"):
+        project, team = facts["review_of"], True
+    steps = next_steps(state, project or "annotate", team)
     if steps:
         console.print(Panel(steps, title="Next steps", expand=False), highlight=False)
 
