@@ -10,6 +10,7 @@ and gives surnames the PERSON label of the full name.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from annotate.preannotate.lexicon import Lexicon, load_lexicon
@@ -36,6 +37,8 @@ SCORES = {
     "default_single": 0.4,
     "event_war": 0.7,
     "place_prep": 0.5,
+    "dateline": 0.9,
+    "org_noun": 0.75,
 }
 
 _ABBR = (
@@ -63,12 +66,44 @@ _SAID_BEFORE = re.compile(r"(?:said|says|told|according to|added|asked)[ \t]+$")
 _SCORE_AFTER = re.compile(r"[ \t]+\d+(?:[ \t]|$)", re.M)
 _WAR_AFTER = re.compile(r"[ \t]+(?:war|conflict|crisis)\b")
 _PREV_WORD = re.compile(r"([A-Za-z]+)[ \t]*$")
+# "Hungary's foreign minister, Péter Szalai": a role noun before an appositive name.
+_PREV_ROLE = re.compile(r"([a-z]+),?[ \t]*$")
+# Wire-copy datelines opening a paragraph: "NEW YORK (AP) —", "BRUSSELS, March 3 (Reuters) -",
+# "KYIV, Ukraine (AP) —". The all-caps place and the agency in parentheses are names.
+DATELINE = re.compile(
+    r"^(?P<place>[A-Z][A-Z.'’-]+(?:[ \t]+[A-Z][A-Z.'’-]+)*)"
+    r"(?:,[ \t]+[A-Z][A-Za-z.'’ -]*?)?"
+    r"(?:,?[ \t]+[A-Z][a-z]{2,8}\.?[ \t]+\d{1,2})?[ \t]*"
+    r"(?:\((?P<agency>[A-Z][^()\n]{1,40})\)[ \t]*)?(?:—|–|--|-)[ \t]+(?=[^\n]*[a-z])",
+    re.M,
+)
+# A lower-case noun after a name that makes it an organisation: "the Chega party".
+_ORG_NOUN_AFTER = re.compile(
+    r"[ \t]+(?:party|movement|militia|rebels|rebel group|militant group|armed group|"
+    r"coalition|alliance|faction)\b"
+)
+# In sports reports a city followed by one of these is a club: "Madrid coach".
+_TEAM_NOUN_AFTER = re.compile(
+    r"[ \t]+(?:coach|manager|boss|fans|supporters|striker|forward|midfielder|defender|"
+    r"goalkeeper|keeper|captain|players?|side|squad|team)\b"
+)
+_WEAK_RULES = frozenset(["attribution", "default_single", "default_multi", "place_prep"])
+_DIRECTIONS = frozenset(
+    ["North", "South", "East", "West", "Northern", "Southern", "Eastern", "Western", "Central",
+     "Upper", "Lower"]
+)
+# First words too generic to stand for the organisation they start ("National Bank").
+_GENERIC_FIRST = frozenset(
+    ["National", "International", "United", "General", "Royal", "Federal", "Central", "World",
+     "First", "Global", "New", "Great", "Air", "Democratic", "Liberal", "Social", "Public",
+     "American", "European", "Asian", "African", "Arab", "Islamic", "Christian", "People",
+     "Supreme", "State", "City", "Home", "Foreign", "Defense", "Defence", "Justice", "Health"]
+)
 _SPORTS = re.compile(
     r"\b(?:beat|beats|defeated|innings|wickets?|goals?|scored|striker|midfielder|seeded|"
     r"batting|bowling|pitcher|homer|touchdown|quarterback|playoffs?|halftime|half-time|"
-    r"semifinal|semi-final|quarter-final|championship|league|tournament|match|matches)\b",
-    re.I,
-)
+    r"semifinal|semi-final|quarter-final|championship|league|tournament|match|matches)\b"
+)  # matched against lower-cased text: much faster than re.I
 _PLACE_PREPS = frozenset(["in", "near", "outside", "across", "at", "around", "into"])
 _POSSESSIVE = ("'s", "’s")
 _CONNECTORS = frozenset(
@@ -120,6 +155,39 @@ class EntityTagger:
         self.labels = set(labels)
         self.heads = self.lex.org_heads | self.lex.loc_heads | self.lex.event_heads
 
+    def _is_first(self, word: str) -> bool:
+        """A first name, also when accents are missing from the list ("Raúl" via "Raul")."""
+        names = self.lex.first_names
+        if word in names:
+            return True
+        if word.isascii():
+            return False
+        folded = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
+        return folded in names
+
+    def _datelines(self, text: str, mentions: list[Mention]) -> list[tuple[int, int]]:
+        """Mentions for dateline places and agencies; returns the ranges they cover."""
+        covered: list[tuple[int, int]] = []
+        for m in DATELINE.finditer(text):
+            place, agency = m.group("place"), m.group("agency")
+            label = self.lex.gaz_upper.get(place)
+            if agency is None and label is None:
+                continue  # "SOCCER - ..." is a section label, not a place
+            if label not in ("GPE", "LOC", "ORG"):
+                label = "GPE"
+            s, e = m.span("place")
+            mentions.append(Mention(s, e, label, "dateline", 3, place))
+            covered.append((s, e))
+            if agency:
+                a0 = m.start("agency")
+                for part in re.finditer(r"[^/,]+", agency):
+                    name = part.group().strip()
+                    if name and name[0].isupper():
+                        ps = a0 + part.start() + part.group().index(name)
+                        mentions.append(Mention(ps, ps + len(name), "ORG", "dateline", 3, name))
+                covered.append(m.span("agency"))
+        return covered
+
     # -- segmentation of one run -------------------------------------------------------
     def _tokens(self, text: str, m: re.Match[str]) -> list[tuple[str, int, int]]:
         base = m.start()
@@ -160,9 +228,14 @@ class EntityTagger:
                 if key in titles:
                     tfound = ("TITLE", i, j)
                     break
+            if tfound and tfound[2] < n and toks[tfound[2]][0] in lex.org_heads:
+                tfound = None  # "Justice Department": an organisation, not a title
             if tfound and (found is None or tfound[2] > found[2]):
                 found = tfound
-            if found is None and (
+            direction = (
+                word in _DIRECTIONS and i + 1 < n and toks[i + 1][0].lower() not in lex.stop
+            )
+            if found is None and not direction and (
                 (word.lower() in lex.stop and (upper or word not in self.heads))
                 or (len(word) == 1 and word.isalpha())
             ):
@@ -213,8 +286,27 @@ class EntityTagger:
         if not single_gaz and "&" in words:
             emit("ORG", "org_head", 3)
             return
+        if (not single_gaz or kinds[0] == "GAZ:ORG") and _ORG_NOUN_AFTER.match(text, end):
+            emit("ORG", "org_noun", 3)
+            return
+        # "U.S. Chamber of Commerce": a head followed by "of"/"for" inside the name, unless a
+        # possessive splits it ("Britain's Ministry of Defence").
+        if (
+            not single_gaz
+            and ntok >= 3
+            and any(
+                norm[k] in lex.org_heads and words[k + 1] in ("of", "of the", "for")
+                for k in range(1, ntok - 1)
+            )
+            and not any(text.startswith(_POSSESSIVE, t[2]) for t in toks[i0 : j0 - 1])
+        ):
+            emit("ORG", "org_head", 3)
+            return
         # Heads make the whole group an organisation, place or event.
-        if not single_gaz and ntok >= 2 and (norm[-1] in lex.org_heads or (norm[0] in lex.org_heads and "of" in words)):
+        if not single_gaz and ntok >= 2 and (
+            norm[-1] in lex.org_heads
+            or (norm[0] in lex.org_heads and ("of" in words or "for" in words or "of the" in words))
+        ):
             emit("ORG", "org_head", 3)
             return
         if not single_gaz and ntok >= 2 and (norm[-1] in lex.loc_heads or (norm[0] in lex.loc_heads and "of" in words)):
@@ -233,10 +325,21 @@ class EntityTagger:
             if label == "GPE" and surface not in lex.countries and (
                 _SCORE_AFTER.match(text, end)
                 or (ctx["sports"] and ctx["prev"] not in _PLACE_PREPS and not ctx["initial"])
+                or (ctx["sports"] and _TEAM_NOUN_AFTER.match(text, end))
             ):
                 emit("ORG", "team", 2)
                 return
             emit(label, "gazetteer", 3)
+            return
+        if (
+            ctx["sports"]
+            and "UNK" in kinds
+            and "GAZ:GPE" in kinds
+            and set(kinds) <= {"UNK", "GAZ:GPE"}
+            and not any(text.startswith(_POSSESSIVE, t[2]) for t in toks[i0:j0])
+            and not self._is_first(words[0])
+        ):
+            emit("ORG", "team", 2)  # "Paris Saint-Germain", "Borussia Dortmund"
             return
         # Mixed or unknown: split at GAZ segments and non-particle connectors.
         stretch: list[tuple[str, int, int]] = []
@@ -260,10 +363,15 @@ class EntityTagger:
                     and label == "GPE"
                     and " " not in prev_unk.text
                     and text[s:e] not in lex.countries
-                    and (prev_unk.text in lex.first_names or prev_unk.text in lex.surnames)
+                    and (self._is_first(prev_unk.text) or prev_unk.text in lex.surnames)
                 ):
                     prev_unk.end, prev_unk.label, prev_unk.text = e, "PERSON", text[prev_unk.start : e]
                     prev_unk.rule, prev_unk.strength = "first_name", 3
+                    continue
+                if prev_unk is not None and prev_unk.text in _DIRECTIONS and label in ("GPE", "LOC"):
+                    # "North Kivu", "Western Europe": the direction is part of the name.
+                    prev_unk.end, prev_unk.label, prev_unk.text = e, label, text[prev_unk.start : e]
+                    prev_unk.rule, prev_unk.strength = "gazetteer", 3
                     continue
                 if label == "GPE" and _SCORE_AFTER.match(text, e) and not ctx["upper"]:
                     surface = text[s:e]
@@ -300,7 +408,7 @@ class EntityTagger:
             emit("PERSON", "title" if ctx["title_before"] else "role", 3)
             return
         if n >= 2 and (
-            (first in lex.first_names and first not in lex.gaz)
+            (self._is_first(first) and first not in lex.gaz)
             or (len(first) == 2 and first[1] == ".")
         ):
             emit("PERSON", "first_name", 3)
@@ -308,7 +416,16 @@ class EntityTagger:
         if _SCORE_AFTER.match(text, end) and not (n >= 2 and words[-1] in lex.surnames):
             emit("ORG", "team", 2)
             return
-        acronym = n == 1 and 2 <= len(first) <= 6 and first.isupper() and first.isalpha()
+        acronym = (
+            n == 1
+            and 2 <= len(first) <= 12
+            and first.isupper()
+            and (
+                (first.isalpha() and len(first) <= 6)
+                or re.fullmatch(r"[A-Z]{1,3}\d{1,3}|[A-Z]{2,5}(?:-[A-Z]{2,5})+", first) is not None
+            )
+            and first not in lex.not_acronyms
+        )
         if acronym:
             emit("ORG", "acronym", 1)
             return
@@ -320,8 +437,11 @@ class EntityTagger:
             else:
                 emit("PERSON", "attribution", 2 if n >= 2 else 1)
             return
+        if n >= 2 and first in _DIRECTIONS and ctx["prev"] in _PLACE_PREPS:
+            emit("GPE", "place_prep", 1)  # "in North Kivu"
+            return
         if n >= 2:
-            if words[-1] in lex.surnames or first in lex.first_names:
+            if words[-1] in lex.surnames or self._is_first(first):
                 emit("PERSON", "default_multi", 1)
             else:
                 emit(DEFAULT_MULTI, "default_multi", 1)
@@ -338,10 +458,13 @@ class EntityTagger:
     def tag(self, text: str) -> list[Mention]:
         lex = self.lex
         heads = _headline_ranges(text)
-        sports = len(_SPORTS.findall(text, 0, 4000)) >= 3
+        sports = len(_SPORTS.findall(text[:4000].lower())) >= 3
         mentions: list[Mention] = []
+        datelines = self._datelines(text, mentions) if "(" in text or "—" in text else []
         deferred: list[tuple[list[tuple[str, int, int]], list[tuple[str, int, int]]]] = []
         for m in RUN.finditer(text):
+            if datelines and any(a <= m.start() < b for a, b in datelines):
+                continue
             toks = self._tokens(text, m)
             if not toks:
                 continue
@@ -360,6 +483,9 @@ class EntityTagger:
                 "title_before": False,
                 "role_before": pw.islower() and pw in lex.roles,
             }
+            if not ctx["role_before"] and text[m.start() - 2 : m.start() - 1] == ",":
+                role = _PREV_ROLE.search(text, max(0, m.start() - 24), m.start())
+                ctx["role_before"] = role is not None and role.group(1) in lex.roles
             group: list[tuple[str, int, int]] = []
             for seg in segs + [("END", len(toks), len(toks))]:
                 kind = seg[0]
@@ -376,7 +502,8 @@ class EntityTagger:
                     ctx = {**ctx, "title_before": False, "initial": False}
         if deferred:
             self._headlines(text, deferred, mentions)
-        return self._consistency(mentions)
+        mentions.sort(key=lambda m: m.start)
+        return self._consistency(text, mentions, sports)
 
     def _headlines(
         self,
@@ -428,10 +555,19 @@ class EntityTagger:
                 i += 1
         mentions.extend(found)
 
-    def _consistency(self, mentions: list[Mention]) -> list[Mention]:
-        """A string labelled once is labelled the same everywhere; surnames follow names."""
+    def _consistency(self, text: str, mentions: list[Mention], sports: bool) -> list[Mention]:
+        """A string labelled once is labelled the same everywhere; surnames follow names.
+
+        Also: a city that is the surname of a named person is that person ("Rafael Lima ...
+        Lima scored"); the first word of an organisation's name stands for it ("Crescent Air
+        Group ... Crescent shares"); in sports reports a city that is part of a club's name is
+        the club ("Real Madrid ... Madrid coach"), except after a place preposition.
+        """
         best: dict[str, tuple[int, str]] = {}
         person_parts: set[str] = set()
+        surnames: set[str] = set()
+        org_first: set[str] = set()
+        club_words: set[str] = set()
         for m in mentions:
             if m.label is None:
                 continue
@@ -442,15 +578,42 @@ class EntityTagger:
                 parts = [p for p in m.text.split() if p not in _PARTICLES]
                 for p in parts[1:]:
                     person_parts.add(p.upper())
+                    surnames.add(p)
                 person_parts.add(parts[0].upper())
+            elif m.label == "ORG" and " " in m.text and m.strength >= 2:
+                words = m.text.split()
+                if (
+                    m.rule in ("org_head", "org_noun")
+                    and len(words[0]) >= 4
+                    and words[0] not in _GENERIC_FIRST
+                    and words[0].lower() not in self.lex.stop
+                    and words[0] not in self.lex.gaz
+                ):
+                    org_first.add(words[0])
+                if sports:
+                    club_words.update(words)
         out: list[Mention] = []
         for m in mentions:
             key = m.text.upper()
             if m.strength < 3:
                 if key in person_parts and m.rule != "team":
                     m.label, m.rule, m.strength = "PERSON", "surname", 2
+                elif m.text in org_first and (m.label is None or m.rule in _WEAK_RULES):
+                    m.label, m.rule = "ORG", "document"
                 elif key in best and best[key][0] > m.strength:
                     m.label, m.rule = best[key][1], "document"
+            if (
+                m.label == "GPE"
+                and (m.text in surnames or m.text in club_words)
+                and m.text not in self.lex.countries
+                and m.rule in ("gazetteer", "document")
+            ):
+                prev = _PREV_WORD.search(text, max(0, m.start - 24), m.start)
+                if not prev or prev.group(1).lower() not in _PLACE_PREPS:
+                    if m.text in surnames:
+                        m.label, m.rule = "PERSON", "surname"
+                    else:
+                        m.label, m.rule = "ORG", "team"
             if m.label is None or m.label not in self.labels:
                 continue
             out.append(m)

@@ -64,6 +64,7 @@ class Lexicon:
     event_heads: set[str] = field(default_factory=set)
     stop: set[str] = field(default_factory=set)  # lower case
     first_names: set[str] = field(default_factory=set)
+    not_acronyms: set[str] = field(default_factory=set)  # upper-case words that are no names
     surnames: set[str] = field(default_factory=set)
     stance: dict[str, list[str]] = field(default_factory=dict)
     digest: str = ""
@@ -81,7 +82,8 @@ def _first_names() -> set[str]:
         if not line or line[0] == "#" or len(line) < 30:
             continue
         name = line[3:29].strip()
-        if name and name.isascii() and name[0].isupper():
+        # Characters beyond Latin-1 are spelled "<S^>" in the file: such names are skipped.
+        if name and name[0].isupper() and "<" not in name:
             names.add(name.replace("+", "-"))
     return names
 
@@ -129,6 +131,7 @@ def load_lexicon() -> Lexicon:
     lex.titles_upper = {t.upper() for t in lex.titles}
     lex.title_max = max(len(t.split()) for t in lex.titles)
     lex.roles = set(_lines("roles.txt"))
+    lex.not_acronyms = set(_words("acronyms.txt"))
     lex.org_heads = set(_lines("org_heads.txt"))
     lex.loc_heads = set(_lines("loc_heads.txt"))
     lex.event_heads = set(_lines("event_heads.txt"))
