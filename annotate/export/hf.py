@@ -154,14 +154,19 @@ def parquet_path(root: Path, config: str, split: str) -> Path:
 
 
 def resolve_project(session: Session, name: str | None) -> Project:
-    """The named project, or the only one when no name is given."""
+    """The named project, or the only one (review projects aside) when no name is given."""
     if name is not None:
         project = session.scalar(select(Project).where(Project.name == name))
         if project is None:
             known = ", ".join(session.scalars(select(Project.name).order_by(Project.name)))
             raise ExportError(f"no project named {name!r} (known: {known or 'none'})")
         return project
-    projects = list(session.scalars(select(Project).order_by(Project.name)))
+    # review projects (`annotate review`) adjudicate another project: never the default
+    projects = list(
+        session.scalars(
+            select(Project).where(Project.review_of_id.is_(None)).order_by(Project.name)
+        )
+    )
     if not projects:
         raise ExportError("the store has no project yet: push articles to Label Studio first")
     if len(projects) > 1:

@@ -249,9 +249,7 @@ def test_team_overlap_progress_review_and_adjudicated_export(ws: Workspace, tmp_
     out2 = tmp_path / "adjudicated-2"
     assert (
         ws.invoke(
-            "export",
-            "--project",
-            ws.project,
+            "export",  # no --project: the review project is never the default
             "--policy",
             "adjudicated",
             "--fallback",
