@@ -96,3 +96,47 @@ def test_sentences_respect_abbreviations():
     text = "U.S. Secretary Blinken met Mr. Kishida. Then he left!\nNew line"
     got = [text[s:e] for s, e in sentence_spans(text)]
     assert got == ["U.S. Secretary Blinken met Mr. Kishida.", "Then he left!", "New line"]
+
+
+def test_urged_to_block_is_the_urgers_opposition(tariffs):
+    text = ("Senator Ana Ruiz, a Texas Republican, urged Governor Bill Hale to veto the "
+            "tariffs.")
+    assert triples(tariffs, text) == {("Ana Ruiz", "tariffs", "oppose")}
+
+
+def test_list_with_the_and_object_before_relative_clause(gaza):
+    text = ("Norway, Chile and the Philippines backed the truce. "
+            "Minister Ewa Lind, who thanked Ireland and urged more talks, called for a truce.")
+    assert triples(gaza, text) == {
+        ("Norway", "ceasefire", "support"), ("Chile", "ceasefire", "support"),
+        ("Philippines", "ceasefire", "support"), ("Ewa Lind", "ceasefire", "support"),
+    }
+
+
+def test_policy_verbs_and_back_reference_nouns(tariffs):
+    text = ("Ottawa imposed tariffs on steel. The Senate passed the measure, and "
+            "Mexico condemned the Canadian decision.")
+    assert triples(tariffs, text) == {
+        ("Senate", "tariffs", "support"), ("Mexico", "tariffs", "oppose"),
+    }
+
+
+def test_supporters_include_and_undecided_whether(tariffs):
+    text = ("Parliament debated new tariffs. Supporters include the Steel Workers Union and "
+            "Harlan Steel Company. Governor Li Wen has not said whether she will sign the tariffs.")
+    assert triples(tariffs, text) == {
+        ("Steel Workers Union", "tariffs", "support"), ("Harlan Steel Company", "tariffs", "support"),
+        ("Li Wen", "tariffs", "neutral"),
+    }
+
+
+def test_relative_clause_before_reporting_verb_is_not_the_holder(gaza):
+    text = ("Talks on a truce went on. Qatar, which U.S. officials say hosts the talks, "
+            "said it backed the proposal.")
+    assert triples(gaza, text) == {("Qatar", "ceasefire", "support")}
+
+
+def test_headline_object_at_sentence_end(tariffs):
+    text = "EU to raise tariffs on steel as Brazil and India object\n\nBody text here."
+    assert {("Brazil", "tariffs", "oppose"), ("India", "tariffs", "oppose")} <= triples(
+        tariffs, text)

@@ -28,21 +28,45 @@ _REPORTING = re.compile(
 )
 _THAT = re.compile(r"\bthat\b")
 _BY_AFTER = re.compile(r"[ \t]+by[ \t]+(?:the[ \t]+)?")
+_REF_NOUNS = (
+    r"(?:resolution|proposal|plan|idea|measure|call|motion|deal|move|decision|bill|law"
+    r"|legislation|package|policy|agreement|offer|initiative|process|scheme|text)s?"
+)
 _BACKREF_AFTER = re.compile(
     r"\s*(?:[.,;:!?\"”]|$|and\b|but\b|while\b|it\b|this\b|that\b|them\b|in (?:that|the) vote\b"
-    r"|(?:on|to|of) (?:it|this|that|the (?:\w+ )?(?:resolution|proposal|plan|idea|measure|call"
-    r"|motion|deal|move))\b|the (?:\w+ )?(?:resolution|proposal|plan|idea|measure|call|motion"
-    r"|deal|move)\b|as well\b|too\b)"
+    rf"|(?:on|to|of) (?:it|this|that|(?:the|a|an|its|their) (?:[\w-]+ )?{_REF_NOUNS})\b"
+    rf"|(?:the|a|an|its|their) (?:[\w-]+ )?{_REF_NOUNS}\b|as well\b|too\b)"
 )
 _BACKREF_BEFORE = re.compile(r"\b(?:which|something|that|it|this|what)\b[^.;]{0,40}$")
-_LIST_GAP = re.compile(r"^\s*(?:,\s*(?:and\s+)?|and\s+|&\s+|or\s+)$")
-_LIST_LAST = re.compile(r"^\s*,?\s*(?:and|&|or)\s+$")
+_LIST_GAP = re.compile(r"^\s*(?:,\s*(?:and\s+)?|and\s+|&\s+|or\s+)(?:the\s+)?$")
+_LIST_LAST = re.compile(r"^\s*,?\s*(?:and|&|or)\s+(?:the\s+)?$")
+# "Senator X, a Minnesota Democrat, urged": the holder is the name before the apposition.
+_APPOSITION = re.compile(r"^\s*,\s*(?:a|an|the|who is)\b[^,;]{0,60},\s*(?:[a-z]+\s+){0,2}$")
+# "X, who thanked Y and urged": a relative clause about X is still X speaking.
+_WHO_AFTER = re.compile(r"^\s*,?\s*who\b")
+# "A urged B to block C": the position is A's; B is only asked to act.
+_URGE_TO = re.compile(
+    r"\b(?:urged|urges|urging|asked|asks|called on|calls on|pressed|presses|pressing"
+    r"|pushed|pushing|encouraged|encourages|told)\s+[^.;]{0,80}?\bto\s+$"
+)
+# An object, not a subject: "thanked Berlin and urged" (a past-tense verb right before it).
+_OBJECT_BEFORE = re.compile(r"\b([a-z]{3,}ed)\s+(?:the\s+)?$")
+_SUPPORTERS = re.compile(
+    r"\b(?:(?P<support>[Ss]upporters|[Bb]ackers|[Pp]roponents)|(?P<oppose>[Oo]pponents|[Cc]ritics))"
+    r"\b(?=\s+(?:include|included|including)\b)"
+)
+_MEMBER_GAP = re.compile(r"^\s*(?:,\s*|,?\s*and\s+)(?:the\s+)?(?:[\w'’-]+\s+){0,3}$")
+# "has not said whether he will sign it": undecided, a neutral stance.
+_WHETHER = re.compile(r"\bwhether\b[^.;]{0,30}$")
+# A relative clause right before the reporting verb: "Rwanda, which U.N. experts say ..., said".
+_RELATIVE_BEFORE = re.compile(r",\s*(?:which|who|whose|where)\b[^,]{0,80},\s*$")
 _CLAUSE_BREAK = re.compile(
     r"\b(?:while|whereas|but|although|though|because|when|if|whose|who|which)\b|[;(]"
 )
 _NEGATED = re.compile(r"\b(?:not|never|no|n't|neither|nor)\b[^.,;]{0,12}$|n't\s+$")
 _VOTE = re.compile(r"\b(?:vot|abstain)")
 _WEAK_CUES = frozenset({"against", "wants", "want", "wanted", "sought", "seeks", "seeking"})
+_REPORTING_WORDS = frozenset(["said", "told", "added", "stated", "announced", "insisted", "argued"])
 
 
 @dataclass(slots=True)
@@ -96,9 +120,12 @@ class StanceFinder:
                 _Cue(c.start(), c.end(), c.lastgroup or "", c.group())
                 for c in self.cues_re.finditer(text, s_start, s_end)
             ]
-            if not cues:
+            group = _SUPPORTERS.search(text, s_start, s_end)
+            if not cues and not group:
                 continue
             sent_holders = [h for h in holders if s_start <= h.start and h.end <= s_end]
+            if group:
+                self._supporters(group, (s_start, s_end), sent_holders, tmentions, out, text)
             for k, cue in enumerate(cues):
                 clause_end = cues[k + 1].start if k + 1 < len(cues) else s_end
                 self._one_cue(
@@ -123,7 +150,9 @@ class StanceFinder:
             rule = "vote" if label != "neutral" else "neutral"
         elif label == "neutral":
             rule = "neutral"
-        if _NEGATED.search(text, max(s_start, cue.start - 20), cue.start):
+        if label != "neutral" and _WHETHER.search(text, max(s_start, cue.start - 40), cue.start):
+            label, rule = "neutral", "neutral"
+        elif _NEGATED.search(text, max(s_start, cue.start - 20), cue.start):
             if label != "support":
                 return
             label = "oppose"
@@ -150,6 +179,7 @@ class StanceFinder:
         target = before[-1]
         backref = (
             rule in ("vote", "neutral")
+            or not text[cue.end : s_end].strip(" \t.!?\"”'")
             or (target[1] > s_start and _BY_AFTER.match(text, cue.end))
             or _BACKREF_AFTER.match(text, cue.end)
             or (
@@ -160,6 +190,32 @@ class StanceFinder:
         if backref:
             self._emit(out, holder_list, target, label, "back_reference" if rule == "cue" else rule,
                        sentence, text)
+
+    def _supporters(
+        self,
+        group: re.Match[str],
+        sentence: tuple[int, int],
+        sent_holders: list[Mention],
+        tmentions: list[tuple[int, int, str]],
+        out: dict[tuple[int, int, str, int], dict[str, Any]],
+        text: str,
+    ) -> None:
+        """"Supporters include A and B" / "Critics include A": one stance per listed holder."""
+        after = [h for h in sent_holders if h.start >= group.end()]
+        if not after or not re.fullmatch(r"\s+\w+\s+(?:the\s+|[a-z]+\s+){0,3}",
+                                         text[group.end() : after[0].start]):
+            return
+        named = after[:1]
+        for h in after[1:]:  # the coordinated list only: "A, B and the C"
+            if not _MEMBER_GAP.match(text[named[-1].end : h.start]):
+                break
+            named.append(h)
+        inside = [t for t in tmentions if sentence[0] <= t[0] < sentence[1]]
+        before = [t for t in tmentions if t[1] <= sentence[0] and sentence[0] - t[1] <= 1500]
+        target = inside[0] if inside else (before[-1] if before else None)
+        if target is not None:
+            label = group.lastgroup or "support"
+            self._emit(out, named, target, label, "back_reference", sentence, text)
 
     @staticmethod
     def _holders(
@@ -184,11 +240,30 @@ class StanceFinder:
             if last.group() == "told":
                 that = _THAT.search(text, lo, cue.start)
                 lo = that.end() if that else lo
-        before = [h for h in sent_holders if lo <= h.start and h.end <= cue.start]
-        if before and _CLAUSE_BREAK.search(text, before[-1].end, cue.start):
-            return []
+        urge = _URGE_TO.search(text, max(lo, cue.start - 120), cue.start)
+        hi = urge.start() if urge else cue.start
+        before = [h for h in sent_holders if lo <= h.start and h.end <= hi]
+        while len(before) > 1:
+            obj = _OBJECT_BEFORE.search(text, max(s_start, before[-1].start - 20), before[-1].start)
+            if obj and obj.group(1) not in _REPORTING_WORDS:
+                before.pop()
+                continue
+            break
+        if len(before) > 1:
+            for k in range(len(before) - 2, -1, -1):
+                if _APPOSITION.match(text[before[k].end : hi]):
+                    before = before[: k + 1]
+                    break
+        if before:
+            brk = _CLAUSE_BREAK.search(text, before[-1].end, hi)
+            if brk and not (brk.group() == "who" and _WHO_AFTER.match(text[before[-1].end : hi])):
+                return []
         if not before and reports:
-            before = [h for h in sent_holders if h.end <= reports[-1].start()]
+            upto = reports[-1].start()
+            rel = _RELATIVE_BEFORE.search(text, max(s_start, upto - 100), upto)
+            if rel:
+                upto = rel.start()
+            before = [h for h in sent_holders if h.end <= upto]
         if not before:
             # A pronoun subject ("He rejected ..."): the last holder before the sentence.
             if not re.match(r"\s*(?:he|she|they|it|we)\b", text[s_start : cue.start], re.I):
