@@ -36,6 +36,7 @@ stop:
 test: install lint
 	$(BIN)/annotate validate
 	$(BIN)/annotate validate tests/fixtures/validate/articles.jsonl tests/fixtures/validate/predictions-good.jsonl
+	$(BIN)/annotate validate tests/fixtures/gold/news.jsonl --targets tests/fixtures/gold/targets.yaml
 	$(BIN)/pytest -q
 
 test-fast: install

@@ -62,3 +62,23 @@ def test_server_check_without_a_server_says_what_to_do(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", "--server"], env=env)
     assert result.exit_code == 1
     assert "run `annotate studio start`" in result.output
+
+
+def test_targets_file_replaces_the_schema_targets(tmp_path: Path) -> None:
+    targets = tmp_path / "targets.yaml"
+    targets.write_text("- {id: tariffs, description: Import duties, cues: [tariff, tariffs]}\n")
+    broken = [str(V / "articles.jsonl"), str(V / "predictions-broken.jsonl")]
+    result = runner.invoke(app, ["validate", *broken, "--targets", str(targets)])
+    assert "unknown target 'tariffs'" not in result.output
+    assert "unknown label 'PERSONA'" in result.output
+    good = runner.invoke(
+        app,
+        [
+            "validate",
+            str(V / "articles.jsonl"),
+            str(V / "predictions-good.jsonl"),
+            "--targets",
+            str(targets),
+        ],
+    )
+    assert good.exit_code == 1 and "unknown target 'ceasefire'" in good.output

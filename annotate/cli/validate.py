@@ -20,6 +20,12 @@ def validate(
         str | None,
         typer.Option(help="Force the record kind: article, prediction or gold (default: detect)."),
     ] = None,
+    targets: Annotated[
+        Path | None,
+        typer.Option(
+            help="YAML/JSON list of {id, description, cues} replacing the schema's targets."
+        ),
+    ] = None,
     server: Annotated[
         bool,
         typer.Option(
@@ -32,15 +38,18 @@ def validate(
 
     Prints `file:line: field: problem` for every problem.
 
-    Example: annotate validate predictions.jsonl articles.jsonl
+    Example: annotate validate predictions.jsonl articles.jsonl --targets tariffs.yaml
     """
-    from annotate.schemas import SchemaError, load_labelset
+    from annotate.schemas import SchemaError, load_labelset, load_targets
     from annotate.validate import Problem, check_schemas, validate_files
 
     if kind not in (None, "article", "prediction", "gold"):
         fail(f"--kind {kind!r}: use article, prediction or gold")
     try:
-        problems = list(validate_files(paths, kind=kind)) if paths else check_schemas()
+        labelset = load_labelset()
+        if targets:
+            labelset = labelset.with_targets(load_targets(targets))
+        problems = list(validate_files(paths, labelset, kind=kind)) if paths else check_schemas()
     except SchemaError as exc:
         fail(str(exc))
     if server:
