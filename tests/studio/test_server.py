@@ -183,7 +183,9 @@ def test_two_annotators_pull_update_and_repull(ws: Workspace):
 
     # a pull re-reads what changed in the seconds before the last pull (the cursor's overlap)
     # and changes nothing; once that has passed, only updated tasks are read
-    time.sleep(sync.CURSOR_OVERLAP.total_seconds() + 1.5)
+    # The cursor is the server's whole-second clock minus 1 s minus the overlap, so up to
+    # 2 s + overlap before the pull: wait longer than that before the next change.
+    time.sleep(sync.CURSOR_OVERLAP.total_seconds() + 3.5)
     quiet = _json(ws.pull())
     assert (quiet["new"], quiet["updated"], quiet["deleted"]) == (0, 0, 0)
     # relabel Gaza as LOC and make France oppose, in Label Studio
