@@ -221,6 +221,17 @@ class _SplitWriters:
             writer.close()
 
 
+def _triple(t: StanceTriple) -> Triple:
+    """A stored stance triple as the adjudicator compares it."""
+    return Triple(
+        holder=sp.Span(t.holder_start, t.holder_end, t.holder_label),
+        holder_text=t.holder_text,
+        target=t.target,
+        label=t.label,
+        target_span=(t.target_start, t.target_end) if t.target_start is not None else None,
+    )
+
+
 def _order(updated_at: datetime | None, created_at: datetime | None, ls_id: int) -> tuple:
     """Oldest to newest: updated (or created) time in UTC, then Label Studio's id."""
     when = updated_at or created_at or datetime.min
@@ -287,15 +298,7 @@ def _spans_and_triples(
         .where(StanceTriple.annotation_id.in_(ann_ids))
         .order_by(StanceTriple.annotation_id, StanceTriple.id)
     ).scalars():
-        triples[t.annotation_id].append(
-            Triple(
-                holder=sp.Span(t.holder_start, t.holder_end, t.holder_label),
-                holder_text=t.holder_text,
-                target=t.target,
-                label=t.label,
-                target_span=(t.target_start, t.target_end) if t.target_start is not None else None,
-            )
-        )
+        triples[t.annotation_id].append(_triple(t))
     return spans, triples
 
 
@@ -393,15 +396,7 @@ def _load_chunk(
         .where(Annotation.task_id.in_(task_ids))
         .order_by(StanceTriple.annotation_id, StanceTriple.id)
     ).scalars():
-        triples[t.annotation_id].append(
-            Triple(
-                holder=sp.Span(t.holder_start, t.holder_end, t.holder_label),
-                holder_text=t.holder_text,
-                target=t.target,
-                label=t.label,
-                target_span=(t.target_start, t.target_end) if t.target_start is not None else None,
-            )
-        )
+        triples[t.annotation_id].append(_triple(t))
     by_task: dict[int, list] = defaultdict(list)
     for a in anns:
         by_task[a.task_id].append(a)
