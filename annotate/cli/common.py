@@ -7,6 +7,7 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine
 
 from annotate.config import Settings
@@ -50,3 +51,16 @@ def fail(message: str, code: int = 1) -> NoReturn:
         f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True
     )
     raise typer.Exit(code)
+
+
+def progress_bar(label: str, disable: bool = False) -> Progress:
+    """The one progress bar style of the CLI (on stderr, gone when done)."""
+    return Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=disable,
+    )

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from annotate.cli.common import console, err_console, fail
+from annotate.cli.common import console, fail, progress_bar
 
 
 def export(
@@ -107,16 +107,7 @@ def export(
         language=language,
         pretty_name=pretty_name,
     )
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as bar:
+    with progress_bar("export") as bar:
         job = bar.add_task("exporting articles", total=None)
         try:
             summary = export_project(

@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from annotate.cli.common import State, console, err_console, fail
+from annotate.cli.common import State, console, err_console, fail, progress_bar
 from annotate.ingest import DEFAULT_MAX_BYTES, IngestFailed, ingest_paths
 from annotate.ingest.readers import expand
 
@@ -31,9 +30,7 @@ def ingest(
     state: State = ctx.obj
     engine = state.engine()
     files = [p for p in expand(paths) if isinstance(p, Path)]
-    with Progress(
-        TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), console=err_console, transient=True
-    ) as progress:
+    with progress_bar("ingest") as progress:
         bar = progress.add_task("files", total=len(files))
         try:
             report = ingest_paths(

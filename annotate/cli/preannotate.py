@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
-from annotate.cli.common import State, console, err_console, fail
+from annotate.cli.common import State, console, fail, progress_bar
 
 
 def _labelset(targets: Path | None):
@@ -79,11 +70,8 @@ def _offline(inputs: list[Path], output: Path | None, labelset: Any, workers: in
 
     out = output.open("w", encoding="utf-8") if output else sys.stdout
     try:
-        with Progress(
-            SpinnerColumn(), TextColumn("preannotate {task.completed} articles"),
-            TimeElapsedColumn(), console=err_console, transient=True,
-            disable=output is None,
-        ) as progress:
+        # Streaming: the total is unknown, the bar counts articles (and stays off stdout).
+        with progress_bar("preannotate", disable=output is None) as progress:
             bar = progress.add_task("articles", total=None)
             n = write_jsonl(
                 predict_stream(read_articles(inputs), labelset, workers),
@@ -99,79 +87,22 @@ def _offline(inputs: list[Path], output: Path | None, labelset: Any, workers: in
         console.print(f"{n} prediction(s) written to {output}")
 
 
-def _pending(engine: Any, model_version: str, force: bool, limit: int | None) -> list[int]:
-    from sqlalchemy import select
-
-    from annotate.store.models import Article, Prediction
-    from annotate.store.session import session_scope
-
-    with session_scope(engine) as session:
-        query = select(Article.id).order_by(Article.id)
-        if not force:
-            done = select(Prediction.article_id).where(Prediction.model_version == model_version)
-            query = query.where(Article.id.not_in(done))
-        if limit:
-            query = query.limit(limit)
-        return list(session.scalars(query))
-
-
-def _batches(engine: Any, ids: list[int], size: int = 200) -> Iterator[list[tuple[str, str]]]:
-    """(row id, text) batches read in their own short transactions."""
-    from sqlalchemy import select
-
-    from annotate.store.models import Article
-    from annotate.store.session import session_scope
-
-    for i in range(0, len(ids), size):
-        with session_scope(engine) as session:
-            rows = session.execute(
-                select(Article.id, Article.text).where(Article.id.in_(ids[i : i + size]))
-            )
-            yield [(str(row_id), text) for row_id, text in rows]
-
-
 def _store(state: State, labelset: Any, force: bool, limit: int | None, workers: int) -> None:
-    from sqlalchemy import delete
-
-    from annotate.preannotate.batch import predict_stream
     from annotate.preannotate.model import preannotator
-    from annotate.store.models import Prediction
-    from annotate.store.session import session_scope
+    from annotate.predictions import pending, preannotate_store
 
     engine = state.engine()
     version = preannotator(labelset).model_version
-    ids = _pending(engine, version, force, limit)
+    ids = pending(engine, version, force, limit)
     if not ids:
         console.print(f"nothing to do: every article has a {version} prediction")
         return
-    n_ent = n_st = 0
-    with Progress(
-        TextColumn("preannotate"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err_console, transient=True,
-    ) as progress:
+    with progress_bar("preannotate") as progress:
         bar = progress.add_task("articles", total=len(ids))
-        for batch in _batches(engine, ids):
-            records = list(predict_stream(batch, labelset, workers))
-            with session_scope(engine) as session:
-                row_ids = [int(r["id"]) for r in records]
-                session.execute(
-                    delete(Prediction).where(
-                        Prediction.article_id.in_(row_ids), Prediction.model_version == version
-                    )
-                )
-                for rec in records:
-                    session.add(
-                        Prediction(
-                            article_id=int(rec["id"]),
-                            model_version=version,
-                            entities=rec["entities"],
-                            stances=rec["stances"],
-                        )
-                    )
-                    n_ent += len(rec["entities"])
-                    n_st += len(rec["stances"])
-            progress.advance(bar, len(records))
+        summary = preannotate_store(
+            engine, labelset, ids, workers, on_advance=lambda n: progress.advance(bar, n)
+        )
     console.print(
-        f"{len(ids)} article(s) pre-annotated with {version}: "
-        f"{n_ent} entities, {n_st} stances"
+        f"{summary.articles} article(s) pre-annotated with {version}: "
+        f"{summary.entities} entities, {summary.stances} stances"
     )

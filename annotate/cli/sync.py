@@ -8,9 +8,8 @@ from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from annotate.cli.common import State, console, err_console, fail
+from annotate.cli.common import State, console, err_console, fail, progress_bar
 
 ProjectOpt = Annotated[
     str, typer.Option("--project", help="Label Studio project title (created on first push).")
@@ -19,14 +18,7 @@ ProjectOpt = Annotated[
 
 @contextmanager
 def _progress(label: str) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
-    with Progress(
-        TextColumn(label),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as bar:
+    with progress_bar(label) as bar:
         task = bar.add_task(label, total=None)
 
         def on_total(n: int) -> None:
