@@ -21,7 +21,7 @@ demo: install
 	@$(BIN)/annotate studio start --port $(PORT)
 	@$(BIN)/annotate ingest annotate/samples
 	@$(BIN)/annotate preannotate
-	@$(BIN)/annotate push --project $(PROJECT)
+	@$(BIN)/annotate push --project $(PROJECT) --update-predictions
 	@$(BIN)/annotate pull --project $(PROJECT)
 	@if [ "$$($(BIN)/annotate status --json | $(BIN)/python -c 'import json,sys; print(json.load(sys.stdin)["annotations"])')" -gt 0 ]; then \
 		rm -rf exports/$(PROJECT) && $(BIN)/annotate export --project $(PROJECT) --out exports/$(PROJECT); \
