@@ -6,12 +6,18 @@ from typing import Annotated
 
 import typer
 
-from annotate.cli import db, ingest, status, studio, validate
-from annotate.cli import evaluate as evaluate_cli
-from annotate.cli import export as export_cli
-from annotate.cli import preannotate as preannotate_cli
-from annotate.cli import review as review_cli
-from annotate.cli import sync as sync_cli
+from annotate.cli import (
+    db,
+    evaluate,
+    export,
+    ingest,
+    preannotate,
+    review,
+    status,
+    studio,
+    sync,
+    validate,
+)
 from annotate.cli.common import State
 
 app = typer.Typer(
@@ -42,17 +48,18 @@ def _root(
     ctx.call_on_close(state.close)
 
 
-app.add_typer(db.app, name="db")
+# In the order data flows: ingest -> preannotate -> push -> pull -> review -> export.
 app.command("ingest")(ingest.ingest)
-app.command("validate")(validate.validate)
-app.command("preannotate")(preannotate_cli.preannotate)
-app.command("evaluate")(evaluate_cli.evaluate)
+app.command("preannotate")(preannotate.preannotate)
+app.command("push")(sync.push)
+app.command("pull")(sync.pull)
+app.command("review")(review.review)
+app.command("export")(export.export)
 app.command("status")(status.status)
-app.command("export")(export_cli.export)
+app.command("validate")(validate.validate)
+app.command("evaluate")(evaluate.evaluate)
 app.add_typer(studio.app, name="studio")
-app.command("push")(sync_cli.push)
-app.command("pull")(sync_cli.pull)
-app.command("review")(review_cli.review)
+app.add_typer(db.app, name="db")
 
 
 def main() -> None:
