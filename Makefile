@@ -44,6 +44,7 @@ test-fast: install
 
 lint: install
 	$(BIN)/ruff check annotate tests benchmarks
+	$(BIN)/ruff format --check annotate tests benchmarks
 
 clean:
 	rm -rf $(VENV) .annotate

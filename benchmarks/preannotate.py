@@ -67,10 +67,14 @@ def main() -> None:
     o_setup, o_time, o_ents = bench_ours(texts)
     s_setup, s_time, s_ents = bench_spacy(texts)
     ours, theirs = words / o_time, words / s_time
-    print(f"annotate (entities + stance): {ours:10,.0f} words/s  "
-          f"({o_time:.2f}s, setup {o_setup:.2f}s, {o_ents} entities)")
-    print(f"spaCy blank + EntityRuler:    {theirs:10,.0f} words/s  "
-          f"({s_time:.2f}s, setup {s_setup:.2f}s, {s_ents} entities)")
+    print(
+        f"annotate (entities + stance): {ours:10,.0f} words/s  "
+        f"({o_time:.2f}s, setup {o_setup:.2f}s, {o_ents} entities)"
+    )
+    print(
+        f"spaCy blank + EntityRuler:    {theirs:10,.0f} words/s  "
+        f"({s_time:.2f}s, setup {s_setup:.2f}s, {s_ents} entities)"
+    )
     whole = (words / (o_time + o_setup)) / (words / (s_time + s_setup))
     print(f"ratio: {ours / theirs:.2f} (including setup: {whole:.2f})")
 

@@ -36,15 +36,30 @@ def test_bad_conll_line_names_file_and_line(tmp_path: Path) -> None:
 def test_scores_exact_spans_and_stances() -> None:
     labelset = load_labelset()
     text = "France backed a truce."
-    gold = GoldDoc("d", text, [{"start": 0, "end": 6, "label": "GPE", "text": "France"}], [
-        {"holder": {"start": 0, "end": 6, "label": "GPE", "text": "France"},
-         "target": "ceasefire", "label": "support", "evidence": {"start": 0, "end": 22}}])
+    gold = GoldDoc(
+        "d",
+        text,
+        [{"start": 0, "end": 6, "label": "GPE", "text": "France"}],
+        [
+            {
+                "holder": {"start": 0, "end": 6, "label": "GPE", "text": "France"},
+                "target": "ceasefire",
+                "label": "support",
+                "evidence": {"start": 0, "end": 22},
+            }
+        ],
+    )
 
     def predict(_text: str, doc_id: str) -> dict:
-        return {"id": doc_id, "model_version": "m", "entities": [
-            {"start": 0, "end": 6, "label": "GPE", "text": "France"},
-            {"start": 16, "end": 21, "label": "ORG", "text": "truce"}],
-            "stances": [dict(gold.stances[0])]}
+        return {
+            "id": doc_id,
+            "model_version": "m",
+            "entities": [
+                {"start": 0, "end": 6, "label": "GPE", "text": "France"},
+                {"start": 16, "end": 21, "label": "ORG", "text": "truce"},
+            ],
+            "stances": [dict(gold.stances[0])],
+        }
 
     rep = evaluate([gold], predict, labelset).as_dict()
     assert rep["entities"]["GPE"]["f1"] == 1.0
@@ -68,8 +83,10 @@ def test_cli_jsonl_gold_round_trip(tmp_path: Path) -> None:
     """Predictions used as gold score perfectly: the formats agree."""
     pred = tmp_path / "pred.jsonl"
     runner.invoke(app, ["preannotate", str(FIXTURES / "articles.jsonl"), "-o", str(pred)])
-    texts = {json.loads(x)["id"]: json.loads(x)["text"]
-             for x in (FIXTURES / "articles.jsonl").read_text().splitlines()}
+    texts = {
+        json.loads(x)["id"]: json.loads(x)["text"]
+        for x in (FIXTURES / "articles.jsonl").read_text().splitlines()
+    }
     gold = tmp_path / "gold.jsonl"
     with gold.open("w") as fh:
         for line in pred.read_text().splitlines():

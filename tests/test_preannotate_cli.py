@@ -18,8 +18,17 @@ FIXTURES = Path(__file__).parent / "fixtures" / "preannotate"
 
 def test_offline_jsonl_validates_against_prediction_schema(tmp_path: Path) -> None:
     out = tmp_path / "pred.jsonl"
-    res = runner.invoke(app, ["preannotate", str(FIXTURES / "articles.jsonl"), "-o", str(out),
-                              "--targets", str(FIXTURES / "targets-tariffs.yaml")])
+    res = runner.invoke(
+        app,
+        [
+            "preannotate",
+            str(FIXTURES / "articles.jsonl"),
+            "-o",
+            str(out),
+            "--targets",
+            str(FIXTURES / "targets-tariffs.yaml"),
+        ],
+    )
     assert res.exit_code == 0, res.output
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["id"] for r in records] == ["a1", "a2", "bad-utf8-free"]
@@ -43,8 +52,9 @@ def test_offline_txt_to_stdout(tmp_path: Path) -> None:
 
 
 def test_bad_input_names_file_and_line(tmp_path: Path) -> None:
-    res = runner.invoke(app, ["preannotate", str(FIXTURES / "bad.jsonl"), "-o",
-                              str(tmp_path / "o.jsonl")])
+    res = runner.invoke(
+        app, ["preannotate", str(FIXTURES / "bad.jsonl"), "-o", str(tmp_path / "o.jsonl")]
+    )
     assert res.exit_code == 1
     assert "bad.jsonl:2: invalid JSON" in res.output
 
@@ -52,8 +62,9 @@ def test_bad_input_names_file_and_line(tmp_path: Path) -> None:
 def test_bad_targets_file_is_one_line_error(tmp_path: Path) -> None:
     bad = tmp_path / "t.yaml"
     bad.write_text("- id: x\n", encoding="utf-8")
-    res = runner.invoke(app, ["preannotate", str(FIXTURES / "articles.jsonl"), "--targets",
-                              str(bad)])
+    res = runner.invoke(
+        app, ["preannotate", str(FIXTURES / "articles.jsonl"), "--targets", str(bad)]
+    )
     assert res.exit_code == 1
     assert "t.yaml" in res.output
 

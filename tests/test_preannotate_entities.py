@@ -22,32 +22,51 @@ def ents(text: str, labelset) -> set[tuple[str, str]]:
 
 
 def test_titles_are_not_part_of_the_name(labelset):
-    got = ents("Yesterday U.S. Secretary of State Antony Blinken met Foreign Minister "
-               "Penny Wong and Mr. Tanaka in Tokyo.", labelset)
-    assert {("U.S.", "GPE"), ("Antony Blinken", "PERSON"), ("Penny Wong", "PERSON"),
-            ("Tanaka", "PERSON"), ("Tokyo", "GPE")} <= got
+    got = ents(
+        "Yesterday U.S. Secretary of State Antony Blinken met Foreign Minister "
+        "Penny Wong and Mr. Tanaka in Tokyo.",
+        labelset,
+    )
+    assert {
+        ("U.S.", "GPE"),
+        ("Antony Blinken", "PERSON"),
+        ("Penny Wong", "PERSON"),
+        ("Tanaka", "PERSON"),
+        ("Tokyo", "GPE"),
+    } <= got
     assert not any("Secretary" in t or "Minister" in t for t, _ in got)
 
 
 def test_attribution_and_roles(labelset):
-    got = ents("The plan stalled, Okonkwo-Adeyemi said on Friday. "
-               "It was approved, said spokeswoman Valdivieso.", labelset)
+    got = ents(
+        "The plan stalled, Okonkwo-Adeyemi said on Friday. "
+        "It was approved, said spokeswoman Valdivieso.",
+        labelset,
+    )
     assert ("Okonkwo-Adeyemi", "PERSON") in got
     assert ("Valdivieso", "PERSON") in got
 
 
 def test_gazetteers_orgs_norp_events_and_heads(labelset):
-    got = ents("Hamas and NATO officials met German and Palestinian envoys after "
-               "World War II talks at the Bank of England and Kenya Airways in the Middle East.",
-               labelset)
-    assert {("Hamas", "ORG"), ("NATO", "ORG"), ("German", "NORP"), ("Palestinian", "NORP"),
-            ("World War II", "EVENT"), ("Bank of England", "ORG"), ("Kenya Airways", "ORG"),
-            ("Middle East", "LOC")} <= got
+    got = ents(
+        "Hamas and NATO officials met German and Palestinian envoys after "
+        "World War II talks at the Bank of England and Kenya Airways in the Middle East.",
+        labelset,
+    )
+    assert {
+        ("Hamas", "ORG"),
+        ("NATO", "ORG"),
+        ("German", "NORP"),
+        ("Palestinian", "NORP"),
+        ("World War II", "EVENT"),
+        ("Bank of England", "ORG"),
+        ("Kenya Airways", "ORG"),
+        ("Middle East", "LOC"),
+    } <= got
 
 
 def test_hyphenated_war_is_an_event(labelset):
-    assert ("Israel-Hamas war", "EVENT") in ents("Talks on the Israel-Hamas war resumed.",
-                                                 labelset)
+    assert ("Israel-Hamas war", "EVENT") in ents("Talks on the Israel-Hamas war resumed.", labelset)
 
 
 def test_lists_of_countries(labelset):
@@ -81,17 +100,26 @@ def test_sports_results_make_city_names_teams(labelset):
 
 
 def test_possessive_is_not_in_the_span(labelset):
-    assert ("Britain", "GPE") in ents("Britain's Foreign Secretary James Cleverly spoke.",
-                                      labelset)
+    assert ("Britain", "GPE") in ents("Britain's Foreign Secretary James Cleverly spoke.", labelset)
 
 
 def test_wire_datelines_place_and_agency(labelset):
-    text = ("NEW YORK (Harbor Wire) — Stocks rose on Monday.\n\n"
-            "GENEVA, May 9 (Reuters) - Talks resumed.\n\n"
-            "NAIROBI, Kenya (AP/AFP) — Rain fell.")
+    text = (
+        "NEW YORK (Harbor Wire) — Stocks rose on Monday.\n\n"
+        "GENEVA, May 9 (Reuters) - Talks resumed.\n\n"
+        "NAIROBI, Kenya (AP/AFP) — Rain fell."
+    )
     got = ents(text, labelset)
-    assert {("NEW YORK", "GPE"), ("Harbor Wire", "ORG"), ("GENEVA", "GPE"), ("Reuters", "ORG"),
-            ("NAIROBI", "GPE"), ("Kenya", "GPE"), ("AP", "ORG"), ("AFP", "ORG")} <= got
+    assert {
+        ("NEW YORK", "GPE"),
+        ("Harbor Wire", "ORG"),
+        ("GENEVA", "GPE"),
+        ("Reuters", "ORG"),
+        ("NAIROBI", "GPE"),
+        ("Kenya", "GPE"),
+        ("AP", "ORG"),
+        ("AFP", "ORG"),
+    } <= got
     assert not any(t in ("YORK", "Harbor") for t, _ in got)
 
 
@@ -101,24 +129,35 @@ def test_all_caps_section_label_is_not_a_dateline(labelset):
 
 
 def test_appositive_after_role_and_accented_first_names(labelset):
-    got = ents("Chile's finance minister, Mónica Zárate, spoke. Later Raúl Sandoval left.",
-               labelset)
+    got = ents(
+        "Chile's finance minister, Mónica Zárate, spoke. Later Raúl Sandoval left.", labelset
+    )
     assert ("Mónica Zárate", "PERSON") in got
     assert ("Raúl Sandoval", "PERSON") in got
 
 
 def test_common_acronyms_are_not_orgs_but_alphanumeric_groups_are(labelset):
-    got = ents("The firm's AI tools and its CEO were praised by G20 leaders and the "
-               "performers' union SAG-AFTRA.", labelset)
+    got = ents(
+        "The firm's AI tools and its CEO were praised by G20 leaders and the "
+        "performers' union SAG-AFTRA.",
+        labelset,
+    )
     assert not any(t in ("AI", "CEO") for t, _ in got)
     assert ("G20", "ORG") in got and ("SAG-AFTRA", "ORG") in got
 
 
 def test_organisation_names_with_heads_inside(labelset):
-    got = ents("The Japan Chamber of Commerce, the Institute for Fiscal Studies and the "
-               "Justice Department commented, while the far-right Vox party gained.", labelset)
-    assert {("Japan Chamber of Commerce", "ORG"), ("Institute for Fiscal Studies", "ORG"),
-            ("Justice Department", "ORG"), ("Vox", "ORG")} <= got
+    got = ents(
+        "The Japan Chamber of Commerce, the Institute for Fiscal Studies and the "
+        "Justice Department commented, while the far-right Vox party gained.",
+        labelset,
+    )
+    assert {
+        ("Japan Chamber of Commerce", "ORG"),
+        ("Institute for Fiscal Studies", "ORG"),
+        ("Justice Department", "ORG"),
+        ("Vox", "ORG"),
+    } <= got
 
 
 def test_compass_direction_joins_the_place(labelset):
@@ -132,15 +171,20 @@ def test_political_groups_are_norp(labelset):
 
 
 def test_short_form_of_an_organisation_and_city_surnames(labelset):
-    got = ents("Shares of Bluepeak Logistics Group fell. Bluepeak said sales slowed. "
-               "Manager Diego Toledo resigned. Toledo, 51, had run it since 2019.", labelset)
+    got = ents(
+        "Shares of Bluepeak Logistics Group fell. Bluepeak said sales slowed. "
+        "Manager Diego Toledo resigned. Toledo, 51, had run it since 2019.",
+        labelset,
+    )
     assert ("Bluepeak", "ORG") in got
     assert ("Toledo", "PERSON") in got and ("Toledo", "GPE") not in got
 
 
 def test_sports_city_is_the_club_by_its_name_or_a_team_noun(labelset):
-    text = ("Sporting Lisbon beat Porto 2-1 in the league match, scoring two late goals. "
-            "Lisbon coach Ruben Alves praised his striker. The final is in Lisbon.")
+    text = (
+        "Sporting Lisbon beat Porto 2-1 in the league match, scoring two late goals. "
+        "Lisbon coach Ruben Alves praised his striker. The final is in Lisbon."
+    )
     got = ents(text, labelset)
     rec = predict(text, labelset, "t")
     lisbon = [(e["start"], e["label"]) for e in rec["entities"] if e["text"] == "Lisbon"]

@@ -44,12 +44,18 @@ def evaluate(
     model = preannotator(labelset)
     try:
         with Progress(
-            TextColumn("evaluate"), BarColumn(), DownloadColumn(), TimeElapsedColumn(),
-            console=err_console, transient=True,
+            TextColumn("evaluate"),
+            BarColumn(),
+            DownloadColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
         ) as progress:
             bar = progress.add_task("gold", total=gold.stat().st_size)
             report = run(
-                read_gold(gold, fmt), model.predict, labelset,
+                read_gold(gold, fmt),
+                model.predict,
+                labelset,
                 progress=lambda n: progress.advance(bar, n),
             )
     except GoldError as exc:
@@ -83,8 +89,13 @@ def _table(title: str, rows: dict, micro: dict) -> Table:
         table.add_column(col, justify="right")
 
     def cells(v: dict) -> list[str]:
-        return [f"{v['precision']:.3f}", f"{v['recall']:.3f}", f"{v['f1']:.3f}",
-                str(v["support"]), str(v["predicted"])]
+        return [
+            f"{v['precision']:.3f}",
+            f"{v['recall']:.3f}",
+            f"{v['f1']:.3f}",
+            str(v["support"]),
+            str(v["predicted"]),
+        ]
 
     for label, v in rows.items():
         table.add_row(label, *cells(v))

@@ -89,15 +89,58 @@ _TEAM_NOUN_AFTER = re.compile(
 )
 _WEAK_RULES = frozenset(["attribution", "default_single", "default_multi", "place_prep"])
 _DIRECTIONS = frozenset(
-    ["North", "South", "East", "West", "Northern", "Southern", "Eastern", "Western", "Central",
-     "Upper", "Lower"]
+    [
+        "North",
+        "South",
+        "East",
+        "West",
+        "Northern",
+        "Southern",
+        "Eastern",
+        "Western",
+        "Central",
+        "Upper",
+        "Lower",
+    ]
 )
 # First words too generic to stand for the organisation they start ("National Bank").
 _GENERIC_FIRST = frozenset(
-    ["National", "International", "United", "General", "Royal", "Federal", "Central", "World",
-     "First", "Global", "New", "Great", "Air", "Democratic", "Liberal", "Social", "Public",
-     "American", "European", "Asian", "African", "Arab", "Islamic", "Christian", "People",
-     "Supreme", "State", "City", "Home", "Foreign", "Defense", "Defence", "Justice", "Health"]
+    [
+        "National",
+        "International",
+        "United",
+        "General",
+        "Royal",
+        "Federal",
+        "Central",
+        "World",
+        "First",
+        "Global",
+        "New",
+        "Great",
+        "Air",
+        "Democratic",
+        "Liberal",
+        "Social",
+        "Public",
+        "American",
+        "European",
+        "Asian",
+        "African",
+        "Arab",
+        "Islamic",
+        "Christian",
+        "People",
+        "Supreme",
+        "State",
+        "City",
+        "Home",
+        "Foreign",
+        "Defense",
+        "Defence",
+        "Justice",
+        "Health",
+    ]
 )
 _SPORTS = re.compile(
     r"\b(?:beat|beats|defeated|innings|wickets?|goals?|scored|striker|midfielder|seeded|"
@@ -107,10 +150,58 @@ _SPORTS = re.compile(
 _PLACE_PREPS = frozenset(["in", "near", "outside", "across", "at", "around", "into"])
 _POSSESSIVE = ("'s", "’s")
 _CONNECTORS = frozenset(
-    ["of", "of the", "for", "de", "da", "del", "della", "der", "den", "du", "van", "von", "bin", "ibn", "al", "el", "la", "le", "y", "&", "and", "on", "dos", "das", "ben", "abu"]
+    [
+        "of",
+        "of the",
+        "for",
+        "de",
+        "da",
+        "del",
+        "della",
+        "der",
+        "den",
+        "du",
+        "van",
+        "von",
+        "bin",
+        "ibn",
+        "al",
+        "el",
+        "la",
+        "le",
+        "y",
+        "&",
+        "and",
+        "on",
+        "dos",
+        "das",
+        "ben",
+        "abu",
+    ]
 )
 _PARTICLES = frozenset(
-    ["de", "da", "del", "della", "der", "den", "du", "van", "von", "bin", "ibn", "al", "el", "la", "le", "y", "dos", "das", "ben", "abu"]
+    [
+        "de",
+        "da",
+        "del",
+        "della",
+        "der",
+        "den",
+        "du",
+        "van",
+        "von",
+        "bin",
+        "ibn",
+        "al",
+        "el",
+        "la",
+        "le",
+        "y",
+        "dos",
+        "das",
+        "ben",
+        "abu",
+    ]
 )
 _SENTENCE_END = frozenset('.!?\n"“”:;-(')
 
@@ -200,9 +291,7 @@ class EntityTagger:
             out.append((word, s, e))
         return out
 
-    def _segment(
-        self, toks: list[tuple[str, int, int]], upper: bool
-    ) -> list[tuple[str, int, int]]:
+    def _segment(self, toks: list[tuple[str, int, int]], upper: bool) -> list[tuple[str, int, int]]:
         """Longest-match segmentation: (kind, i, j) with kind GAZ:label, TITLE, STOP, CONN, UNK."""
         lex = self.lex
         gaz = lex.gaz_upper if upper else lex.gaz
@@ -232,12 +321,14 @@ class EntityTagger:
                 tfound = None  # "Justice Department": an organisation, not a title
             if tfound and (found is None or tfound[2] > found[2]):
                 found = tfound
-            direction = (
-                word in _DIRECTIONS and i + 1 < n and toks[i + 1][0].lower() not in lex.stop
-            )
-            if found is None and not direction and (
-                (word.lower() in lex.stop and (upper or word not in self.heads))
-                or (len(word) == 1 and word.isalpha())
+            direction = word in _DIRECTIONS and i + 1 < n and toks[i + 1][0].lower() not in lex.stop
+            if (
+                found is None
+                and not direction
+                and (
+                    (word.lower() in lex.stop and (upper or word not in self.heads))
+                    or (len(word) == 1 and word.isalpha())
+                )
             ):
                 found = ("STOP", i, i + 1)
             if found is None:
@@ -303,13 +394,24 @@ class EntityTagger:
             emit("ORG", "org_head", 3)
             return
         # Heads make the whole group an organisation, place or event.
-        if not single_gaz and ntok >= 2 and (
-            norm[-1] in lex.org_heads
-            or (norm[0] in lex.org_heads and ("of" in words or "for" in words or "of the" in words))
+        if (
+            not single_gaz
+            and ntok >= 2
+            and (
+                norm[-1] in lex.org_heads
+                or (
+                    norm[0] in lex.org_heads
+                    and ("of" in words or "for" in words or "of the" in words)
+                )
+            )
         ):
             emit("ORG", "org_head", 3)
             return
-        if not single_gaz and ntok >= 2 and (norm[-1] in lex.loc_heads or (norm[0] in lex.loc_heads and "of" in words)):
+        if (
+            not single_gaz
+            and ntok >= 2
+            and (norm[-1] in lex.loc_heads or (norm[0] in lex.loc_heads and "of" in words))
+        ):
             emit("LOC", "loc_head", 3)
             return
         if not single_gaz and ntok >= 2 and norm[-1] in lex.event_heads:
@@ -322,10 +424,14 @@ class EntityTagger:
                 m = _WAR_AFTER.match(text, end)
                 emit("EVENT", "event_war", 3, start, m.end())
                 return
-            if label == "GPE" and surface not in lex.countries and (
-                _SCORE_AFTER.match(text, end)
-                or (ctx["sports"] and ctx["prev"] not in _PLACE_PREPS and not ctx["initial"])
-                or (ctx["sports"] and _TEAM_NOUN_AFTER.match(text, end))
+            if (
+                label == "GPE"
+                and surface not in lex.countries
+                and (
+                    _SCORE_AFTER.match(text, end)
+                    or (ctx["sports"] and ctx["prev"] not in _PLACE_PREPS and not ctx["initial"])
+                    or (ctx["sports"] and _TEAM_NOUN_AFTER.match(text, end))
+                )
             ):
                 emit("ORG", "team", 2)
                 return
@@ -365,10 +471,18 @@ class EntityTagger:
                     and text[s:e] not in lex.countries
                     and (self._is_first(prev_unk.text) or prev_unk.text in lex.surnames)
                 ):
-                    prev_unk.end, prev_unk.label, prev_unk.text = e, "PERSON", text[prev_unk.start : e]
+                    prev_unk.end, prev_unk.label, prev_unk.text = (
+                        e,
+                        "PERSON",
+                        text[prev_unk.start : e],
+                    )
                     prev_unk.rule, prev_unk.strength = "first_name", 3
                     continue
-                if prev_unk is not None and prev_unk.text in _DIRECTIONS and label in ("GPE", "LOC"):
+                if (
+                    prev_unk is not None
+                    and prev_unk.text in _DIRECTIONS
+                    and label in ("GPE", "LOC")
+                ):
                     # "North Kivu", "Western Europe": the direction is part of the name.
                     prev_unk.end, prev_unk.label, prev_unk.text = e, label, text[prev_unk.start : e]
                     prev_unk.rule, prev_unk.strength = "gazetteer", 3
@@ -381,7 +495,12 @@ class EntityTagger:
                 ctx = {**ctx, "title_before": False, "initial": False}
 
     def _type_unknown(
-        self, text: str, toks: list[tuple[str, int, int]], i: int, j: int, ctx: dict,
+        self,
+        text: str,
+        toks: list[tuple[str, int, int]],
+        i: int,
+        j: int,
+        ctx: dict,
         out: list[Mention],
     ) -> None:
         lex = self.lex
@@ -534,7 +653,11 @@ class EntityTagger:
 
     @staticmethod
     def _headline_unknown(
-        text: str, toks: list[tuple[str, int, int]], i: int, j: int, known: dict[str, str],
+        text: str,
+        toks: list[tuple[str, int, int]],
+        i: int,
+        j: int,
+        known: dict[str, str],
         mentions: list[Mention],
     ) -> None:
         """Greedy longest match of known strings; neighbouring name parts join into one."""
@@ -546,7 +669,7 @@ class EntityTagger:
                 if label:
                     prev = found[-1] if found else None
                     if prev and label == "PERSON" == prev.label and prev.end + 1 == s:
-                        prev.end, prev.text = e, text[prev.start:e]
+                        prev.end, prev.text = e, text[prev.start : e]
                     else:
                         found.append(Mention(s, e, label, "headline", 1, text[s:e]))
                     i = k

@@ -24,11 +24,32 @@ CAPITAL_ALWAYS = True
 
 # pycountry subdivision types that are places with a government of their own.
 _SUBDIVISION_TYPES = {
-    "State", "Province", "Region", "Oblast", "Prefecture", "Governorate", "Two-tier county",
-    "Autonomous community", "Canton", "Republic", "Emirate", "Territory", "Autonomous region",
-    "Federal district", "Capital territory", "Country", "Autonomous republic", "Land",
-    "Metropolitan region", "Council area", "Unitary authority", "Special administrative region",
-    "Union territory", "Federal entity", "Autonomous province", "Capital district",
+    "State",
+    "Province",
+    "Region",
+    "Oblast",
+    "Prefecture",
+    "Governorate",
+    "Two-tier county",
+    "Autonomous community",
+    "Canton",
+    "Republic",
+    "Emirate",
+    "Territory",
+    "Autonomous region",
+    "Federal district",
+    "Capital territory",
+    "Country",
+    "Autonomous republic",
+    "Land",
+    "Metropolitan region",
+    "Council area",
+    "Unitary authority",
+    "Special administrative region",
+    "Union territory",
+    "Federal entity",
+    "Autonomous province",
+    "Capital district",
 }
 
 

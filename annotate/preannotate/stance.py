@@ -188,8 +188,15 @@ class StanceFinder:
             )
         )
         if backref:
-            self._emit(out, holder_list, target, label, "back_reference" if rule == "cue" else rule,
-                       sentence, text)
+            self._emit(
+                out,
+                holder_list,
+                target,
+                label,
+                "back_reference" if rule == "cue" else rule,
+                sentence,
+                text,
+            )
 
     def _supporters(
         self,
@@ -200,10 +207,11 @@ class StanceFinder:
         out: dict[tuple[int, int, str, int], dict[str, Any]],
         text: str,
     ) -> None:
-        """"Supporters include A and B" / "Critics include A": one stance per listed holder."""
+        """ "Supporters include A and B" / "Critics include A": one stance per listed holder."""
         after = [h for h in sent_holders if h.start >= group.end()]
-        if not after or not re.fullmatch(r"\s+\w+\s+(?:the\s+|[a-z]+\s+){0,3}",
-                                         text[group.end() : after[0].start]):
+        if not after or not re.fullmatch(
+            r"\s+\w+\s+(?:the\s+|[a-z]+\s+){0,3}", text[group.end() : after[0].start]
+        ):
             return
         named = after[:1]
         for h in after[1:]:  # the coordinated list only: "A, B and the C"
