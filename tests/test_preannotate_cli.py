@@ -85,3 +85,25 @@ def test_store_mode_predicts_once_per_model_version(db_url: str, engine) -> None
         assert len(preds) == 2
         labels = sorted(p.stances[0]["label"] for p in preds)
         assert labels == ["neutral", "support"]
+
+
+def test_worker_processes_give_the_same_predictions_as_one(tmp_path: Path) -> None:
+    articles = tmp_path / "articles.jsonl"
+    texts = [
+        "Britain abstained on the truce.",
+        "Japan backed a ceasefire, Foreign Minister Yoko Kamikawa said.",
+        "Norway rejected a humanitarian pause.",
+    ] * 30
+    articles.write_text(
+        "".join(json.dumps({"id": f"a{i}", "text": t}) + "\n" for i, t in enumerate(texts))
+    )
+    outputs = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"pred-{workers}.jsonl"
+        res = runner.invoke(
+            app, ["preannotate", str(articles), "-o", str(out), "--workers", workers]
+        )
+        assert res.exit_code == 0, res.output
+        outputs.append(out.read_text())
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0].splitlines()) == len(texts)
