@@ -87,3 +87,21 @@ def test_failed_transaction_leaves_the_store_as_it_was(engine: Engine) -> None:
         raise RuntimeError("boom")
     with session_scope(engine) as s:
         assert s.query(Article).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("postgresql://reader:s3cret-pw@127.0.0.1:1/none", "cannot open the database"),
+        ("notadialect://x", "not a usable database URL"),
+        ("/proc/no-such-dir/store.db", "cannot create the database file"),
+    ],
+)
+def test_unusable_database_is_a_one_line_error_without_the_password(url: str, message: str) -> None:
+    from annotate.cli import app
+    from tests.conftest import runner
+
+    result = runner.invoke(app, ["--db", url, "status"])
+    assert result.exit_code == 1
+    assert message in result.output and "s3cret-pw" not in result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) <= 2

@@ -28,16 +28,36 @@ class State:
     def engine(self, migrate: bool = True) -> Engine:
         """The store's engine; migrates a fresh database, refuses an outdated one."""
         if self._engine is None:
+            from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
             from annotate.store.migrate import OutdatedDatabase, ensure_current
             from annotate.store.session import make_engine
 
-            self._engine = make_engine(self.settings.db_url)
-            if migrate:
-                try:
+            try:
+                self._engine = make_engine(self.settings.db_url)
+                if migrate:
                     ensure_current(self._engine)
-                except OutdatedDatabase as exc:
-                    fail(str(exc))
+            except OutdatedDatabase as exc:
+                fail(str(exc))
+            except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+                fail(
+                    f"--db / ANNOTATE_DB is not a usable database URL ({exc}); see README, Storage"
+                )
+            except OSError as exc:
+                fail(f"cannot create the database file {self.safe_db_url()}: {exc.strerror}")
+            except OperationalError as exc:
+                reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+                fail(f"cannot open the database {self.safe_db_url()}: {reason}")
         return self._engine
+
+    def safe_db_url(self) -> str:
+        """The database URL with any password masked, for messages."""
+        from sqlalchemy.engine import make_url
+
+        try:
+            return make_url(self.settings.db_url).render_as_string(hide_password=True)
+        except Exception:  # noqa: BLE001 - an unparsable URL is shown as a placeholder
+            return "<unparsable URL>"
 
     def close(self) -> None:
         if self._engine is not None:
