@@ -82,5 +82,5 @@ def progress_bar(label: str, disable: bool = False) -> Progress:
         TimeElapsedColumn(),
         console=err_console,
         transient=True,
-        disable=disable,
+        disable=disable or not err_console.is_terminal,  # no bar (nor blank lines) in logs
     )

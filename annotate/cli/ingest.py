@@ -41,7 +41,6 @@ def ingest(
                 on_file=lambda _p: progress.advance(bar),
             )
         except IngestFailed as exc:
-            progress.stop()
             for bad in exc.report.rejected:
                 err_console.print(f"[red]error:[/] {bad}", highlight=False, soft_wrap=True)
             fail(
