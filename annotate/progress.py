@@ -167,12 +167,8 @@ def compute(tasks: Sequence[TaskRecord]) -> Progress:
 
 def project_progress(engine: Engine, name: str) -> tuple[dict[str, Any], Progress]:
     """(project facts, figures) for the named project, from the store."""
-    from annotate.export.hf import (
-        load_task_items,
-        prediction_judgement,
-        project_task_ids,
-        stance_key_for,
-    )
+    from annotate.export.hf import stance_key_for
+    from annotate.export.items import load_task_items, prediction_judgement, project_task_ids
     from annotate.store.models import Annotation, Project, Task
     from annotate.store.session import session_scope
 

@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -33,17 +33,12 @@ from annotate.export.adjudicate import (
     adjudicate,
 )
 from annotate.export.features import CONFIGS, features_for
+from annotate.export.items import TaskItem, load_task_items, prediction_judgement, project_task_ids
 from annotate.export.splits import assign_split
 from annotate.schemas import LabelSet
 from annotate.store.models import (
-    Annotation,
-    Article,
-    EntitySpan,
     ExportRun,
-    Prediction,
     Project,
-    StanceTriple,
-    Task,
 )
 from annotate.store.session import session_scope
 
@@ -221,248 +216,6 @@ class _SplitWriters:
             writer.close()
 
 
-def _triple(t: StanceTriple) -> Triple:
-    """A stored stance triple as the adjudicator compares it."""
-    return Triple(
-        holder=sp.Span(t.holder_start, t.holder_end, t.holder_label),
-        holder_text=t.holder_text,
-        target=t.target,
-        label=t.label,
-        target_span=(t.target_start, t.target_end) if t.target_start is not None else None,
-    )
-
-
-def _order(updated_at: datetime | None, created_at: datetime | None, ls_id: int) -> tuple:
-    """Oldest to newest: updated (or created) time in UTC, then Label Studio's id."""
-    when = updated_at or created_at or datetime.min
-    if when.tzinfo is not None:
-        when = when.astimezone(UTC).replace(tzinfo=None)
-    return (when, ls_id)
-
-
-def _prediction_judgement(version: str, entities: list, stances: list) -> Judgement:
-    spans = tuple(sp.Span(e["start"], e["end"], e["label"]) for e in entities)
-    triples = []
-    for s in stances:
-        h = s["holder"]
-        ts = s.get("target_span")
-        ev = s.get("evidence")
-        triples.append(
-            Triple(
-                holder=sp.Span(h["start"], h["end"], h["label"]),
-                holder_text=h.get("text", ""),
-                target=s["target"],
-                label=s["label"],
-                target_span=(ts["start"], ts["end"]) if ts else None,
-                evidence=(ev["start"], ev["end"]) if ev else None,
-            )
-        )
-    return Judgement(f"model:{version}", (), spans, tuple(triples))
-
-
-@dataclass
-class _Item:
-    """One task's article and its usable human annotations, read as plain rows."""
-
-    public_id: str
-    content_hash: str
-    text: str
-    model_versions: list[str]
-    judgements: list[Judgement]
-    pull_problems: int
-    predictions: dict[str, tuple[datetime, list, list]] = field(default_factory=dict)
-    task_id: int = 0
-    article_pk: int = 0
-    resolution: Judgement | None = None  # the reviewer's, from a review project
-
-
-TaskItem = _Item
-
-
-def _spans_and_triples(
-    session: Session, ann_ids: list[int]
-) -> tuple[dict[int, list[sp.Span]], dict[int, list[Triple]]]:
-    """Entity spans and stance triples of some annotations, keyed by annotation id."""
-    spans: dict[int, list[sp.Span]] = defaultdict(list)
-    triples: dict[int, list[Triple]] = defaultdict(list)
-    if not ann_ids:
-        return spans, triples
-    for ann_id, start, end, label in session.execute(
-        select(EntitySpan.annotation_id, EntitySpan.start, EntitySpan.end, EntitySpan.label)
-        .where(EntitySpan.annotation_id.in_(ann_ids))
-        .order_by(EntitySpan.annotation_id, EntitySpan.start, EntitySpan.end, EntitySpan.id)
-    ):
-        spans[ann_id].append(sp.Span(start, end, label))
-    for t in session.execute(
-        select(StanceTriple)
-        .where(StanceTriple.annotation_id.in_(ann_ids))
-        .order_by(StanceTriple.annotation_id, StanceTriple.id)
-    ).scalars():
-        triples[t.annotation_id].append(_triple(t))
-    return spans, triples
-
-
-def _resolutions(session: Session, task_ids: list[int]) -> dict[int, Judgement]:
-    """article pk -> the newest reviewer's annotation of it in a review project of the
-    tasks' project (cancelled and deleted ones left out)."""
-    original = Task.__table__.alias("original")
-    rows = session.execute(
-        select(
-            Annotation.id,
-            Annotation.annotator,
-            Annotation.updated_at,
-            Annotation.created_at,
-            Annotation.ls_annotation_id,
-            Task.article_id,
-        )
-        .join(Task, Annotation.task_id == Task.id)
-        .join(Project, Task.project_id == Project.id)
-        .join(
-            original,
-            (original.c.project_id == Project.review_of_id)
-            & (original.c.article_id == Task.article_id),
-        )
-        .where(
-            original.c.id.in_(task_ids),
-            Annotation.cancelled.is_(False),
-            Annotation.deleted.is_(False),
-        )
-    ).all()
-    if not rows:
-        return {}
-    spans, triples = _spans_and_triples(session, [r.id for r in rows])
-    out: dict[int, Judgement] = {}
-    for r in sorted(rows, key=lambda r: _order(r.updated_at, r.created_at, r.ls_annotation_id)):
-        out[r.article_id] = Judgement(
-            r.annotator,
-            _order(r.updated_at, r.created_at, r.ls_annotation_id),
-            tuple(spans[r.id]),
-            tuple(triples[r.id]),
-        )
-    return out
-
-
-def _load_chunk(
-    session: Session,
-    task_ids: list[int],
-    with_predictions: bool,
-    with_resolutions: bool = False,
-) -> list[_Item]:
-    """A chunk of tasks with annotations, spans and triples, in four Core queries.
-
-    Plain rows rather than ORM objects: the identity map costs more than the export itself
-    on large stores.
-    """
-    tasks = session.execute(
-        select(
-            Task.id,
-            Task.model_versions,
-            Article.id,
-            Article.external_id,
-            Article.content_hash,
-            Article.text,
-        )
-        .join(Article, Task.article_id == Article.id)
-        .where(Task.id.in_(task_ids))
-    ).all()
-    anns = session.execute(
-        select(
-            Annotation.id,
-            Annotation.task_id,
-            Annotation.annotator,
-            Annotation.updated_at,
-            Annotation.created_at,
-            Annotation.ls_annotation_id,
-            Annotation.ground_truth,
-            Annotation.problems,
-        ).where(
-            Annotation.task_id.in_(task_ids),
-            Annotation.cancelled.is_(False),
-            Annotation.deleted.is_(False),
-        )
-    ).all()
-    spans: dict[int, list[sp.Span]] = defaultdict(list)
-    for ann_id, start, end, label in session.execute(
-        select(EntitySpan.annotation_id, EntitySpan.start, EntitySpan.end, EntitySpan.label)
-        .join(Annotation, EntitySpan.annotation_id == Annotation.id)
-        .where(Annotation.task_id.in_(task_ids))
-        .order_by(EntitySpan.annotation_id, EntitySpan.start, EntitySpan.end, EntitySpan.id)
-    ):
-        spans[ann_id].append(sp.Span(start, end, label))
-    triples: dict[int, list[Triple]] = defaultdict(list)
-    for t in session.execute(
-        select(StanceTriple)
-        .join(Annotation, StanceTriple.annotation_id == Annotation.id)
-        .where(Annotation.task_id.in_(task_ids))
-        .order_by(StanceTriple.annotation_id, StanceTriple.id)
-    ).scalars():
-        triples[t.annotation_id].append(_triple(t))
-    by_task: dict[int, list] = defaultdict(list)
-    for a in anns:
-        by_task[a.task_id].append(a)
-    predictions: dict[int, dict[str, tuple[datetime, list, list]]] = defaultdict(dict)
-    if with_predictions:
-        for p in session.execute(
-            select(
-                Prediction.article_id,
-                Prediction.model_version,
-                Prediction.created_at,
-                Prediction.entities,
-                Prediction.stances,
-            ).where(Prediction.article_id.in_([t[2] for t in tasks]))
-        ):
-            predictions[p.article_id][p.model_version] = (p.created_at, p.entities, p.stances)
-    resolutions = _resolutions(session, task_ids) if with_resolutions else {}
-    items = {}
-    for task_id, versions, art_pk, external_id, content_hash, text in tasks:
-        rows = sorted(
-            by_task[task_id], key=lambda a: _order(a.updated_at, a.created_at, a.ls_annotation_id)
-        )
-        items[task_id] = _Item(
-            public_id=external_id or content_hash[:16],
-            content_hash=content_hash,
-            text=text,
-            model_versions=[str(v) for v in versions or []],
-            judgements=[
-                Judgement(
-                    a.annotator,
-                    _order(a.updated_at, a.created_at, a.ls_annotation_id),
-                    tuple(spans[a.id]),
-                    tuple(triples[a.id]),
-                    bool(a.ground_truth),
-                )
-                for a in rows
-            ],
-            pull_problems=sum(1 for a in rows if a.problems),
-            predictions=predictions.get(art_pk, {}),
-            task_id=task_id,
-            article_pk=art_pk,
-            resolution=resolutions.get(art_pk),
-        )
-    return [items[t] for t in task_ids if t in items]
-
-
-def load_task_items(
-    session: Session,
-    task_ids: list[int],
-    with_predictions: bool = False,
-    with_resolutions: bool = False,
-) -> list[TaskItem]:
-    """Tasks with their article text and live human annotations (what review and progress
-    read, the same way the export does)."""
-    return _load_chunk(session, task_ids, with_predictions, with_resolutions)
-
-
-def project_task_ids(session: Session, project: Project) -> list[int]:
-    """A project's task ids in public article-id order."""
-    return _task_order(session, project)
-
-
-def prediction_judgement(version: str, entities: list, stances: list) -> Judgement:
-    """A stored prediction (public format) as a judgement, e.g. to compare annotations to."""
-    return _prediction_judgement(version, entities, stances)
-
-
 def stance_key_for(text: str) -> Callable[[Triple], tuple]:
     """When two annotators' triples of this text are the same stance (as in the export)."""
     return _Article("", text).stance_key
@@ -533,7 +286,7 @@ class _Exporter:
             ).encode()
         )
 
-    def article(self, item: _Item) -> None:
+    def article(self, item: TaskItem) -> None:
         doc = _Article(item.public_id, item.text)
         for version in item.model_versions:
             self.model_versions[version] += 1
@@ -584,7 +337,7 @@ class _Exporter:
             self.adjudicated["stance_rows"] += stance_rows
             self.reviewers[result.adjudicated_by] += 1
 
-    def _prediction(self, item: _Item) -> Judgement | None:
+    def _prediction(self, item: TaskItem) -> Judgement | None:
         """The prediction of the newest model version pushed with the task (else newest)."""
         preds = item.predictions
         version = next((v for v in reversed(item.model_versions) if v in preds), None)
@@ -594,7 +347,7 @@ class _Exporter:
             version = max(preds, key=lambda v: (preds[v][0], v))
         self.predictions_used[version] += 1
         _created, entities, stances = preds[version]
-        return _prediction_judgement(version, entities, stances)
+        return prediction_judgement(version, entities, stances)
 
     def _hash_inputs(self, content_hash: str, judgements: list[Judgement], source: str) -> None:
         record = {
@@ -713,16 +466,6 @@ class _Exporter:
         return None
 
 
-def _task_order(session: Session, project: Project) -> list[int]:
-    """Task ids in public article-id order (sorted in Python: the same on any database)."""
-    rows = session.execute(
-        select(Task.id, Article.external_id, Article.content_hash)
-        .join(Article, Task.article_id == Article.id)
-        .where(Task.project_id == project.id)
-    ).all()
-    return [task_id for task_id, _ext, _h in sorted(rows, key=lambda r: (r[1] or r[2][:16], r[2]))]
-
-
 def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
     for i in range(0, len(ids), size):
         yield ids[i : i + size]
@@ -754,7 +497,7 @@ def export_project(
     with session_scope(engine) as session:
         project = resolve_project(session, options.project)
         project_name = project.name
-        task_ids = _task_order(session, project)
+        task_ids = project_task_ids(session, project)
     staging = _prepare_out_dir(options.out_dir)
     try:
         exporter = _Exporter(options, labels, staging)
@@ -762,7 +505,7 @@ def export_project(
         try:
             for chunk in _chunks(task_ids, CHUNK_ARTICLES):
                 with session_scope(engine) as session:
-                    items = _load_chunk(
+                    items = load_task_items(
                         session,
                         chunk,
                         options.include_unreviewed,

@@ -20,7 +20,8 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from annotate.export.adjudicate import Judgement, latest_per_annotator
-from annotate.export.hf import load_task_items, project_task_ids, stance_key_for
+from annotate.export.hf import stance_key_for
+from annotate.export.items import load_task_items, project_task_ids
 from annotate.review import Merge, disputes
 from annotate.schemas import LabelSet
 from annotate.store.models import Article, Project, Task
