@@ -149,60 +149,12 @@ _SPORTS = re.compile(
 )  # matched against lower-cased text: much faster than re.I
 _PLACE_PREPS = frozenset(["in", "near", "outside", "across", "at", "around", "into"])
 _POSSESSIVE = ("'s", "’s")
-_CONNECTORS = frozenset(
-    [
-        "of",
-        "of the",
-        "for",
-        "de",
-        "da",
-        "del",
-        "della",
-        "der",
-        "den",
-        "du",
-        "van",
-        "von",
-        "bin",
-        "ibn",
-        "al",
-        "el",
-        "la",
-        "le",
-        "y",
-        "&",
-        "and",
-        "on",
-        "dos",
-        "das",
-        "ben",
-        "abu",
-    ]
-)
+# Name particles that join the parts of a person's or place's name ("Osama bin Laden").
 _PARTICLES = frozenset(
-    [
-        "de",
-        "da",
-        "del",
-        "della",
-        "der",
-        "den",
-        "du",
-        "van",
-        "von",
-        "bin",
-        "ibn",
-        "al",
-        "el",
-        "la",
-        "le",
-        "y",
-        "dos",
-        "das",
-        "ben",
-        "abu",
-    ]
+    "de da del della der den du van von bin ibn al el la le y dos das ben abu".split()
 )
+# Words that may sit inside a capitalised name sequence ("Bank of England", "Black & Decker").
+_CONNECTORS = _PARTICLES | {"of", "of the", "for", "&", "and", "on"}
 _SENTENCE_END = frozenset('.!?\n"“”:;-(')
 
 
