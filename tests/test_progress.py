@@ -108,3 +108,22 @@ def test_the_latest_annotation_per_annotator_counts_and_lone_annotators_have_no_
     assert a.annotated == 1 and a.spans_kept == 2
     assert progress.pairs == [] and a.span_f1 is None and a.stance_kappa is None
     assert compute([]).annotators == []
+
+
+def test_status_of_a_project_without_annotations_says_so(engine) -> None:
+    from annotate.cli import app
+    from annotate.store.models import Article, Project, Task
+    from annotate.store.session import session_scope
+    from tests.conftest import runner
+
+    with session_scope(engine) as s:
+        article = Article(content_hash="c" * 64, text="Oslo hosted the talks.")
+        project = Project(name="fresh", ls_url="http://127.0.0.1:1", ls_project_id=1)
+        s.add_all([article, project])
+        s.flush()
+        s.add(Task(project_id=project.id, article_id=article.id, ls_task_id=1))
+    result = runner.invoke(
+        app, ["--db", engine.url.render_as_string(False), "status", "--project", "fresh"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "project 'fresh': 1 tasks, no annotations pulled yet" in result.output

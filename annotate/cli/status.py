@@ -99,7 +99,12 @@ def status(
         table.add_row(key, str(value))
     console.print(table)
     if progress is not None:
-        console.print(_annotator_table(facts, progress))
+        if progress.annotators:
+            console.print(_annotator_table(facts, progress))
+        else:
+            console.print(
+                f"project {facts['project']!r}: {facts['tasks']} tasks, no annotations pulled yet"
+            )
         if progress.pairs:
             console.print(_pairs_table(progress))
     team = progress is not None and (len(progress.annotators) > 1 or facts["overlap"] > 1)
@@ -144,8 +149,6 @@ def _annotator_table(facts: dict[str, Any], progress: Any) -> Table:
     ]
     for label, value in rows:
         table.add_row(label, *(value(a) for a in people))
-    if not people:
-        table.add_row("(no annotations pulled yet)")
     return table
 
 
