@@ -19,6 +19,13 @@ def gaza():
 
 
 @pytest.fixture(scope="module")
+def policy():
+    return PreAnnotator(
+        load_labelset().with_targets(load_targets(FIXTURES / "targets-policy.yaml"))
+    )
+
+
+@pytest.fixture(scope="module")
 def tariffs():
     return PreAnnotator(
         load_labelset().with_targets(load_targets(FIXTURES / "targets-tariffs.yaml"))
@@ -94,8 +101,9 @@ def test_other_topics_are_just_other_targets(tariffs):
         "Canada rejected the new tariffs on steel, Prime Minister Mark Carney said. "
         "The European Commission welcomed the AI Act, something Microsoft opposes."
     )
+    # A minister reporting their country's position holds it (the gold news convention).
     assert triples(tariffs, text) == {
-        ("Canada", "tariffs", "oppose"),
+        ("Mark Carney", "tariffs", "oppose"),
         ("European Commission", "ai_regulation", "support"),
         ("Microsoft", "ai_regulation", "oppose"),
     }
@@ -135,7 +143,9 @@ def test_policy_verbs_and_back_reference_nouns(tariffs):
         "Ottawa imposed tariffs on steel. The Senate passed the measure, and "
         "Mexico condemned the Canadian decision."
     )
+    # Imposing the target is working towards it.
     assert triples(tariffs, text) == {
+        ("Ottawa", "tariffs", "support"),
         ("Senate", "tariffs", "support"),
         ("Mexico", "tariffs", "oppose"),
     }
@@ -166,3 +176,68 @@ def test_headline_object_at_sentence_end(tariffs):
     assert {("Brazil", "tariffs", "oppose"), ("India", "tariffs", "oppose")} <= triples(
         tariffs, text
     )
+
+
+def test_refusals_negated_support_and_criticism_are_oppose(policy):
+    text = (
+        "Finland does not back the carbon tax. Norway refused to join the carbon levy. "
+        "Sweden stopped short of endorsing a carbon tax. Denmark would not accept a carbon tax. "
+        "Estonia slammed the carbon tax. Latvia voted against the carbon tax. "
+        "Iceland has yet to endorse the carbon tax."
+    )
+    assert triples(policy, text) == {
+        (country, "carbon_tax", "oppose")
+        for country in ("Finland", "Norway", "Sweden", "Denmark", "Estonia", "Latvia", "Iceland")
+    }
+
+
+def test_head_noun_refers_back_to_the_target_of_the_paragraph(policy):
+    text = (
+        "The central bank discussed an interest rate cut on Tuesday. Finance Minister Olga "
+        "Berg backed the cut, but Senator Piet Maas criticised the cut as reckless."
+    )
+    assert triples(policy, text) == {
+        ("Olga Berg", "rate_cut", "support"),
+        ("Piet Maas", "rate_cut", "oppose"),
+    }
+    # Without an earlier mention "the cut" is no target.
+    assert triples(policy, "Finance Minister Olga Berg backed the cut.") == set()
+
+
+def test_speaker_holds_the_position_of_the_country_they_speak_for(policy):
+    text = (
+        "Energy Minister Lars Holm said Oslo opposed the carbon tax. "
+        "Norway will impose a carbon tax next year, Finance Minister Ida Lund said."
+    )
+    assert triples(policy, text) == {
+        ("Lars Holm", "carbon_tax", "oppose"),
+        ("Ida Lund", "carbon_tax", "support"),
+    }
+
+
+def test_subject_carries_over_a_coordinated_verb(policy):
+    text = (
+        "Finance Minister Ida Lund would not take sides on the carbon tax but wanted a rate "
+        "cut before winter."
+    )
+    assert triples(policy, text) == {
+        ("Ida Lund", "carbon_tax", "neutral"),
+        ("Ida Lund", "rate_cut", "support"),
+    }
+
+
+def test_definite_subjects_point_back_to_the_actor(policy):
+    text = (
+        "The Nordic Farmers Union met in Oslo on Monday. The union rejected the carbon tax. "
+        "Governor Ann Byrne toured the coast. Her spokesman, Tom Kell, said the governor had "
+        "not taken a position on the wind farm."
+    )
+    assert triples(policy, text) == {
+        ("Nordic Farmers Union", "carbon_tax", "oppose"),
+        ("Ann Byrne", "wind_farm", "neutral"),
+    }
+
+
+def test_relative_which_clause_belongs_to_its_antecedent(policy):
+    text = "The European Commission, which drafted the carbon tax, said revenue would rise."
+    assert triples(policy, text) == {("European Commission", "carbon_tax", "support")}

@@ -43,7 +43,7 @@ _LIST_LAST = re.compile(r"^\s*,?\s*(?:and|&|or)\s+(?:the\s+)?$")
 # "Senator X, a Minnesota Democrat, urged": the holder is the name before the apposition.
 _APPOSITION = re.compile(r"^\s*,\s*(?:a|an|the|who is)\b[^,;]{0,60},\s*(?:[a-z]+\s+){0,2}$")
 # "X, who thanked Y and urged": a relative clause about X is still X speaking.
-_WHO_AFTER = re.compile(r"^\s*,?\s*who\b")
+_WHO_AFTER = re.compile(r"^\s*,?\s*(?:who|which)\b")
 # "A urged B to block C": the position is A's; B is only asked to act.
 _URGE_TO = re.compile(
     r"\b(?:urged|urges|urging|asked|asks|called on|calls on|pressed|presses|pressing"
@@ -63,9 +63,17 @@ _RELATIVE_BEFORE = re.compile(r",\s*(?:which|who|whose|where)\b[^,]{0,80},\s*$")
 _CLAUSE_BREAK = re.compile(
     r"\b(?:while|whereas|but|although|though|because|when|if|whose|who|which)\b|[;(]"
 )
-_NEGATED = re.compile(r"\b(?:not|never|no|n't|neither|nor)\b[^.,;]{0,12}$|n't\s+$")
+_NEGATED = re.compile(
+    r"\b(?:not|never|no|n't|neither|nor)\b[^.,;]{0,12}$|n't\s+$"
+    r"|\b(?:refus\w*|declin\w*|fail\w*|unwilling|reluctant|yet|hesitant) to\s+(?:\w+\s+)?$"
+    r"|\bstop\w* short of\s+$"
+)
+# "X would not take sides but wanted Y": the subject carries over to the second verb.
+_SAME_SUBJECT = re.compile(
+    r"(?:but|while)\s+(?:(?:also|then|still|would|will|has|have|had|did|does|do|was|is|were"
+    r"|are|could|can|not|n't|said|says)\s+)*(?:(?:it|he|she|they|we)\s+)?"
+)
 _VOTE = re.compile(r"\b(?:vot|abstain)")
-_WEAK_CUES = frozenset({"against", "wants", "want", "wanted", "sought", "seeks", "seeking"})
 _REPORTING_WORDS = frozenset(["said", "told", "added", "stated", "announced", "insisted", "argued"])
 
 
@@ -82,6 +90,15 @@ def _alternation(phrases: Sequence[str]) -> str:
     return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in ordered)
 
 
+def _drop_appositions(text: str, before: list[Mention], hi: int) -> list[Mention]:
+    """ "Senator X, a Minnesota Democrat, said": X, not the names inside the apposition."""
+    if len(before) > 1:
+        for k in range(len(before) - 2, -1, -1):
+            if _APPOSITION.match(text[before[k].end : hi]):
+                return before[: k + 1]
+    return before
+
+
 class StanceFinder:
     """Compiled target and cue patterns for one label set."""
 
@@ -94,7 +111,35 @@ class StanceFinder:
             for cue in target.cues:
                 self.cue_to_target.setdefault(re.sub(r"\s+", " ", cue.lower().strip()), target.id)
         alt = _alternation(list(self.cue_to_target))
+        self.object_only = frozenset(lex.stance.get("object_only", []))
+        self.roles = frozenset(r.lower() for r in lex.roles if " " not in r)
+        nouns = _alternation(sorted(self.roles | set(lex.stance.get("group_nouns", []))))
+        self.definite_re = re.compile(
+            rf"\s*(?:that\s+)?[\"“]?(?:[Tt]he|[Ii]ts|[Tt]heir)\s+(?:[\w-]+\s+){{0,2}}?"
+            rf"(?P<noun>{nouns})(?![\w-])(?!\s+(?:of|for|in|at)\b)",
+        )
         self.targets_re = re.compile(rf"(?<![\w-])(?:{alt})(?![\w-])", re.I) if alt else None
+        # "the package" after "an aid package" in the same paragraph: the head noun of a
+        # two-word cue refers back to its target.
+        self.heads: dict[str, set[str]] = {}
+        for cue, tid in self.cue_to_target.items():
+            words = cue.split()
+            if len(words) != 2 or not re.fullmatch(r"[a-z][a-z-]{2,}", words[1]):
+                continue
+            head = words[1]
+            for form in (head, head[:-1] if head.endswith("s") else head + "s"):
+                if form not in self.cue_to_target:
+                    self.heads.setdefault(form, set()).add(tid)
+        halt = _alternation(list(self.heads))
+        self.heads_re = (
+            re.compile(
+                rf"\b(?:[Tt]he|[Tt]his|[Tt]hat|[Tt]hese|[Tt]hose|[Ii]ts|[Tt]heir)\s+"
+                rf"(?:[a-z][\w-]*\s+)?(?P<head>{halt})(?![\w-])",
+                re.I,
+            )
+            if halt
+            else None
+        )
         groups = []
         for label in ("support", "oppose", "neutral"):
             if label in self.stance_labels and lex.stance.get(label):
@@ -113,6 +158,8 @@ class StanceFinder:
         ]
         if not tmentions:
             return []
+        if self.heads_re is not None:
+            tmentions = self._head_mentions(text, tmentions)
         holders = [m for m in mentions if m.label in self.holder_labels]
         out: dict[tuple[int, int, str, int], dict[str, Any]] = {}
         for s_start, s_end in sentence_spans(text):
@@ -132,6 +179,21 @@ class StanceFinder:
                     text, cue, clause_end, (s_start, s_end), sent_holders, holders, tmentions, out
                 )
         return list(out.values())
+
+    def _head_mentions(
+        self, text: str, tmentions: list[tuple[int, int, str]]
+    ) -> list[tuple[int, int, str]]:
+        """Add "the <head>" mentions of a target named earlier in the same paragraph."""
+        assert self.heads_re is not None
+        extra = []
+        for m in self.heads_re.finditer(text, tmentions[0][1]):
+            para = text.rfind("\n\n", 0, m.start())
+            tids = self.heads[m.group("head").lower()]
+            lo = min(para, m.start() - 600)
+            prior = [t for t in tmentions if lo < t[0] and t[1] <= m.start() and t[2] in tids]
+            if prior and not any(t[0] <= m.start() < t[1] for t in tmentions):
+                extra.append((m.start("head"), m.end("head"), prior[-1][2]))
+        return sorted(tmentions + extra) if extra else tmentions
 
     def _one_cue(
         self,
@@ -158,7 +220,7 @@ class StanceFinder:
             label = "oppose"
         # Targets governed by the cue: mentions after it in its clause.
         after = [t for t in tmentions if cue.end <= t[0] < clause_end and t[0] - cue.end <= 120]
-        holder_list = self._holders(text, cue, sent_holders, all_holders, s_start)
+        holder_list = self._holders(text, cue, sent_holders, all_holders, sentence)
         if not holder_list:
             return
         if after:
@@ -171,7 +233,7 @@ class StanceFinder:
                 if self.contrast_re.search(text, max(first[1], t[0] - 30), t[0]):
                     self._emit(out, holder_list, t, opposite, "contrast", sentence, text)
             return
-        if cue.text.lower() in _WEAK_CUES:
+        if re.sub(r"\s+", " ", cue.text.lower()) in self.object_only:
             return
         before = [t for t in tmentions if t[1] <= cue.start and cue.start - t[1] <= 1500]
         if not before:
@@ -225,21 +287,94 @@ class StanceFinder:
             label = group.lastgroup or "support"
             self._emit(out, named, target, label, "back_reference", sentence, text)
 
-    @staticmethod
     def _holders(
+        self,
+        text: str,
+        cue: _Cue,
+        sent_holders: list[Mention],
+        all_holders: list[Mention],
+        sentence: tuple[int, int],
+    ) -> list[Mention]:
+        """The cue's subject and any holders coordinated with it ("A, B and C abstained").
+
+        A person reporting their government's position ("Minister X said Warsaw opposed")
+        holds it: the stance goes to the speaker, not to the capital named in the clause.
+        """
+        s_start, s_end = sentence
+        chosen, embedded = self._subject(text, cue, sent_holders, all_holders, s_start)
+        if len(chosen) == 1 and chosen[0].label == "GPE" and not _VOTE.match(cue.text.lower()):
+            speaker = self._speaker(text, cue, sent_holders, sentence)
+            if speaker is not None and (embedded or speaker.start > cue.start):
+                return [speaker]
+        return chosen
+
+    def _speaker(
+        self, text: str, cue: _Cue, sent_holders: list[Mention], sentence: tuple[int, int]
+    ) -> Mention | None:
+        """The PERSON reporting the sentence: "Minister X said ..." or "..., X said"."""
+        s_start, s_end = sentence
+        for rep in _REPORTING.finditer(text, s_start, s_end):
+            if rep.start() < cue.start:
+                subj = [h for h in sent_holders if h.end <= rep.start()]
+                subj = _drop_appositions(text, subj, rep.start())
+                if subj and subj[-1].label == "PERSON":
+                    gap = text[subj[-1].end : rep.start()]
+                    if re.fullmatch(r"\s*(?:,[^,]{0,60},\s*)?", gap):
+                        return subj[-1]
+            else:
+                subj = [h for h in sent_holders if rep.end() <= h.start]
+                prev = [h for h in sent_holders if cue.end <= h.end <= rep.start()]
+                if (
+                    subj
+                    and subj[0].label == "PERSON"
+                    and re.fullmatch(
+                        r"\s*(?:[A-Z][\w.-]*\s+){0,4}", text[rep.end() : subj[0].start]
+                    )
+                ):
+                    return subj[0]
+                if prev and prev[-1].label == "PERSON":
+                    gap = text[prev[-1].end : rep.start()]
+                    if re.fullmatch(r"\s*", gap):
+                        return prev[-1]
+        return None
+
+    def _definite(
+        self, text: str, at: int, all_holders: list[Mention], people_only: bool = False
+    ) -> tuple[bool, list[Mention]]:
+        """ "The department ..." / "the governor ...": the actor named before, if any.
+
+        After a reporting verb only a person counts ("his spokesperson said the governor
+        ..."); "spokesman X said the group rejected" is the spokesman's stance.
+        """
+        m = self.definite_re.match(text, at)
+        if not m or (people_only and m.group("noun").lower() not in self.roles):
+            return False, []
+        noun = m.group("noun").lower()
+        prior = [h for h in all_holders if h.end <= at and at - h.end < 1500]
+        if noun in self.roles:
+            people = [h for h in prior if h.label == "PERSON"]
+            titled = [h for h in people if noun in text[max(0, h.start - 40) : h.start].lower()]
+            return True, (titled or people)[-1:]
+        orgs = [h for h in prior if h.label in ("ORG", "GPE")]
+        named = [h for h in orgs if noun in h.text.lower()]
+        pick = named or [h for h in orgs if h.label == "ORG"]
+        return True, pick[-1:]
+
+    def _subject(
+        self,
         text: str,
         cue: _Cue,
         sent_holders: list[Mention],
         all_holders: list[Mention],
         s_start: int,
-    ) -> list[Mention]:
-        """The cue's subject and any holders coordinated with it ("A, B and C abstained")."""
+    ) -> tuple[list[Mention], bool]:
+        """The cue's subject(s), and whether they stand in a clause reported by a verb."""
         # Passive: "vetoed by the United States".
         by = _BY_AFTER.match(text, cue.end)
         if by:
             for h in sent_holders:
                 if h.start == by.end():
-                    return [h]
+                    return [h], False
         lo = s_start
         reports = list(_REPORTING.finditer(text, s_start, cue.start))
         if reports:
@@ -257,27 +392,37 @@ class StanceFinder:
                 before.pop()
                 continue
             break
-        if len(before) > 1:
-            for k in range(len(before) - 2, -1, -1):
-                if _APPOSITION.match(text[before[k].end : hi]):
-                    before = before[: k + 1]
-                    break
+        before = _drop_appositions(text, before, hi)
         if before:
             brk = _CLAUSE_BREAK.search(text, before[-1].end, hi)
-            if brk and not (brk.group() == "who" and _WHO_AFTER.match(text[before[-1].end : hi])):
-                return []
+            if (
+                brk
+                and not (
+                    brk.group() in ("who", "which") and _WHO_AFTER.match(text[before[-1].end : hi])
+                )
+                and not _SAME_SUBJECT.fullmatch(text, brk.start(), hi)
+            ):
+                return [], False
+        embedded = bool(reports) and bool(before)
         if not before and reports:
+            # "... said the governor has not taken a position": the governor named before.
+            found, ref = self._definite(text, reports[-1].end(), all_holders, people_only=True)
+            if found:
+                return ref, True
             upto = reports[-1].start()
             rel = _RELATIVE_BEFORE.search(text, max(s_start, upto - 100), upto)
             if rel:
                 upto = rel.start()
-            before = [h for h in sent_holders if h.end <= upto]
+            before = _drop_appositions(text, [h for h in sent_holders if h.end <= upto], upto)
         if not before:
+            found, ref = self._definite(text, s_start, all_holders)
+            if found:
+                return ref, False
             # A pronoun subject ("He rejected ..."): the last holder before the sentence.
             if not re.match(r"\s*(?:he|she|they|it|we)\b", text[s_start : cue.start], re.I):
-                return []
+                return [], False
             prior = [h for h in all_holders if h.end <= s_start and s_start - h.end < 400]
-            return prior[-1:]
+            return prior[-1:], False
         chosen = [before[-1]]
         for h in reversed(before[:-1]):
             gap = text[h.end : chosen[-1].start]
@@ -287,7 +432,7 @@ class StanceFinder:
                 chosen.append(h)
             else:
                 break
-        return chosen[::-1]
+        return chosen[::-1], embedded
 
     def _emit(
         self,
@@ -311,5 +456,5 @@ class StanceFinder:
                 "target_span": {"start": target[0], "end": target[1]},
                 "label": label,
                 "evidence": {"start": sentence[0], "end": sentence[1]},
-                "score": SCORES[rule],
+                "score": SCORES[rule] if h.start >= sentence[0] else min(SCORES[rule], 0.5),
             }
