@@ -4,8 +4,9 @@ Nine wire-style articles on several topics (tariffs, a climate target, military 
 regulation, two ceasefire debates, an election, football, an airline merger) annotated by the
 label guidelines (schemas/GUIDELINES.md): six entity labels, stance triples on the targets in
 targets.yaml. The floors sit a little below the figures measured, so a regression fails here.
-Measured: entities micro F1 0.984 (P 0.988, R 0.979); stance triples F1 0.887 (P 1.000,
-R 0.797), after the oppose/negation/coordination/back-reference rules (before: F1 0.716). Before the rules this set prompted: entities 0.882, stance 0.446. The set is no
+Measured: entities micro F1 0.984 (P 0.988, R 0.979); stance triples F1 0.932 (P 1.000,
+R 0.873), after the oppose/negation/coordination/back-reference/judgement rules
+(before: F1 0.716). Before the rules this set prompted: entities 0.882, stance 0.446. The set is no
 longer held out for those rules; the held-out bar needs fresh articles.
 """
 
@@ -24,7 +25,7 @@ from annotate.validate import semantic_problems
 GOLD = Path(__file__).parent / "fixtures" / "gold"
 
 ENTITY_FLOORS = {"micro": 0.95, "PERSON": 0.95, "GPE": 0.95, "ORG": 0.93, "NORP": 0.95}
-STANCE_F1_FLOOR = 0.85
+STANCE_F1_FLOOR = 0.90
 STANCE_PRECISION_FLOOR = 0.90
 
 

@@ -241,3 +241,19 @@ def test_definite_subjects_point_back_to_the_actor(policy):
 def test_relative_which_clause_belongs_to_its_antecedent(policy):
     text = "The European Commission, which drafted the carbon tax, said revenue would rise."
     assert triples(policy, text) == {("European Commission", "carbon_tax", "support")}
+
+
+def test_judgements_of_the_target_are_stances(policy):
+    text = (
+        "Brightwater Energy filed plans for an offshore wind project near Cork. Environment "
+        'Minister Sean Daly called the wind farm "a reckless gamble." Mayor Nora Quinn said '
+        'the wind farm was long overdue. The carbon tax came up too. "This carbon tax is not '
+        'fair to farmers," she said.'
+    )
+    assert triples(policy, text) == {
+        ("Sean Daly", "wind_farm", "oppose"),
+        ("Nora Quinn", "wind_farm", "support"),
+        ("Nora Quinn", "carbon_tax", "oppose"),
+    }
+    # A judgement nobody voices is no stance.
+    assert triples(policy, "The carbon tax was necessary, the report found.") == set()

@@ -21,7 +21,14 @@ from annotate.preannotate.lexicon import Lexicon, load_lexicon
 from annotate.preannotate.sentences import sentence_spans
 from annotate.schemas import LabelSet
 
-SCORES = {"cue": 0.6, "vote": 0.75, "neutral": 0.7, "contrast": 0.55, "back_reference": 0.45}
+SCORES = {
+    "judgement": 0.5,
+    "cue": 0.6,
+    "vote": 0.75,
+    "neutral": 0.7,
+    "contrast": 0.55,
+    "back_reference": 0.45,
+}
 
 _REPORTING = re.compile(
     r"\b(?:said|says|told|tells|added|stated|according to|announced|insisted|argued|wrote)\b"
@@ -72,6 +79,17 @@ _NEGATED = re.compile(
 _SAME_SUBJECT = re.compile(
     r"(?:but|while)\s+(?:(?:also|then|still|would|will|has|have|had|did|does|do|was|is|were"
     r"|are|could|can|not|n't|said|says)\s+)*(?:(?:it|he|she|they|we)\s+)?"
+)
+# Judgements: "called the tariffs 'unjustified'", "the duties were needed".
+_CALLED = re.compile(r"\b(?:called|calls|calling|described|describes|labell?ed|branded|dubbed)\b")
+_CALLED_OBJ = re.compile(r"\s+(?:[\w%-]+\s+){0,3}")
+_REF_NP = re.compile(rf"\s+(?:the|this|that|its|their)\s+(?:[\w-]+\s+)?{_REF_NOUNS}\b")
+_COPULA = re.compile(
+    r"(?:\s+[\w%-]+){0,4}?\s+(?:is|was|were|are|would be|will be|has been|have been|had been"
+    r"|would|will|could)\b"
+)
+_SAID_AFTER = re.compile(
+    r"[,\"”]\s*[\"”]?\s*(?:(?P<pron>he|she)\s+(?:said|added|says)|(?:said|added|says))\b"
 )
 _VOTE = re.compile(r"\b(?:vot|abstain)")
 _REPORTING_WORDS = frozenset(["said", "told", "added", "stated", "announced", "insisted", "argued"])
@@ -140,6 +158,20 @@ class StanceFinder:
             if halt
             else None
         )
+        evals = []
+        for pol in ("positive", "negative"):
+            if lex.stance.get(f"{pol}_eval"):
+                evals.append(rf"(?P<{pol}>{_alternation(lex.stance[f'{pol}_eval'])})")
+        self.eval_re = (
+            re.compile(
+                r"\s*(?:as\s+)?[\"“]?(?:[^\"”.;]{0,30}?\s)??[\"“]?(?P<word>(?:"
+                + "|".join(evals)
+                + r"))(?![\w-])",
+                re.I,
+            )
+            if evals
+            else None
+        )
         groups = []
         for label in ("support", "oppose", "neutral"):
             if label in self.stance_labels and lex.stance.get(label):
@@ -169,6 +201,9 @@ class StanceFinder:
             ]
             group = _SUPPORTERS.search(text, s_start, s_end)
             if not cues and not group:
+                if self.eval_re is not None:
+                    sent_holders = [h for h in holders if s_start <= h.start and h.end <= s_end]
+                    self._judgements(text, (s_start, s_end), sent_holders, holders, tmentions, out)
                 continue
             sent_holders = [h for h in holders if s_start <= h.start and h.end <= s_end]
             if group:
@@ -178,7 +213,62 @@ class StanceFinder:
                 self._one_cue(
                     text, cue, clause_end, (s_start, s_end), sent_holders, holders, tmentions, out
                 )
+            if self.eval_re is not None:
+                self._judgements(text, (s_start, s_end), sent_holders, holders, tmentions, out)
         return list(out.values())
+
+    def _judgements(
+        self,
+        text: str,
+        sentence: tuple[int, int],
+        sent_holders: list[Mention],
+        all_holders: list[Mention],
+        tmentions: list[tuple[int, int, str]],
+        out: dict[tuple[int, int, str, int], dict[str, Any]],
+    ) -> None:
+        """ "X called the plan 'a fantasy'" / "X said the duties were needed": a judgement of
+        the target, positive (support) or negative (oppose), held by the one who calls it."""
+        assert self.eval_re is not None
+        s_start, s_end = sentence
+        found: list[tuple[int, int, tuple[int, int, str]]] = []  # (verb start, verb end, target)
+        for v in _CALLED.finditer(text, s_start, s_end):
+            inside = [
+                t
+                for t in tmentions
+                if v.end() < t[0] <= v.end() + 30 and _CALLED_OBJ.fullmatch(text, v.end(), t[0])
+            ]
+            if inside:
+                found.append((v.start(), inside[0][1], inside[0]))
+                continue
+            ref = _REF_NP.match(text, v.end())
+            prior = [t for t in tmentions if t[1] <= v.start() and v.start() - t[1] <= 1500]
+            if ref and prior:
+                found.append((v.start(), ref.end(), prior[-1]))
+        for t in tmentions:
+            if s_start <= t[0] and t[1] <= s_end:
+                cop = _COPULA.match(text, t[1])
+                if cop:
+                    found.append((t[0], cop.end(), t))
+        for v_start, at, target in found:
+            ev = self.eval_re.match(text, at)
+            if not ev:
+                continue
+            label = "support" if ev.group("positive") else "oppose"
+            if _NEGATED.search(text, at, ev.start("word")):
+                label = {"support": "oppose", "oppose": "support"}[label]
+            cue = _Cue(v_start, v_start, label, "")
+            holders = self._holders(text, cue, sent_holders, all_holders, sentence)
+            if not holders:
+                tail = _SAID_AFTER.search(text, ev.end(), s_end)
+                if tail and tail.group("pron"):
+                    prior = [h for h in all_holders if h.end <= s_start and s_start - h.end < 400]
+                    holders = [h for h in prior if h.label == "PERSON"][-1:]
+                elif tail:
+                    after = [h for h in sent_holders if h.start >= tail.end()]
+                    if after and after[0].label == "PERSON" and after[0].start - tail.end() < 40:
+                        holders = after[:1]
+            if holders:
+                self._emit(out, holders, target, label, "judgement", sentence, text)
 
     def _head_mentions(
         self, text: str, tmentions: list[tuple[int, int, str]]
