@@ -257,3 +257,14 @@ def test_judgements_of_the_target_are_stances(policy):
     }
     # A judgement nobody voices is no stance.
     assert triples(policy, "The carbon tax was necessary, the report found.") == set()
+
+
+def test_action_verbs_need_a_direct_object_and_longest_cue_wins(policy):
+    text = (
+        "Norway announced on Tuesday that talks on a carbon tax had stalled. Sweden announced "
+        "a carbon tax. Denmark raised concerns about the carbon tax."
+    )
+    assert triples(policy, text) == {
+        ("Sweden", "carbon_tax", "support"),
+        ("Denmark", "carbon_tax", "oppose"),
+    }

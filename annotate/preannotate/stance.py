@@ -91,6 +91,9 @@ _COPULA = re.compile(
 _SAID_AFTER = re.compile(
     r"[,\"”]\s*[\"”]?\s*(?:(?P<pron>he|she)\s+(?:said|added|says)|(?:said|added|says))\b"
 )
+_DIRECT_OBJECT = re.compile(
+    r"\s+(?:(?!(?:that|whether|if|after|before|when|as|talks|on)\b)[\w%$.,'’-]+\s+){0,6}"
+)
 _VOTE = re.compile(r"\b(?:vot|abstain)")
 _REPORTING_WORDS = frozenset(["said", "told", "added", "stated", "announced", "insisted", "argued"])
 
@@ -172,11 +175,16 @@ class StanceFinder:
             if evals
             else None
         )
-        groups = []
-        for label in ("support", "oppose", "neutral"):
-            if label in self.stance_labels and lex.stance.get(label):
-                groups.append(rf"(?P<{label}>{_alternation(lex.stance[label])})")
-        self.cues_re = re.compile(r"(?<![\w-])(?:" + "|".join(groups) + r")(?![\w-])", re.I)
+        # One alternation, longest phrase first across labels: "raised concerns about"
+        # (oppose) wins over "raised" (support).
+        self.cue_label: dict[str, str] = {}
+        for label in ("neutral", "oppose", "support"):
+            if label in self.stance_labels:
+                for phrase in lex.stance.get(label) or []:
+                    self.cue_label.setdefault(re.sub(r"\s+", " ", phrase.lower().strip()), label)
+        self.cues_re = re.compile(
+            rf"(?<![\w-])(?:{_alternation(list(self.cue_label))})(?![\w-])", re.I
+        )
         contrast = _alternation(lex.stance.get("contrast", []) + lex.stance.get("negation", []))
         self.contrast_re = re.compile(rf"(?<![\w-])(?:{contrast})(?![\w-])[^.,;]{{0,25}}$", re.I)
 
@@ -196,7 +204,12 @@ class StanceFinder:
         out: dict[tuple[int, int, str, int], dict[str, Any]] = {}
         for s_start, s_end in sentence_spans(text):
             cues = [
-                _Cue(c.start(), c.end(), c.lastgroup or "", c.group())
+                _Cue(
+                    c.start(),
+                    c.end(),
+                    self.cue_label[re.sub(r"\s+", " ", c.group().lower())],
+                    c.group(),
+                )
                 for c in self.cues_re.finditer(text, s_start, s_end)
             ]
             group = _SUPPORTERS.search(text, s_start, s_end)
@@ -310,6 +323,9 @@ class StanceFinder:
             label = "oppose"
         # Targets governed by the cue: mentions after it in its clause.
         after = [t for t in tmentions if cue.end <= t[0] < clause_end and t[0] - cue.end <= 120]
+        if re.sub(r"\s+", " ", cue.text.lower()) in self.object_only:
+            # "announced a truce", not "announced on Tuesday that talks on a truce stalled".
+            after = [t for t in after if _DIRECT_OBJECT.fullmatch(text, cue.end, t[0])]
         holder_list = self._holders(text, cue, sent_holders, all_holders, sentence)
         if not holder_list:
             return
