@@ -9,13 +9,13 @@ any mention of the actor).
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from annotate.jsonl import iter_json_lines
 from annotate.schemas import LabelSet
 
 
@@ -109,22 +109,15 @@ def read_gold_jsonl(path: Path) -> Iterator[GoldDoc]:
     from annotate.schemas import validator
 
     check = validator("gold")
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise GoldError(f"{path}:{lineno}: invalid JSON: {exc.msg}") from None
-            err = next(iter(check.iter_errors(rec)), None)
-            if err is not None:
-                where = "/".join(str(p) for p in err.absolute_path) or "<root>"
-                raise GoldError(f"{path}:{lineno}: {where}: {err.message}")
-            for ent in rec["entities"]:
-                if rec["text"][ent["start"] : ent["end"]] != ent["text"]:
-                    raise GoldError(f"{path}:{lineno}: entity text does not match offsets")
-            yield GoldDoc(rec["id"], rec["text"], rec["entities"], rec["stances"])
+    for lineno, rec in iter_json_lines(path, GoldError):
+        err = next(iter(check.iter_errors(rec)), None)
+        if err is not None:
+            where = "/".join(str(p) for p in err.absolute_path) or "<root>"
+            raise GoldError(f"{path}:{lineno}: {where}: {err.message}")
+        for ent in rec["entities"]:
+            if rec["text"][ent["start"] : ent["end"]] != ent["text"]:
+                raise GoldError(f"{path}:{lineno}: entity text does not match offsets")
+        yield GoldDoc(rec["id"], rec["text"], rec["entities"], rec["stances"])
 
 
 def read_gold(path: Path, fmt: str | None = None) -> Iterator[GoldDoc]:

@@ -107,3 +107,14 @@ def test_worker_processes_give_the_same_predictions_as_one(tmp_path: Path) -> No
         outputs.append(out.read_text())
     assert outputs[0] == outputs[1]
     assert len(outputs[0].splitlines()) == len(texts)
+
+
+def test_invalid_utf8_is_a_one_line_error_naming_the_line(tmp_path: Path) -> None:
+    bad = tmp_path / "latin1.jsonl"
+    good = b'{"id": "a", "text": "ok", "entities": [], "stances": []}\n'
+    bad.write_bytes(good + b'{"id": "b", "text": "caf\xe9", "entities": [], "stances": []}\n')
+    for args in (["preannotate", str(bad)], ["evaluate", "--gold", str(bad), "--format", "jsonl"]):
+        res = runner.invoke(app, args)
+        assert res.exit_code == 1, res.output
+        assert "latin1.jsonl:2: invalid UTF-8 at byte" in res.output
+        assert "Traceback" not in res.output

@@ -13,6 +13,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, TextIO
 
+from annotate.jsonl import iter_json_lines
 from annotate.schemas import LabelSet
 
 
@@ -43,20 +44,13 @@ def read_articles(paths: Iterable[Path]) -> Iterator[tuple[str, str]]:
 
 
 def _read_jsonl(path: Path) -> Iterator[tuple[str, str]]:
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path}:{lineno}: invalid JSON: {exc.msg}") from None
-            if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
-                raise InputError(f"{path}:{lineno}: expected an object with a string `text`")
-            art_id = rec.get("id")
-            if art_id is None:
-                raise InputError(f"{path}:{lineno}: missing `id`")
-            yield str(art_id), rec["text"]
+    for lineno, rec in iter_json_lines(path, InputError):
+        if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
+            raise InputError(f"{path}:{lineno}: expected an object with a string `text`")
+        art_id = rec.get("id")
+        if art_id is None:
+            raise InputError(f"{path}:{lineno}: missing `id`")
+        yield str(art_id), rec["text"]
 
 
 _WORKER: Any = None
