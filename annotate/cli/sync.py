@@ -36,6 +36,14 @@ def _connect(state: State):
     return connect(state.settings.home)
 
 
+def _print_capped(lines: list[str], cap: int = 20) -> None:
+    """The first problems one per line, then how many more (all are in the store)."""
+    for line in lines[:cap]:
+        err_console.print(line, highlight=False, markup=False, soft_wrap=True)
+    if len(lines) > cap:
+        err_console.print(f"... and {len(lines) - cap} more (kept in the store)", highlight=False)
+
+
 def _print_summary(data: dict[str, Any], as_json: bool, keys: list[str], title: str) -> None:
     if as_json:
         typer.echo(json.dumps(data, default=str))
@@ -97,10 +105,7 @@ def push(
             )
     except (StudioError, SchemaError) as exc:
         fail(str(exc))
-    for line in summary.skipped[:20]:
-        err_console.print(f"skipped prediction item: {line}", highlight=False, markup=False)
-    if len(summary.skipped) > 20:
-        err_console.print(f"... and {len(summary.skipped) - 20} more skipped prediction items")
+    _print_capped([f"skipped prediction item: {line}" for line in summary.skipped])
     _print_summary(
         summary.to_dict(),
         as_json,
@@ -148,12 +153,12 @@ def pull(
     except (StudioError, SchemaError) as exc:
         fail(str(exc))
     if not as_json:
-        for p in summary.problems[:20]:
-            err_console.print(
-                f"invalid: task {p['task']} annotation {p['annotation']}: {p['problem']}",
-                highlight=False,
-                markup=False,
-            )
+        _print_capped(
+            [
+                f"invalid: task {p['task']} annotation {p['annotation']}: {p['problem']}"
+                for p in summary.problems
+            ]
+        )
     _print_summary(
         summary.to_dict(),
         as_json,
