@@ -26,3 +26,14 @@ def normalize_db_url(url: str) -> str:
     if url.startswith(("postgresql://", "postgres://")):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
+
+
+# Defaults every command shares, owned here once.
+DEFAULT_PROJECT = "annotate"  # the project `push` creates when none is named or known
+DEFAULT_BATCH = 500  # tasks per Label Studio import request
+REVIEW_SUFFIX = "-review"
+
+
+def review_name(project: str) -> str:
+    """The review project of `project` (filled by `annotate review`)."""
+    return f"{project}{REVIEW_SUFFIX}"

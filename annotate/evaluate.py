@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from annotate.errors import InputError
 from annotate.jsonl import iter_json_lines
 from annotate.schemas import LabelSet
 
 
-class GoldError(ValueError):
+class GoldError(InputError):
     """A gold file is malformed; the message names the file and line."""
 
 

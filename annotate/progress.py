@@ -5,8 +5,8 @@ For each annotator, over their latest annotation of each task (as pulled into th
 - `annotated` / `skipped`: tasks submitted / skipped (cancelled) in Label Studio;
 - `median_lead_time`: seconds spent per submitted task, as Label Studio measured it;
 - acceptance of pre-annotations: of the predicted spans (and stances) of the tasks they
-  submitted, how many they kept unchanged: same offsets and label (stances: same holder
-  span, target, target span and label);
+  submitted, how many they kept unchanged: same offsets and label (stances: the same
+  stance, as `annotate.judgement` defines it, with the same label);
 - agreement with the others on the tasks they share: exact span F1 for entities, and Cohen's
   kappa for stance labels over the stances either marked ("not marked" being a value),
   stances matched as in the export (holder name, target, evidence sentence).
@@ -19,15 +19,16 @@ from __future__ import annotations
 import itertools
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from annotate.export.adjudicate import NONE, Judgement, Triple, cohen_kappa, latest_per_annotator
-
-StanceKey = Callable[[Triple], Hashable]
+from annotate.agreement import NONE, cohen_kappa
+from annotate.judgement import Judgement, StanceKey, latest_per_annotator, stance_key_for
+from annotate.store import queries
+from annotate.store.session import session_scope
 
 
 @dataclass
@@ -81,10 +82,6 @@ class Progress:
         }
 
 
-def _stance_id(t: Triple) -> tuple:
-    return (t.holder.start, t.holder.end, t.holder.label, t.target, t.target_span, t.label)
-
-
 def _ratio(n: int, d: int) -> float | None:
     return round(n / d, 4) if d else None
 
@@ -114,9 +111,10 @@ def compute(tasks: Sequence[TaskRecord]) -> Progress:
                 predicted = set(task.prediction.spans)
                 p.spans_predicted += len(predicted)
                 p.spans_kept += len(predicted & set(j.spans))
-                pstances = {_stance_id(t) for t in task.prediction.triples}
+                key = task.stance_key
+                pstances = {(key(t), t.label) for t in task.prediction.triples}
                 p.stances_predicted += len(pstances)
-                p.stances_kept += len(pstances & {_stance_id(t) for t in j.triples})
+                p.stances_kept += len(pstances & {(key(t), t.label) for t in j.triples})
         for a, b in itertools.combinations(sorted(latest), 2):
             sa, sb = set(latest[a].spans), set(latest[b].spans)
             acc = pair_spans[(a, b)]
@@ -165,44 +163,19 @@ def compute(tasks: Sequence[TaskRecord]) -> Progress:
     return Progress(sorted(people.values(), key=lambda p: p.annotator), pairs)
 
 
-def project_progress(engine: Engine, name: str) -> tuple[dict[str, Any], Progress]:
-    """(project facts, figures) for the named project, from the store."""
-    from annotate.export.hf import stance_key_for
-    from annotate.export.items import load_task_items, prediction_judgement, project_task_ids
-    from annotate.store.models import Annotation, Project, Task
-    from annotate.store.session import session_scope
-
+def project_progress(engine: Engine, name: str | None) -> tuple[dict[str, Any], Progress]:
+    """(project facts, figures) for the named project (or the only one), from the store."""
     with session_scope(engine) as s:
-        project = s.scalar(select(Project).where(Project.name == name))
-        if project is None:
-            known = ", ".join(s.scalars(select(Project.name).order_by(Project.name)))
-            raise LookupError(f"no project named {name!r} in the store (known: {known or 'none'})")
-        facts = {
+        project = queries.resolve_project(s, name)
+        review_of = s.get(type(project), project.review_of_id) if project.review_of_id else None
+        facts: dict[str, Any] = {
             "project": project.name,
             "overlap": project.overlap,
-            "review_of": s.get(Project, project.review_of_id).name
-            if project.review_of_id
-            else None,
+            "review_of": review_of.name if review_of else None,
         }
-        task_ids = project_task_ids(s, project)
+        task_ids = queries.project_task_ids(s, project.id)
         facts["tasks"] = len(task_ids)
-        # each annotator's latest annotation per task: a skip, or a submission's lead time
-        rows = s.execute(
-            select(
-                Annotation.task_id,
-                Annotation.annotator,
-                Annotation.cancelled,
-                Annotation.lead_time,
-                Annotation.updated_at,
-                Annotation.ls_annotation_id,
-            )
-            .join(Task, Annotation.task_id == Task.id)
-            .where(Task.project_id == project.id, Annotation.deleted.is_(False))
-            .order_by(Annotation.updated_at, Annotation.ls_annotation_id)
-        ).all()
-    last: dict[tuple[int, str], Any] = {}
-    for r in rows:
-        last[(r.task_id, r.annotator)] = r
+        last = queries.latest_annotation_states(s, project.id)
     skipped: dict[int, list[str]] = defaultdict(list)
     lead: dict[int, dict[str, float]] = defaultdict(dict)
     for (task_id, who), r in last.items():
@@ -211,17 +184,11 @@ def project_progress(engine: Engine, name: str) -> tuple[dict[str, Any], Progres
         elif r.lead_time is not None:
             lead[task_id][who] = float(r.lead_time)
     records: list[TaskRecord] = []
-    for start in range(0, len(task_ids), 500):
-        with session_scope(engine) as s:
-            items = load_task_items(s, task_ids[start : start + 500], with_predictions=True)
+    for items in queries.iter_task_items(
+        lambda: session_scope(engine), task_ids, with_predictions=True
+    ):
         for item in items:
-            version = next(
-                (v for v in reversed(item.model_versions) if v in item.predictions), None
-            )
-            prediction = None
-            if version is not None:
-                _created, ents, stances = item.predictions[version]
-                prediction = prediction_judgement(version, ents, stances)
+            shown = item.shown_prediction()
             # a skip newer than a submission wins: drop that annotator's submissions
             judgements = [j for j in item.judgements if j.annotator not in skipped[item.task_id]]
             records.append(
@@ -230,7 +197,7 @@ def project_progress(engine: Engine, name: str) -> tuple[dict[str, Any], Progres
                     stance_key_for(item.text),
                     skipped[item.task_id],
                     lead[item.task_id],
-                    prediction,
+                    shown[1] if shown else None,
                 )
             )
     return facts, compute(records)

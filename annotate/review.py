@@ -1,6 +1,6 @@
 """Find where annotators disagree on an article, and merge their versions for a reviewer.
 
-Pure functions over the export's `Judgement`s (no store, no Label Studio), so what counts as
+Pure functions over `Judgement`s (no store, no Label Studio), so what counts as
 a disagreement is testable on its own. Each annotator's latest annotation is compared:
 
 - entities: the sets of (start, end, label) spans must be equal;
@@ -14,13 +14,11 @@ annotators who chose it, so the reviewer sees both versions side by side.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
-from annotate.export.adjudicate import Judgement, Triple, latest_per_annotator
+from annotate.judgement import Judgement, StanceKey, Triple, latest_per_annotator
 from annotate.spans import Span
-
-StanceKey = Callable[[Triple], Hashable]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from annotate.errors import SchemaError
 from annotate.resources import schemas_dir
 
 SCHEMA_FILES = {
@@ -22,10 +23,6 @@ SCHEMA_FILES = {
     "entities-row": "entities-row.schema.json",
     "stance-row": "stance-row.schema.json",
 }
-
-
-class SchemaError(ValueError):
-    """The label schema or a targets file is invalid."""
 
 
 @dataclass(frozen=True)

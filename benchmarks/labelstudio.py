@@ -98,10 +98,22 @@ def _seed(engine, n: int) -> None:
 
 
 def _payload(engine, lset) -> list[dict]:
+    """The same task payloads `annotate push` sends (built by the same conversion)."""
+    from annotate.store import queries
+    from annotate.studio import convert
+
     with session_scope(engine) as s:
         arts = list(s.scalars(select(Article).order_by(Article.id)))
-        preds = sync._latest_predictions(s, [a.id for a in arts])
-        return [sync.task_payload(a, preds.get(a.id), lset)[0] for a in arts]
+        preds = queries.latest_predictions(s, [a.id for a in arts])
+        out = []
+        for a in arts:
+            p = preds.get(a.id)
+            data = convert.task_data(a.text, a.title, a.article_id, a.content_hash, a.url)
+            record = (
+                (p.model_version, {"entities": p.entities, "stances": p.stances}) if p else None
+            )
+            out.append(convert.task_payload(data, record, lset)[0])
+        return out
 
 
 def main() -> None:
@@ -121,6 +133,9 @@ def main() -> None:
     creds = studio.credentials()
     assert creds is not None
     client = StudioClient(Connection(url, creds.token, "local"), timeout=600)
+    from label_studio_sdk import LabelStudio
+
+    sdk = LabelStudio(base_url=url, api_key=creds.token, timeout=600)  # the anchor
     lset = load_labelset()
     engine = make_engine(f"sqlite:///{Path(tmp.name) / 'bench.db'}")
     upgrade(engine)
@@ -136,10 +151,10 @@ def main() -> None:
         # 1. push vs one raw import_tasks call of the same payload
         raw_project = client.create_project(f"bench-raw-{stamp}", xml, instr)
         t = time.perf_counter()
-        client.sdk_import_tasks(int(raw_project["id"]), payload)
+        sdk.projects.import_tasks(id=int(raw_project["id"]), request=payload, return_task_ids=True)
         raw_push = time.perf_counter() - t
         t = time.perf_counter()
-        summary = sync.push(engine, client, lset, f"bench-push-{stamp}", batch_size=1000)
+        summary = sync.push(engine, client, lset, home, f"bench-push-{stamp}", batch_size=1000)
         our_push = time.perf_counter() - t
         assert summary.created == n, summary
         figures["push_raw_tasks_per_s"] = n / raw_push
@@ -167,7 +182,7 @@ def main() -> None:
         # bulk import age past that overlap so step 3 measures a steady state
         time.sleep(sync.CURSOR_OVERLAP.total_seconds() + 1.5)
         t = time.perf_counter()
-        exported = client.sdk_export_json(pid)
+        exported = sdk.projects.exports.as_json(pid)
         raw_pull = time.perf_counter() - t
         assert len(exported) == n
         t = time.perf_counter()
@@ -181,14 +196,14 @@ def main() -> None:
         # 3. incremental pull: 10 changed tasks among n
         anns = {}
         for task_id in ids[:: max(1, n // 10)][:10]:
-            (ann,) = client.task_annotations(task_id)
-            anns[ann["id"]] = ann
+            (ann,) = sdk.annotations.list(id=task_id)
+            anns[ann.id] = ann
         for ann_id, ann in anns.items():
-            result = json.loads(json.dumps(ann["result"]))
+            result = json.loads(json.dumps(ann.result))
             result[0]["value"]["labels"] = [
                 "PERSON" if result[0]["value"]["labels"] != ["PERSON"] else "ORG"
             ]
-            client.update_annotation(ann_id, result=result)
+            sdk.annotations.update(id=ann_id, result=result)
         t = time.perf_counter()
         inc = sync.pull(engine, client, lset, home, f"bench-pull-{stamp}")
         figures["incremental_pull_s"] = time.perf_counter() - t

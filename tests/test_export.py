@@ -13,6 +13,7 @@ import yaml
 from sqlalchemy import Engine, select
 
 from annotate.cli import app
+from annotate.errors import StoreError
 from annotate.export.adjudicate import parse_policy
 from annotate.export.check import validate_export
 from annotate.export.hf import ExportError, ExportOptions, export_project, load_export
@@ -454,7 +455,7 @@ def test_export_refuses_a_non_empty_folder_and_unknown_projects(
     (busy / "keep.txt").write_text("x")
     with pytest.raises(ExportError, match="not empty"):
         run(store, busy)
-    with pytest.raises(ExportError, match="no project named"):
+    with pytest.raises(StoreError, match="no project named"):
         run(store, tmp_path / "x", project="nope")
     assert not (tmp_path / "x").exists() and not (tmp_path / "x.partial").exists()
 

@@ -4,18 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from annotate.export.adjudicate import (
-    AgreementStats,
-    Judgement,
-    PolicyError,
-    Triple,
-    adjudicate,
-    cohen_kappa,
-    krippendorff_alpha,
-    parse_policy,
-    span_f1,
-)
+from annotate.agreement import AgreementStats, cohen_kappa, krippendorff_alpha, span_f1
+from annotate.export.adjudicate import PolicyError, adjudicate, parse_policy
 from annotate.export.splits import SplitSpecError, assign_split, parse_splits
+from annotate.judgement import Judgement, Triple
 from annotate.spans import Span
 
 BLINKEN = Span(0, 7, "PERSON")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from annotate.export.adjudicate import Judgement, Triple
+from annotate.judgement import Judgement, Triple
 from annotate.progress import TaskRecord, compute
 from annotate.spans import Span
 

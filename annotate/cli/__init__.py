@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from annotate.cli import (
     db,
@@ -18,10 +19,45 @@ from annotate.cli import (
     sync,
     validate,
 )
-from annotate.cli.common import State
+from annotate.cli.common import State, err_console, fail
+from annotate.errors import AnnotateError
+
+# Exit code of a bug (an exception outside the AnnotateError family), as sysexits' EX_SOFTWARE.
+BUG_EXIT = 70
+
+
+class _Commands(TyperGroup):
+    """Maps the library's one exception family to a one-line error, in one place."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AnnotateError as exc:
+            fail(str(exc), exc.exit_code)
+        except Exception as exc:
+            # Typer's own exits, usage errors and aborts (it vendors click) pass through.
+            if type(exc).__module__.split(".")[0] in ("typer", "click"):
+                raise
+            if isinstance(ctx.obj, State) and ctx.obj.debug:
+                raise
+            command = " ".join(["annotate", *_subcommands(ctx)])
+            err_console.print(
+                f"[bold red]error:[/] {command} failed unexpectedly ({type(exc).__name__}); "
+                "rerun with --debug for the traceback, and please report it",
+                highlight=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(BUG_EXIT) from None
+
+
+def _subcommands(ctx: Any) -> list[str]:
+    """The command words after `annotate` (e.g. `studio start`), never their arguments."""
+    return [ctx.invoked_subcommand] if ctx.invoked_subcommand else []
+
 
 app = typer.Typer(
     name="annotate",
+    cls=_Commands,
     help="News articles in, human-checked entity and stance datasets out.\n\n"
     "Example: annotate ingest articles/ && annotate status",
     no_args_is_help=True,
@@ -41,9 +77,12 @@ def _root(
             show_envvar=True,
         ),
     ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of an unexpected error.")
+    ] = False,
 ) -> None:
     """News articles in, human-checked entity and stance datasets out."""
-    state = State.create(db_url)
+    state = State.create(db_url, debug=debug)
     ctx.obj = state
     ctx.call_on_close(state.close)
 

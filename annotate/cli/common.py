@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -15,49 +15,35 @@ from annotate.config import Settings
 console = Console()
 err_console = Console(stderr=True)
 
+# Options several commands share, declared once.
+ProjectOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--project",
+        help="Label Studio project title (default: the store's only project).",
+        show_default=False,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")]
+
 
 @dataclass
 class State:
     settings: Settings
+    debug: bool = False
     _engine: Engine | None = field(default=None, repr=False)
 
     @classmethod
-    def create(cls, db_url: str | None) -> State:
-        return cls(Settings.load(db=db_url))
+    def create(cls, db_url: str | None, debug: bool = False) -> State:
+        return cls(Settings.load(db=db_url), debug)
 
     def engine(self, migrate: bool = True) -> Engine:
-        """The store's engine; migrates a fresh database, refuses an outdated one."""
+        """The store's engine, opened on first use (see `annotate.store.session.open_store`)."""
         if self._engine is None:
-            from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+            from annotate.store.session import open_store
 
-            from annotate.store.migrate import OutdatedDatabase, ensure_current
-            from annotate.store.session import make_engine
-
-            try:
-                self._engine = make_engine(self.settings.db_url)
-                if migrate:
-                    ensure_current(self._engine)
-            except OutdatedDatabase as exc:
-                fail(str(exc))
-            except (ArgumentError, NoSuchModuleError, ImportError) as exc:
-                fail(
-                    f"--db / ANNOTATE_DB is not a usable database URL ({exc}); see README, Storage"
-                )
-            except OSError as exc:
-                fail(f"cannot create the database file {self.safe_db_url()}: {exc.strerror}")
-            except OperationalError as exc:
-                reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
-                fail(f"cannot open the database {self.safe_db_url()}: {reason}")
+            self._engine = open_store(self.settings.db_url, migrate=migrate)
         return self._engine
-
-    def safe_db_url(self) -> str:
-        """The database URL with any password masked, for messages."""
-        from sqlalchemy.engine import make_url
-
-        try:
-            return make_url(self.settings.db_url).render_as_string(hide_password=True)
-        except Exception:  # noqa: BLE001 - an unparsable URL is shown as a placeholder
-            return "<unparsable URL>"
 
     def close(self) -> None:
         if self._engine is not None:

@@ -7,14 +7,13 @@ from typing import Annotated
 
 import typer
 
-from annotate.cli.common import console, fail, progress_bar
+from annotate.cli.common import ProjectOpt, console, fail, progress_bar
+from annotate.export.splits import DEFAULT_SPLITS
 
 
 def export(
     ctx: typer.Context,
-    project: Annotated[
-        str | None, typer.Option(help="Project to export (default: the only one).")
-    ] = None,
+    project: ProjectOpt = None,
     out: Annotated[
         Path | None,
         typer.Option(help="Output folder (default: exports/<project>-<UTC timestamp>)."),
@@ -32,7 +31,7 @@ def export(
     ] = "latest",
     split: Annotated[
         str, typer.Option(help="Split names and ratios, summing to 1.")
-    ] = "train=0.8,validation=0.1,test=0.1",
+    ] = DEFAULT_SPLITS,
     seed: Annotated[int, typer.Option(help="Seed of the per-article split hash.")] = 0,
     min_annotators: Annotated[
         int, typer.Option(min=1, help="Leave out articles with fewer human annotators.")
@@ -79,22 +78,18 @@ def export(
 
     Example: annotate export --project news --policy majority --out exports/news-v1
     """
-    from annotate.export.adjudicate import PolicyError, parse_policy
-    from annotate.export.hf import ExportError, ExportOptions, default_out_dir, export_project
-    from annotate.export.splits import SplitSpecError, parse_splits
-    from annotate.schemas import SchemaError, load_labelset, load_targets
+    from annotate.export.adjudicate import parse_policy
+    from annotate.export.hf import ExportOptions, default_out_dir, export_project, project_name
+    from annotate.export.splits import parse_splits
+    from annotate.schemas import load_labelset, load_targets
 
-    try:
-        parsed_policy = parse_policy(policy, fallback=fallback)
-        ratios = parse_splits(split)
-        labels = load_labelset()
-        if targets is not None:
-            labels = labels.with_targets(load_targets(targets))
-    except (PolicyError, SplitSpecError, SchemaError) as exc:
-        fail(str(exc))
-
+    parsed_policy = parse_policy(policy, fallback=fallback)
+    ratios = parse_splits(split)
+    labels = load_labelset()
+    if targets is not None:
+        labels = labels.with_targets(load_targets(targets))
     engine = ctx.obj.engine()
-    out_dir = out or default_out_dir(project or _only_project(engine))
+    out_dir = out or default_out_dir(project_name(engine, project))
     options = ExportOptions(
         out_dir=out_dir,
         policy=parsed_policy,
@@ -109,15 +104,12 @@ def export(
     )
     with progress_bar("export") as bar:
         job = bar.add_task("exporting articles", total=None)
-        try:
-            summary = export_project(
-                engine,
-                options,
-                labels,
-                progress=lambda done, total: bar.update(job, completed=done, total=total),
-            )
-        except ExportError as exc:
-            fail(str(exc))
+        summary = export_project(
+            engine,
+            options,
+            labels,
+            progress=lambda done, total: bar.update(job, completed=done, total=total),
+        )
     _render(summary, adjudicated=parsed_policy.kind == "adjudicated")
     if push_to_hub:
         from annotate.export.hf import push_to_hub as push
@@ -127,18 +119,6 @@ def export(
         except Exception as exc:  # network, auth, permissions: one line, not a traceback
             fail(f"push to {push_to_hub} failed ({type(exc).__name__}): {exc}")
         console.print(f"pushed to https://huggingface.co/datasets/{push_to_hub} ({url})")
-
-
-def _only_project(engine) -> str:
-    """The project name for the default folder name, before the export itself runs."""
-    from annotate.export.hf import ExportError, resolve_project
-    from annotate.store.session import session_scope
-
-    with session_scope(engine) as session:
-        try:
-            return resolve_project(session, None).name
-        except ExportError as exc:
-            fail(str(exc))
 
 
 def _render(summary, adjudicated: bool = False) -> None:

@@ -7,16 +7,16 @@ from typing import Annotated
 
 import typer
 
-from annotate.cli.common import State, console, fail
+from annotate.cli.common import JsonOpt, ProjectOpt, State, console
 
 
 def review(
     ctx: typer.Context,
-    project: Annotated[str, typer.Option(help="The annotated project to review.")] = "annotate",
+    project: ProjectOpt = None,
     min_annotators: Annotated[
         int, typer.Option(min=2, help="Only articles with at least this many annotators.")
     ] = 2,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Push the articles whose annotators disagree into the review project NAME-review.
 
@@ -30,20 +30,22 @@ def review(
 
     Example: annotate review --project news --min-annotators 2
     """
-    from annotate.schemas import SchemaError, load_labelset
+    from annotate.schemas import load_labelset
     from annotate.studio.client import connect
     from annotate.studio.review import send_to_review
-    from annotate.studio.server import StudioError
 
     state: State = ctx.obj
-    try:
-        labelset = load_labelset()
-        client = connect(state.settings.home)
-        summary = send_to_review(
-            state.engine(), client, labelset, project, min_annotators=min_annotators
-        )
-    except (StudioError, SchemaError) as exc:
-        fail(str(exc))
+    labelset = load_labelset()
+    client = connect(state.settings.home)
+    summary = send_to_review(
+        state.engine(),
+        client,
+        labelset,
+        state.settings.home,
+        project,
+        min_annotators=min_annotators,
+    )
+    project = summary.project
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), default=str))
         return

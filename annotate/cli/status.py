@@ -10,8 +10,8 @@ import typer
 from rich.panel import Panel
 from rich.table import Table
 
-from annotate.cli.common import State, console, fail
-from annotate.status import stage_counts
+from annotate.cli.common import JsonOpt, State, console
+from annotate.config import review_name
 
 
 def _current_model_version() -> str:
@@ -19,6 +19,14 @@ def _current_model_version() -> str:
     from annotate.schemas import load_labelset
 
     return preannotator(load_labelset()).model_version
+
+
+def _stage_counts(state: State) -> dict[str, Any]:
+    from annotate.store import queries
+    from annotate.store.session import session_scope
+
+    with session_scope(state.engine()) as session:
+        return dict(queries.stage_counts(session, _current_model_version()))
 
 
 def next_steps(state: State, project: str, team: bool = False) -> str | None:
@@ -50,7 +58,7 @@ def next_steps(state: State, project: str, team: bool = False) -> str | None:
     if team:
         steps += (
             f"Disagreements: `annotate review --project {project}`, a reviewer resolves\n"
-            f"  {project}-review, `annotate pull --project {project}-review`, then\n"
+            f"  {review_name(project)}, `annotate pull --project {review_name(project)}`, then\n"
             f"  `annotate export --project {project} --policy adjudicated`.\n"
         )
     return steps + "Stop the local server with `annotate studio stop` (or `make stop`)."
@@ -58,12 +66,12 @@ def next_steps(state: State, project: str, team: bool = False) -> str | None:
 
 def status(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonOpt = False,
     project: Annotated[
         str | None,
         typer.Option(
             help="Also show this project's progress per annotator (annotated, skipped, "
-            "median lead time, pre-annotations kept, agreement with the others)."
+            "median lead time, pre-annotations kept, agreement with the others).",
         ),
     ] = None,
 ) -> None:
@@ -77,15 +85,12 @@ def status(
     Example: annotate status --project news --json
     """
     state: State = ctx.obj
-    counts: dict[str, Any] = dict(stage_counts(state.engine(), _current_model_version()))
+    counts = _stage_counts(state)
     progress = None
     if project is not None:
         from annotate.progress import project_progress
 
-        try:
-            facts, progress = project_progress(state.engine(), project)
-        except LookupError as exc:
-            fail(str(exc.args[0]))
+        facts, progress = project_progress(state.engine(), project)
     if as_json:
         if progress is not None:
             counts["project"] = facts

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from annotate.cli.common import State, console, fail
+from annotate.cli.common import JsonOpt, State, console, fail
 
 app = typer.Typer(
     help="Run the embedded Label Studio (127.0.0.1 only, data in $ANNOTATE_HOME/studio).\n\n"
@@ -35,14 +35,9 @@ def start(
 
     Example: annotate studio start --port 8080
     """
-    from annotate.studio.server import StudioError
-
     studio = _studio(ctx)
-    try:
-        with console.status("starting Label Studio (the first start takes ~30 s)..."):
-            url, started = studio.start(port=port, timeout=timeout)
-    except StudioError as exc:
-        fail(str(exc))
+    with console.status("starting Label Studio (the first start takes ~30 s)..."):
+        url, started = studio.start(port=port, timeout=timeout)
     creds = studio.credentials()
     verb = "started" if started else "already running"
     console.print(f"Label Studio {verb} at {url}", highlight=False)
@@ -65,7 +60,7 @@ def stop(ctx: typer.Context) -> None:
 @app.command()
 def status(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Tell whether the workspace's Label Studio runs, where, and its pid.
 
@@ -82,7 +77,7 @@ def status(
 @app.command()
 def credentials(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Reveal the admin login of the local Label Studio (the only command that does).
 
@@ -129,12 +124,7 @@ def invite(
 
     Example: annotate studio invite
     """
-    from annotate.studio.server import StudioError
-
-    try:
-        link = _client(ctx).invite(reset=reset)
-    except StudioError as exc:
-        fail(str(exc))
+    link = _client(ctx).invite(reset=reset)
     typer.echo(link)
 
 
@@ -147,7 +137,7 @@ def add_user(
     show_password: Annotated[
         bool, typer.Option(help="Also print the generated password (to hand it over).")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Create an annotator account with a generated password, kept in a 0600 workspace file.
 
@@ -157,16 +147,12 @@ def add_user(
 
     Example: annotate studio add-user ana@example.org --first-name Ana
     """
-    from annotate.studio.server import StudioError
     from annotate.studio.team import add_user as run_add_user
 
     state: State = ctx.obj
-    try:
-        added = run_add_user(
-            _client(ctx), state.settings.home, email, first_name=first_name, last_name=last_name
-        )
-    except StudioError as exc:
-        fail(str(exc))
+    added = run_add_user(
+        _client(ctx), state.settings.home, email, first_name=first_name, last_name=last_name
+    )
     data = {
         "email": added.email,
         "user_id": added.user_id,

@@ -9,11 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
-from annotate.cli.common import State, console, err_console, fail, progress_bar
-
-ProjectOpt = Annotated[
-    str, typer.Option("--project", help="Label Studio project title (created on first push).")
-]
+from annotate.cli.common import JsonOpt, ProjectOpt, State, console, err_console, progress_bar
+from annotate.config import DEFAULT_BATCH
 
 
 @contextmanager
@@ -53,8 +50,10 @@ def _print_summary(data: dict[str, Any], as_json: bool, keys: list[str], title: 
 
 def push(
     ctx: typer.Context,
-    project: ProjectOpt = "annotate",
-    batch_size: Annotated[int, typer.Option(min=1, help="Tasks per import request.")] = 500,
+    project: ProjectOpt = None,
+    batch_size: Annotated[
+        int, typer.Option(min=1, help="Tasks per import request.")
+    ] = DEFAULT_BATCH,
     limit: Annotated[int | None, typer.Option(min=1, help="Push at most N new articles.")] = None,
     update_config: Annotated[
         bool, typer.Option(help="Replace the project's labeling config if it differs.")
@@ -70,7 +69,7 @@ def push(
             "per task, for every task); recorded in the store.",
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Push articles not yet in the Label Studio project, with their latest predictions.
 
@@ -78,49 +77,47 @@ def push(
     is completed by the next one. Uses LABEL_STUDIO_URL + LABEL_STUDIO_API_KEY when set,
     else the local server (`annotate studio start`). With --overlap N, "Label All Tasks"
     hands each task to N different annotators (see `annotate status --project NAME`).
+    Without --project: the store's only project, or a new project `annotate`.
 
     Example: annotate push --project news --batch-size 1000 --overlap 2
     """
-    from annotate.schemas import SchemaError, load_labelset
-    from annotate.studio.server import StudioError
+    from annotate.schemas import load_labelset
     from annotate.studio.sync import push as run_push
 
     state: State = ctx.obj
-    try:
-        labelset = load_labelset()
-        client = _connect(state)
-        with _progress("pushing") as (on_total, on_advance):
-            summary = run_push(
-                state.engine(),
-                client,
-                labelset,
-                project,
-                batch_size=batch_size,
-                limit=limit,
-                update_config=update_config,
-                update_predictions=update_predictions,
-                overlap=overlap,
-                on_total=on_total,
-                on_advance=on_advance,
-            )
-    except (StudioError, SchemaError) as exc:
-        fail(str(exc))
+    labelset = load_labelset()
+    client = _connect(state)
+    with _progress("pushing") as (on_total, on_advance):
+        summary = run_push(
+            state.engine(),
+            client,
+            labelset,
+            state.settings.home,
+            project,
+            batch_size=batch_size,
+            limit=limit,
+            update_config=update_config,
+            update_predictions=update_predictions,
+            overlap=overlap,
+            on_total=on_total,
+            on_advance=on_advance,
+        )
     _print_capped([f"skipped prediction item: {line}" for line in summary.skipped])
     _print_summary(
         summary.to_dict(),
         as_json,
         ["created", "already", "reconciled", "predictions_added", "without_prediction", "overlap"],
-        f"pushed to {project!r} (Label Studio project {summary.ls_project_id} at {summary.url})",
+        f"pushed to {summary.project!r} (Label Studio project {summary.ls_project_id} at {summary.url})",
     )
 
 
 def pull(
     ctx: typer.Context,
-    project: ProjectOpt = "annotate",
+    project: ProjectOpt = None,
     full: Annotated[
         bool, typer.Option(help="Re-read every task and mark annotations deleted in Label Studio.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Pull annotations of tasks updated since the last pull into the store.
 
@@ -131,27 +128,23 @@ def pull(
 
     Example: annotate pull --project news --full
     """
-    from annotate.schemas import SchemaError, load_labelset
-    from annotate.studio.server import StudioError
+    from annotate.schemas import load_labelset
     from annotate.studio.sync import pull as run_pull
 
     state: State = ctx.obj
-    try:
-        labelset = load_labelset()
-        client = _connect(state)
-        with _progress("pulling") as (on_total, on_advance):
-            summary = run_pull(
-                state.engine(),
-                client,
-                labelset,
-                state.settings.home,
-                project,
-                full=full,
-                on_total=on_total,
-                on_advance=on_advance,
-            )
-    except (StudioError, SchemaError) as exc:
-        fail(str(exc))
+    labelset = load_labelset()
+    client = _connect(state)
+    with _progress("pulling") as (on_total, on_advance):
+        summary = run_pull(
+            state.engine(),
+            client,
+            labelset,
+            state.settings.home,
+            project,
+            full=full,
+            on_total=on_total,
+            on_advance=on_advance,
+        )
     if not as_json:
         _print_capped(
             [
@@ -163,7 +156,7 @@ def pull(
         summary.to_dict(),
         as_json,
         ["new", "updated", "unchanged", "deleted", "invalid"],
-        f"pulled {summary.tasks_read} task(s) of {project!r}",
+        f"pulled {summary.tasks_read} task(s) of {summary.project!r}",
     )
     if summary.review_of is not None and not as_json:
         console.print(

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from annotate.export.features import CONFIGS, features_for
+from annotate.export.summary import ExportOptions, ExportSummary
 from annotate.schemas import LabelSet
-
-if TYPE_CHECKING:
-    from annotate.export.hf import ExportOptions, ExportSummary
 
 TASKS = {
     "entities": ("token-classification", "named-entity-recognition"),

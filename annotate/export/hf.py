@@ -14,32 +14,26 @@ import json
 import os
 import shutil
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
 
 from annotate import spans as sp
-from annotate.export.adjudicate import (
-    Adjudicated,
-    AgreementStats,
-    Judgement,
-    Policy,
-    Triple,
-    adjudicate,
-)
+from annotate.agreement import AgreementStats
+from annotate.errors import ExportError
+from annotate.export.adjudicate import Adjudicated, adjudicate
+from annotate.export.card import write_card
 from annotate.export.features import CONFIGS, features_for
-from annotate.export.items import TaskItem, load_task_items, prediction_judgement, project_task_ids
 from annotate.export.splits import assign_split
+from annotate.export.summary import ExportOptions, ExportSummary
+from annotate.judgement import ArticleText, Judgement, Triple
 from annotate.schemas import LabelSet
-from annotate.store.models import (
-    ExportRun,
-    Project,
-)
+from annotate.store import queries
+from annotate.store.queries import TaskItem
 from annotate.store.session import session_scope
 
 # Rows per Parquet row group. An entities row holds every token of an article, so its
@@ -49,94 +43,6 @@ CHUNK_ARTICLES = 500
 MAX_EXAMPLES = 10
 
 
-class ExportError(RuntimeError):
-    """The export cannot run as asked (unknown project, output folder in the way...)."""
-
-
-@dataclass(frozen=True)
-class ExportOptions:
-    out_dir: Path
-    policy: Policy
-    splits: dict[str, float]
-    project: str | None = None
-    seed: int = 0
-    min_annotators: int = 1
-    include_unreviewed: bool = False
-    license: str = "other"
-    language: str = "en"
-    pretty_name: str | None = None
-
-    def as_manifest(self) -> dict[str, Any]:
-        d = asdict(self)
-        d.pop("out_dir")
-        d["policy"] = str(self.policy)
-        if self.policy.fallback is not None:
-            d["fallback"] = str(self.policy.fallback)
-        return d
-
-
-@dataclass
-class ExportSummary:
-    """What an export wrote and everything it had to report (nothing is dropped silently)."""
-
-    out_dir: Path
-    project: str
-    rows: dict[str, dict[str, int]]
-    entity_counts: dict[str, dict[str, int]] = field(default_factory=dict)
-    stance_counts: dict[str, dict[str, int]] = field(default_factory=dict)
-    target_counts: dict[str, dict[str, int]] = field(default_factory=dict)
-    sources: dict[str, int] = field(default_factory=dict)
-    skipped: dict[str, int] = field(default_factory=dict)
-    alignment: dict[str, int] = field(default_factory=dict)
-    alignment_examples: list[str] = field(default_factory=list)
-    stance_problems: dict[str, int] = field(default_factory=dict)
-    stance_problem_examples: list[str] = field(default_factory=list)
-    ties: dict[str, int] = field(default_factory=dict)
-    tie_examples: list[str] = field(default_factory=list)
-    annotators: dict[str, int] = field(default_factory=dict)
-    annotations_with_problems: int = 0
-    model_versions: dict[str, int] = field(default_factory=dict)
-    predictions_used: dict[str, int] = field(default_factory=dict)
-    agreement: dict[str, Any] = field(default_factory=dict)
-    inputs_sha256: str = ""
-    num_bytes: dict[str, dict[str, int]] = field(default_factory=dict)
-    export_run_id: int | None = None
-    # rows taken from a reviewer's resolution (policy `adjudicated`), and by whom
-    adjudicated: dict[str, int] = field(default_factory=dict)
-    reviewers: dict[str, int] = field(default_factory=dict)
-
-    def data_files(self) -> dict[str, list[str]]:
-        """The splits that have a Parquet file, per config (configs without rows omitted)."""
-        files = {c: [s for s, n in splits.items() if n] for c, splits in self.rows.items()}
-        return {c: splits for c, splits in files.items() if splits}
-
-    def manifest(self, options: ExportOptions, labels: LabelSet) -> dict[str, Any]:
-        """The reproducibility record written into the card and the store's ExportRun."""
-        from annotate import __version__ as annotate_version
-
-        return {
-            "annotate_version": annotate_version,
-            "project": self.project,
-            "options": options.as_manifest(),
-            "schema_version": labels.schema_version,
-            "labelset_fingerprint": labels.fingerprint(),
-            "rows": self.rows,
-            "sources": self.sources,
-            "skipped_articles": self.skipped,
-            "alignment": {"counts": self.alignment, "examples": self.alignment_examples},
-            "stance_problems": {
-                "counts": self.stance_problems,
-                "examples": self.stance_problem_examples,
-            },
-            "ties": {"counts": self.ties, "examples": self.tie_examples},
-            **({"adjudicated": self.adjudicated} if options.policy.kind == "adjudicated" else {}),
-            "annotations_with_pull_problems": self.annotations_with_problems,
-            "model_versions_pushed": self.model_versions,
-            "predictions_exported": self.predictions_used,
-            "inputs_sha256": self.inputs_sha256,
-        }
-
-
 def default_out_dir(project: str, now: datetime | None = None) -> Path:
     """``exports/<project>-<UTC timestamp>`` under the current directory."""
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
@@ -144,30 +50,14 @@ def default_out_dir(project: str, now: datetime | None = None) -> Path:
     return Path("exports") / f"{safe}-{stamp}"
 
 
+def project_name(engine: Engine, name: str | None) -> str:
+    """The project an export of `name` reads: the named one, else the store's only one."""
+    with session_scope(engine) as session:
+        return queries.resolve_project(session, name).name
+
+
 def parquet_path(root: Path, config: str, split: str) -> Path:
     return root / "data" / config / f"{split}.parquet"
-
-
-def resolve_project(session: Session, name: str | None) -> Project:
-    """The named project, or the only one (review projects aside) when no name is given."""
-    if name is not None:
-        project = session.scalar(select(Project).where(Project.name == name))
-        if project is None:
-            known = ", ".join(session.scalars(select(Project.name).order_by(Project.name)))
-            raise ExportError(f"no project named {name!r} (known: {known or 'none'})")
-        return project
-    # review projects (`annotate review`) adjudicate another project: never the default
-    projects = list(
-        session.scalars(
-            select(Project).where(Project.review_of_id.is_(None)).order_by(Project.name)
-        )
-    )
-    if not projects:
-        raise ExportError("the store has no project yet: push articles to Label Studio first")
-    if len(projects) > 1:
-        names = ", ".join(p.name for p in projects)
-        raise ExportError(f"several projects ({names}): choose one with --project")
-    return projects[0]
 
 
 class _SplitWriters:
@@ -216,40 +106,6 @@ class _SplitWriters:
             writer.close()
 
 
-def stance_key_for(text: str) -> Callable[[Triple], tuple]:
-    """When two annotators' triples of this text are the same stance (as in the export)."""
-    return _Article("", text).stance_key
-
-
-class _Article:
-    """One article's text with its tokens and sentences computed once, on demand."""
-
-    def __init__(self, public_id: str, text: str) -> None:
-        self.id = public_id
-        self.text = text
-        self._sentences: list[tuple[int, int]] | None = None
-
-    @property
-    def sentences(self) -> list[tuple[int, int]]:
-        if self._sentences is None:
-            self._sentences = sp.sentences(self.text) or [(0, len(self.text))]
-        return self._sentences
-
-    def evidence(self, t: Triple) -> tuple[int, int]:
-        """The evidence sentence: given by a prediction, else the one holding the later of
-        the holder and target mentions (the other is "in or nearest before" it)."""
-        if t.evidence is not None:
-            return t.evidence
-        anchor = max(t.holder.start, t.target_span[0] if t.target_span else t.holder.start)
-        return self.sentences[sp.sentence_at(self.sentences, anchor)]
-
-    def stance_key(self, t: Triple) -> tuple:
-        """Two annotators' triples are the same stance when holder name, target and
-        evidence sentence match (any mention of the holder will do, per the guidelines)."""
-        name = self.text[t.holder.start : t.holder.end] or t.holder_text
-        return (" ".join(name.split()).casefold(), t.target, self.evidence(t)[0])
-
-
 class _Exporter:
     def __init__(self, options: ExportOptions, labels: LabelSet, root: Path) -> None:
         self.options = options
@@ -287,7 +143,7 @@ class _Exporter:
         )
 
     def article(self, item: TaskItem) -> None:
-        doc = _Article(item.public_id, item.text)
+        doc = ArticleText(item.text, item.public_id)
         for version in item.model_versions:
             self.model_versions[version] += 1
         self.pull_problems += item.pull_problems
@@ -347,7 +203,7 @@ class _Exporter:
             version = max(preds, key=lambda v: (preds[v][0], v))
         self.predictions_used[version] += 1
         _created, entities, stances = preds[version]
-        return prediction_judgement(version, entities, stances)
+        return queries.prediction_judgement(version, entities, stances)
 
     def _hash_inputs(self, content_hash: str, judgements: list[Judgement], source: str) -> None:
         record = {
@@ -382,7 +238,7 @@ class _Exporter:
             examples.append(text)
 
     def _entities_row(
-        self, doc: _Article, result: Adjudicated, split: str, source: str, n: int
+        self, doc: ArticleText, result: Adjudicated, split: str, source: str, n: int
     ) -> None:
         tokens = sp.tokenize(doc.text)
         tags, issues = sp.bio_tags(doc.text, tokens, result.spans, self.labels.entity_names)
@@ -411,7 +267,7 @@ class _Exporter:
         self.writers.add("entities", split, row)
 
     def _stance_rows(
-        self, doc: _Article, result: Adjudicated, split: str, source: str, n: int
+        self, doc: ArticleText, result: Adjudicated, split: str, source: str, n: int
     ) -> int:
         rows = {}
         for t, agreement in result.triples:
@@ -451,7 +307,7 @@ class _Exporter:
             self.writers.add("stance", split, row)
         return len(rows)
 
-    def _stance_problem(self, doc: _Article, t: Triple) -> tuple[str, str] | None:
+    def _stance_problem(self, doc: ArticleText, t: Triple) -> tuple[str, str] | None:
         """Why a triple cannot be exported (reported, never dropped silently)."""
         problems = sp.check_span(doc.text, t.holder, self.labels.holder_labels)
         if problems:
@@ -464,11 +320,6 @@ class _Exporter:
         if not (0 <= ev[0] < ev[1] <= len(doc.text)):
             return "invalid evidence", f"evidence {ev} outside the text"
         return None
-
-
-def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
-    for i in range(0, len(ids), size):
-        yield ids[i : i + size]
 
 
 def _prepare_out_dir(out_dir: Path) -> Path:
@@ -492,28 +343,25 @@ def export_project(
     Writes into ``<out>.partial`` and renames at the end, so a failed export never leaves
     a folder that looks complete. Records an ExportRun in the store.
     """
-    from annotate.export.card import write_card
-
     with session_scope(engine) as session:
-        project = resolve_project(session, options.project)
+        project = queries.resolve_project(session, options.project)
         project_name = project.name
-        task_ids = project_task_ids(session, project)
+        task_ids = queries.project_task_ids(session, project.id)
     staging = _prepare_out_dir(options.out_dir)
     try:
         exporter = _Exporter(options, labels, staging)
         done = 0
         try:
-            for chunk in _chunks(task_ids, CHUNK_ARTICLES):
-                with session_scope(engine) as session:
-                    items = load_task_items(
-                        session,
-                        chunk,
-                        options.include_unreviewed,
-                        options.policy.kind == "adjudicated",
-                    )
+            for items in queries.iter_task_items(
+                lambda: session_scope(engine),
+                task_ids,
+                CHUNK_ARTICLES,
+                with_predictions=options.include_unreviewed,
+                with_resolutions=options.policy.kind == "adjudicated",
+            ):
                 for item in items:
                     exporter.article(item)
-                done += len(chunk)
+                done += len(items)
                 if progress:
                     progress(done, len(task_ids))
         finally:
@@ -531,15 +379,13 @@ def export_project(
         raise
     summary.out_dir = options.out_dir
     with session_scope(engine) as session:
-        run = ExportRun(
-            project=project_name,
-            out_dir=str(options.out_dir.resolve()),
-            options=options.as_manifest(),
-            manifest=summary.manifest(options, labels),
+        summary.export_run_id = queries.record_export(
+            session,
+            project_name,
+            str(options.out_dir.resolve()),
+            options.as_manifest(),
+            summary.manifest(options, labels),
         )
-        session.add(run)
-        session.flush()
-        summary.export_run_id = run.id
     return summary
 
 

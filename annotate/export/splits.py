@@ -10,10 +10,12 @@ from __future__ import annotations
 import hashlib
 import re
 
+from annotate.errors import UsageError
+
 DEFAULT_SPLITS = "train=0.8,validation=0.1,test=0.1"
 
 
-class SplitSpecError(ValueError):
+class SplitSpecError(UsageError):
     """A `--split` value that cannot be used."""
 
 

@@ -6,16 +6,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine
 
+from annotate.errors import InputError
 from annotate.ingest.clean import content_hash
 from annotate.ingest.readers import DEFAULT_MAX_BYTES, ArticleIn, BadInput, expand, read
-from annotate.store.models import Article, utcnow
+from annotate.store import queries
+from annotate.store.models import utcnow
 from annotate.store.session import session_scope
 
 __all__ = ["IngestFailed", "IngestReport", "ingest_paths", "DEFAULT_MAX_BYTES"]
-
-_CHUNK = 500
 
 
 @dataclass
@@ -25,7 +25,7 @@ class IngestReport:
     rejected: list[BadInput] = field(default_factory=list)
 
 
-class IngestFailed(Exception):
+class IngestFailed(InputError):
     """Some input was bad and --skip-bad was not given: nothing was stored."""
 
     def __init__(self, report: IngestReport) -> None:
@@ -74,13 +74,9 @@ def ingest_paths(
             by_hash[digest] = article
 
     with session_scope(engine) as session:
-        hashes = list(by_hash)
-        for i in range(0, len(hashes), _CHUNK):
-            chunk = hashes[i : i + _CHUNK]
-            for (known,) in session.execute(
-                select(Article.content_hash).where(Article.content_hash.in_(chunk))
-            ):
-                report.duplicates.append(f"{by_hash.pop(known).origin} (already in the store)")
+        known = queries.known_hashes(session, list(by_hash))
+        for digest in [d for d in by_hash if d in known]:
+            report.duplicates.append(f"{by_hash.pop(digest).origin} (already in the store)")
         now = utcnow()
         rows = [
             {
@@ -96,7 +92,6 @@ def ingest_paths(
             }
             for digest, a in by_hash.items()
         ]
-        for i in range(0, len(rows), _CHUNK):
-            session.execute(insert(Article), rows[i : i + _CHUNK])
+        queries.insert_articles(session, rows)
         report.new = [a.origin for a in by_hash.values()]
     return report

@@ -13,12 +13,9 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, TextIO
 
+from annotate.errors import InputError
 from annotate.jsonl import iter_json_lines
 from annotate.schemas import LabelSet
-
-
-class InputError(ValueError):
-    """An input file is malformed; the message names the file and line."""
 
 
 def read_articles(paths: Iterable[Path]) -> Iterator[tuple[str, str]]:

@@ -8,10 +8,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from annotate.errors import StoreError
 from annotate.resources import migrations_dir
 
 
-class OutdatedDatabase(RuntimeError):
+class OutdatedDatabase(StoreError):
     """The database is behind the code's migrations."""
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from annotate.errors import StoreError
+
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
@@ -41,3 +43,44 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def safe_url(url: str) -> str:
+    """The database URL with any password masked, for messages."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL is shown as a placeholder
+        return "<unparsable URL>"
+
+
+def open_store(url: str, migrate: bool = True) -> Engine:
+    """An engine on the store at `url`; migrates a fresh database, refuses an outdated one.
+
+    Every way the URL or the database can be unusable is a one-line StoreError, with any
+    password masked.
+    """
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+    from annotate.store.migrate import ensure_current
+
+    try:
+        engine = make_engine(url)
+        if migrate:
+            ensure_current(engine)
+    except StoreError:
+        raise
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        raise StoreError(
+            f"--db / ANNOTATE_DB is not a usable database URL ({type(exc).__name__}); "
+            "see README, Storage"
+        ) from None
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create the database file {safe_url(url)}: {exc.strerror}"
+        ) from None
+    except OperationalError as exc:
+        reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+        raise StoreError(f"cannot open the database {safe_url(url)}: {reason}") from None
+    return engine

@@ -1,10 +1,13 @@
-"""The only module that talks to Label Studio (through `label_studio_sdk`).
+"""The only module that talks to Label Studio: HTTP calls, nothing else.
 
-It speaks plain dicts: what goes in and comes out is Label Studio's own JSON. Bulk reads use
-the SDK's authenticated HTTP client directly and skip the pydantic models, which cost more
-than the HTTP round trip on thousands of tasks.
+It speaks plain dicts: what goes in and comes out is Label Studio's own JSON. Project
+management and identity go through the SDK's public API (`label_studio_sdk.LabelStudio`);
+bulk calls (imports, task listings, exports) go through one authenticated `httpx.Client`
+and skip the SDK's pydantic models, which cost more than the HTTP round trip on thousands
+of tasks. Building payloads is `convert.py`'s job, deciding what to send is `sync.py`'s.
 
-Errors become `StudioError` subclasses whose messages never contain a token or password.
+Errors become `StudioError` subclasses carrying the HTTP status as `status`; their
+messages never contain a token or password.
 """
 
 from __future__ import annotations
@@ -17,24 +20,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from annotate.studio.server import LocalStudio, StudioError
+from annotate.errors import StudioApiError, StudioAuthError, StudioError, StudioUnavailable
+from annotate.studio.server import LocalStudio
 
 URL_ENV = "LABEL_STUDIO_URL"
 KEY_ENV = "LABEL_STUDIO_API_KEY"
 DEFAULT_TIMEOUT = 300.0
 PAGE_SIZE = 1000
-
-
-class StudioUnavailable(StudioError):
-    """Label Studio could not be reached (down, stopped, wrong URL, timeout)."""
-
-
-class StudioAuthError(StudioError):
-    """Label Studio rejected the API token."""
-
-
-class StudioApiError(StudioError):
-    """Label Studio answered with an error."""
 
 
 @dataclass(frozen=True)
@@ -80,16 +72,18 @@ class StudioClient:
     """A thin wrapper over `label_studio_sdk.LabelStudio` for one server."""
 
     def __init__(self, conn: Connection, timeout: float = DEFAULT_TIMEOUT) -> None:
+        import httpx
         from label_studio_sdk import LabelStudio
 
         self.conn = conn
         self.url = conn.url
         self._timeout = timeout
         # No automatic retries: a retried import could create tasks twice.
-        self._ls = LabelStudio(
+        self._sdk = LabelStudio(
             base_url=conn.url, api_key=conn.token, timeout=timeout, max_retries=0
         )
-        self._http = self._ls._client_wrapper.httpx_client
+        self._http = httpx.Client(base_url=conn.url.rstrip("/") + "/", timeout=timeout)
+        self._access: str | None = None  # a personal access token's current access token
 
     def __repr__(self) -> str:
         return f"StudioClient(url={self.url!r})"
@@ -111,11 +105,13 @@ class StudioClient:
                 )
                 return StudioAuthError(
                     f"Label Studio at {self.url} rejected the API token ({exc.status_code}) "
-                    f"while trying to {what}: {hint}"
+                    f"while trying to {what}: {hint}",
+                    status=exc.status_code,
                 )
             return StudioApiError(
                 f"Label Studio at {self.url} failed to {what} "
-                f"(HTTP {exc.status_code}): {_describe_body(exc.body)}"
+                f"(HTTP {exc.status_code}): {_describe_body(exc.body)}",
+                status=exc.status_code,
             )
         if isinstance(exc, httpx.TimeoutException):
             return StudioUnavailable(f"Label Studio at {self.url} timed out while trying to {what}")
@@ -125,6 +121,39 @@ class StudioClient:
                 "is it running? (`annotate studio status`)"
             )
         return StudioApiError(f"Label Studio client failed to {what}: {type(exc).__name__}")
+
+    def _authorization(self, refresh: bool = False) -> str:
+        """The Authorization header: a legacy token as is; a personal access token (a JWT
+        refresh token) exchanged for an access token, as the SDK does."""
+        token = self.conn.token
+        if token.count(".") != 2:
+            return f"Token {token}"
+        if self._access is None or refresh:
+            resp = self._http.post("api/token/refresh/", json={"refresh": token})
+            if resp.status_code != 200:
+                raise StudioAuthError(
+                    f"Label Studio at {self.url} refused to refresh the personal access token "
+                    f"(HTTP {resp.status_code}): create a new one and set {KEY_ENV}",
+                    status=resp.status_code,
+                )
+            self._access = str(resp.json()["access"])
+        return f"Bearer {self._access}"
+
+    def _request(self, method: str, path: str, what: str, **kwargs: Any) -> Any:
+        """One authenticated request (an expired access token is refreshed once)."""
+        try:
+            resp = self._http.request(
+                method, path, headers={"Authorization": self._authorization()}, **kwargs
+            )
+            if resp.status_code == 401 and self._access is not None:
+                resp = self._http.request(
+                    method, path, headers={"Authorization": self._authorization(True)}, **kwargs
+                )
+        except StudioError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - mapped to StudioError
+            raise self._wrap(exc, what) from None
+        return resp
 
     def _raw(
         self,
@@ -137,10 +166,7 @@ class StudioClient:
         """One authenticated request; returns the decoded JSON body."""
         from label_studio_sdk.core.api_error import ApiError
 
-        try:
-            resp = self._http.request(path, method=method, params=params, json=json_body)
-        except Exception as exc:  # noqa: BLE001 - mapped to StudioError
-            raise self._wrap(exc, what) from None
+        resp = self._request(method, path, what, params=params, json=json_body)
         if resp.status_code >= 400:
             try:
                 body = resp.json()
@@ -155,17 +181,23 @@ class StudioClient:
             return resp.json()
         except ValueError:
             raise StudioApiError(
-                f"Label Studio at {self.url} sent a non-JSON answer while trying to {what}"
+                f"Label Studio at {self.url} sent a non-JSON answer while trying to {what}",
+                status=resp.status_code,
             ) from None
+
+    def _sdk_call(self, what: str, call: Any) -> Any:
+        """Run one SDK call; its pydantic answer as plain JSON, its errors as StudioError."""
+        try:
+            value = call()
+        except Exception as exc:  # noqa: BLE001 - mapped to StudioError
+            raise self._wrap(exc, what) from None
+        return value.model_dump(mode="json") if hasattr(value, "model_dump") else value
 
     def server_time(self) -> datetime | None:
         """The server's clock (HTTP Date header, whole seconds), for pull cursors."""
         from email.utils import parsedate_to_datetime
 
-        try:
-            resp = self._http.request("health", method="GET")
-        except Exception as exc:  # noqa: BLE001
-            raise self._wrap(exc, "read the server time") from None
+        resp = self._request("GET", "health", "read the server time")
         date = resp.headers.get("date")
         if not date:
             return None
@@ -177,12 +209,7 @@ class StudioClient:
     # -- identity and users ------------------------------------------------------------
 
     def whoami(self) -> dict[str, Any]:
-        return self._raw("GET", "api/current-user/whoami", "check the API token")
-
-    def create_user(self, email: str, **fields: Any) -> dict[str, Any]:
-        """A user without a password (it cannot log in): for API-only test annotators."""
-        body = {"email": email, "username": email, **fields}
-        return self._raw("POST", "api/users/", "create a user", json_body=body)
+        return self._sdk_call("check the API token", self._sdk.users.whoami)
 
     def users(self) -> list[dict[str, Any]]:
         return self._raw("GET", "api/users/", "list users")
@@ -268,20 +295,24 @@ class StudioClient:
                 return None
             page += 1
 
-    def get_project(self, project_id: int) -> dict[str, Any]:
-        return self._raw("GET", f"api/projects/{project_id}/", "read the project")
+    def get_project(self, project_id: int, missing_ok: bool = False) -> dict[str, Any] | None:
+        """The project's settings; None when it does not exist and `missing_ok`."""
+        try:
+            return self._raw("GET", f"api/projects/{project_id}/", "read the project")
+        except StudioApiError as exc:
+            if missing_ok and exc.status == 404:
+                return None
+            raise
 
     def create_project(self, title: str, label_config: str, instructions: str) -> dict[str, Any]:
-        return self._raw(
-            "POST",
-            "api/projects/",
+        return self._sdk_call(
             "create the project",
-            json_body={
-                "title": title,
-                "label_config": label_config,
-                "expert_instruction": instructions,
-                "show_instruction": True,
-            },
+            lambda: self._sdk.projects.create(
+                title=title,
+                label_config=label_config,
+                expert_instruction=instructions,
+                show_instruction=True,
+            ),
         )
 
     def set_overlap(self, project_id: int, annotators: int) -> dict[str, Any]:
@@ -294,22 +325,10 @@ class StudioClient:
             show_overlap_first=annotators > 1,
         )
 
-    def next_task(self, project_id: int) -> dict[str, Any] | None:
-        """The task "Label All Tasks" hands this client's user next (None when done)."""
-        try:
-            return self._raw("GET", f"api/projects/{project_id}/next", "read the next task")
-        except StudioApiError as exc:
-            if "HTTP 404" in str(exc):
-                return None
-            raise
-
     def update_project(self, project_id: int, **fields: Any) -> dict[str, Any]:
         return self._raw(
             "PATCH", f"api/projects/{project_id}/", "update the project", json_body=fields
         )
-
-    def delete_project(self, project_id: int) -> None:
-        self._raw("DELETE", f"api/projects/{project_id}/", "delete the project")
 
     def validate_config(self, label_config: str) -> list[str]:
         """The server's own verdict on a labeling config: [] when it accepts it."""
@@ -363,7 +382,7 @@ class StudioClient:
             try:
                 data = self._raw("GET", "api/tasks/", "list tasks", params=params)
             except StudioApiError as exc:
-                if "404" in str(exc) and page > 1:  # past the last page
+                if exc.status == 404 and page > 1:  # past the last page
                     return
                 raise
             tasks = data.get("tasks", []) if isinstance(data, dict) else data
@@ -392,9 +411,6 @@ class StudioClient:
                 out.setdefault(h, []).append(int(task["id"]))
         return out
 
-    def get_task(self, task_id: int) -> dict[str, Any]:
-        return self._raw("GET", f"api/tasks/{task_id}/", "read a task")
-
     def export_json(self, project_id: int) -> list[dict[str, Any]]:
         """Every task of the project with its annotations and predictions (one request)."""
         # Seen here: two exports at once on the embedded server may answer one with an empty
@@ -410,31 +426,7 @@ class StudioClient:
                 return data
         raise StudioApiError(f"Label Studio at {self.url} sent an empty export of the project")
 
-    def sdk_export_json(self, project_id: int) -> Any:
-        """The SDK's own `exports.as_json` (a baseline for benchmarks)."""
-        try:
-            return self._ls.projects.exports.as_json(project_id)
-        except Exception as exc:  # noqa: BLE001
-            raise self._wrap(exc, "export the project") from None
-
-    def sdk_import_tasks(self, project_id: int, tasks: list[dict[str, Any]]) -> Any:
-        """The SDK's own `projects.import_tasks` (a baseline for benchmarks)."""
-        try:
-            return self._ls.projects.import_tasks(
-                id=project_id, request=tasks, return_task_ids=True
-            )
-        except Exception as exc:  # noqa: BLE001
-            raise self._wrap(exc, "import tasks") from None
-
     # -- predictions and annotations ---------------------------------------------------
-
-    def create_prediction(
-        self, task_id: int, result: list[dict[str, Any]], model_version: str, score: float | None
-    ) -> dict[str, Any]:
-        body: dict[str, Any] = {"task": task_id, "result": result, "model_version": model_version}
-        if score is not None:
-            body["score"] = score
-        return self._raw("POST", "api/predictions/", "add a prediction", json_body=body)
 
     def import_predictions(self, project_id: int, predictions: list[dict[str, Any]]) -> int:
         """Add predictions (each with its `task` id) to existing tasks; returns how many."""
@@ -445,27 +437,6 @@ class StudioClient:
             json_body=predictions,
         )
         return int((data or {}).get("created", len(predictions)))
-
-    def create_annotation(
-        self, task_id: int, result: list[dict[str, Any]], **fields: Any
-    ) -> dict[str, Any]:
-        return self._raw(
-            "POST",
-            f"api/tasks/{task_id}/annotations/",
-            "create an annotation",
-            json_body={"result": result, **fields},
-        )
-
-    def update_annotation(self, annotation_id: int, **fields: Any) -> dict[str, Any]:
-        return self._raw(
-            "PATCH", f"api/annotations/{annotation_id}/", "update an annotation", json_body=fields
-        )
-
-    def delete_annotation(self, annotation_id: int) -> None:
-        self._raw("DELETE", f"api/annotations/{annotation_id}/", "delete an annotation")
-
-    def task_annotations(self, task_id: int) -> list[dict[str, Any]]:
-        return self._raw("GET", f"api/tasks/{task_id}/annotations/", "list annotations")
 
 
 def login(url: str, email: str, password: str, timeout: float = 60.0) -> Connection:

@@ -1,5 +1,7 @@
-"""Pure conversions between the public prediction format and Label Studio result JSON.
+"""All of Label Studio's JSON, both ways: tasks, predictions, results and annotations.
 
+- `task_payload`: an article (and its prediction) -> one Label Studio task to import;
+  `review_task` does the same for a review project's task.
 - `prediction_to_results`: a prediction record (entities + stances, schemas/prediction.schema.json)
   -> Label Studio results: entity spans (`entity`), target spans (`target`), and relations
   holder -> target labelled with the stance.
@@ -8,6 +10,8 @@
   A result that fails a check is reported in `problems`, never silently dropped; the caller
   keeps the raw results.
 
+- `annotation_values`: one annotation of an exported task -> the store's column values.
+
 Offsets are Python `str` indices (Unicode code points), end exclusive, as in Label Studio 1.23.
 No I/O, no SDK client, no store.
 """
@@ -15,12 +19,13 @@ No I/O, no SDK client, no store.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
-from annotate.export.adjudicate import Triple
+from annotate import spans as sp
+from annotate.judgement import Judgement, Triple, judgement_record
 from annotate.review import Merge
 from annotate.schemas import LabelSet
-from annotate.spans import Span
 from annotate.studio.config import ENTITY, TARGET, TEXT
 
 RELATION_DIRECTIONS = ("right", "left", "bi")
@@ -39,11 +44,11 @@ class Converted:
 
 
 def _span_ok(text: str, start: Any, end: Any) -> str | None:
-    if not isinstance(start, int) or not isinstance(end, int) or isinstance(start, bool):
+    """Why offsets cannot stand on the text (the one span check of `annotate.spans`)."""
+    if not all(isinstance(x, int) and not isinstance(x, bool) for x in (start, end)):
         return "span offsets are not integers"
-    if not 0 <= start < end <= len(text):
-        return f"span {start}-{end} is outside the text (length {len(text)}) or empty"
-    return None
+    problems = sp.check_span(text, sp.Span(start, end, ""))
+    return "; ".join(problems) if problems else None
 
 
 def _region(
@@ -298,29 +303,120 @@ def merge_to_results(merge: Merge, text: str) -> list[dict[str, Any]]:
     return results + relations
 
 
-def judgement_to_record(spans: list[Span], triples: list[Triple], text: str) -> dict[str, Any]:
-    """One annotator's spans and triples in the public prediction format."""
+# -- tasks ---------------------------------------------------------------------------------
+
+
+def task_data(
+    text: str, title: str | None, article_id: str, content_hash: str, url: str | None
+) -> dict[str, Any]:
+    """A task's `data`: what the labeling config shows, and the keys to find it again."""
     return {
-        "entities": [
-            {"start": s.start, "end": s.end, "label": s.label, "text": text[s.start : s.end]}
-            for s in spans
-        ],
-        "stances": [
-            {
-                "holder": {
-                    "start": t.holder.start,
-                    "end": t.holder.end,
-                    "label": t.holder.label,
-                    "text": text[t.holder.start : t.holder.end],
-                },
-                "target": t.target,
-                "label": t.label,
-                **(
-                    {"target_span": {"start": t.target_span[0], "end": t.target_span[1]}}
-                    if t.target_span
-                    else {}
-                ),
-            }
-            for t in triples
-        ],
+        "text": text,
+        "title": title or "",
+        "article_id": article_id,
+        "content_hash": content_hash,
+        "url": url or "",
+    }
+
+
+def prediction_payload(
+    model_version: str, record: dict[str, Any], text: str, labelset: LabelSet
+) -> tuple[dict[str, Any], list[str]]:
+    """One Label Studio prediction of a record, and what could not be converted."""
+    results, problems = prediction_to_results(record, text, labelset)
+    payload: dict[str, Any] = {"model_version": model_version, "result": results}
+    score = prediction_score(record)
+    if score is not None:
+        payload["score"] = score
+    return payload, problems
+
+
+def task_payload(
+    data: dict[str, Any],
+    prediction: tuple[str, dict[str, Any]] | None,
+    labelset: LabelSet,
+) -> tuple[dict[str, Any], list[str]]:
+    """One task to import: its data and, when known, its (model version, record) prediction."""
+    task: dict[str, Any] = {"data": data}
+    if prediction is None:
+        return task, []
+    version, record = prediction
+    payload, problems = prediction_payload(version, record, data["text"], labelset)
+    task["predictions"] = [payload]
+    return task, [f"{data['article_id']} ({version}): {p}" for p in problems]
+
+
+def review_task(
+    data: dict[str, Any],
+    merge: Merge,
+    judgements: dict[str, Judgement],
+    labelset: LabelSet,
+    project: str,
+    merged_version: str,
+) -> tuple[dict[str, Any], list[str]]:
+    """One task of a review project: the merged versions as its prediction of
+    `merged_version`, and each annotator's own version as a prediction `annotator:EMAIL`."""
+    text = data["text"]
+    head = f"[review: {merge.entity_differences} entity, {merge.stance_differences} stance "
+    head += "differences] "
+    predictions = [{"model_version": merged_version, "result": merge_to_results(merge, text)}]
+    problems: list[str] = []
+    for who in merge.annotators:
+        j = judgements[who]
+        record = judgement_record(sorted(set(j.spans)), list(j.triples), text)
+        results, skipped = prediction_to_results(record, text, labelset)
+        problems += [f"{data['article_id']} (annotator:{who}): {p}" for p in skipped]
+        predictions.append({"model_version": f"annotator:{who}", "result": results})
+    task = {
+        "data": {
+            **data,
+            "title": head + (data.get("title") or ""),
+            "review_of": project,
+            "annotators": ", ".join(merge.annotators),
+            "disputes": "\n".join(merge.notes(text)),
+        },
+        "predictions": predictions,
+    }
+    return task, problems
+
+
+# -- annotations ---------------------------------------------------------------------------
+
+
+def parse_time(value: Any) -> datetime | None:
+    """A Label Studio timestamp (ISO 8601, maybe with Z) as an aware datetime."""
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def user_names(users: Any) -> dict[int, str]:
+    """User id -> e-mail (or username) from Label Studio's user list."""
+    items = users.get("results", users) if isinstance(users, dict) else users
+    return {int(u["id"]): u.get("email") or u.get("username") or f"user:{u['id']}" for u in items}
+
+
+def annotator_of(ann: dict[str, Any], names: dict[int, str]) -> str:
+    who = ann.get("completed_by")
+    if isinstance(who, dict):
+        return str(who.get("email") or who.get("username") or f"user:{who.get('id')}")
+    if isinstance(who, int):
+        return names.get(who, f"user:{who}")
+    return "unknown"
+
+
+def annotation_values(ann: dict[str, Any], names: dict[int, str]) -> dict[str, Any]:
+    """The store's column values of one Label Studio annotation (its result kept raw)."""
+    return {
+        "annotator": annotator_of(ann, names),
+        "created_at": parse_time(ann.get("created_at")),
+        "updated_at": parse_time(ann.get("updated_at")),
+        "cancelled": bool(ann.get("was_cancelled")),
+        "ground_truth": bool(ann.get("ground_truth")),
+        "lead_time": ann.get("lead_time"),
+        "result": ann.get("result") or [],
     }

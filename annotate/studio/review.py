@@ -15,28 +15,28 @@ not sent twice. The reviewer's annotation, pulled with `annotate pull --project
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from annotate.export.adjudicate import Judgement, latest_per_annotator
-from annotate.export.hf import stance_key_for
-from annotate.export.items import load_task_items, project_task_ids
+from annotate.config import review_name
+from annotate.errors import SyncError
+from annotate.judgement import Judgement, latest_per_annotator, stance_key_for
+from annotate.locks import project_lock
 from annotate.review import Merge, disputes
 from annotate.schemas import LabelSet
-from annotate.store.models import Article, Project, Task
+from annotate.store import queries
+from annotate.store.models import Project
+from annotate.store.queries import TaskItem
 from annotate.store.session import session_scope
 from annotate.studio import config as ls_config
+from annotate.studio import convert
 from annotate.studio.client import StudioClient
-from annotate.studio.convert import judgement_to_record, merge_to_results, prediction_to_results
-from annotate.studio.sync import SyncError, ensure_project, load_project
+from annotate.studio.sync import TaskImporter, ensure_project, load_project
 
 MERGED_VERSION = "review-merge"
 CHUNK = 500
-
-
-def review_name(name: str) -> str:
-    return f"{name}-review"
 
 
 @dataclass
@@ -51,8 +51,10 @@ class ReviewSummary:
     disputed: int = 0
     created: int = 0
     already_in_review: int = 0
+    reconciled: int = 0
     project_created: bool = False
     items: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -76,7 +78,7 @@ def _ensure_review_project(
 ) -> tuple[Project, bool]:
     name = review_name(original.name)
     with session_scope(engine) as s:
-        row = s.scalar(select(Project).where(Project.name == name))
+        row = queries.find_project(s, name)
         if row is not None and row.review_of_id != original.id:
             raise SyncError(
                 f"project {name!r} exists in the store but is not the review project of "
@@ -84,9 +86,7 @@ def _ensure_review_project(
             )
     review, created, _ = ensure_project(engine, client, name, labelset)
     with session_scope(engine) as s:
-        row = s.get(Project, review.id)
-        assert row is not None
-        row.review_of_id = original.id
+        queries.update_project(s, review.id, review_of_id=original.id)
     if created:
         client.update_project(
             review.ls_project_id,
@@ -96,33 +96,13 @@ def _ensure_review_project(
     return review, created
 
 
-def review_task(
-    article: dict[str, Any], merge: Merge, judgements: dict[str, Judgement], labelset: LabelSet
-) -> dict[str, Any]:
-    """One Label Studio task of the review project (data + merged and per-annotator
-    predictions)."""
-    text = article["text"]
-    notes = merge.notes(text)
-    head = f"[review: {merge.entity_differences} entity, {merge.stance_differences} stance "
-    head += "differences] "
-    predictions = [{"model_version": MERGED_VERSION, "result": merge_to_results(merge, text)}]
-    for who in merge.annotators:
-        j = judgements[who]
-        record = judgement_to_record(sorted(set(j.spans)), list(j.triples), text)
-        results, _problems = prediction_to_results(record, text, labelset)
-        predictions.append({"model_version": f"annotator:{who}", "result": results})
+def _info(item: TaskItem, m: Merge) -> dict[str, Any]:
     return {
-        "data": {
-            "text": text,
-            "title": head + (article["title"] or ""),
-            "article_id": article["article_id"],
-            "content_hash": article["content_hash"],
-            "url": article["url"] or "",
-            "review_of": article["project"],
-            "annotators": ", ".join(merge.annotators),
-            "disputes": "\n".join(notes),
-        },
-        "predictions": predictions,
+        "article_id": item.public_id,
+        "entity_differences": m.entity_differences,
+        "stance_differences": m.stance_differences,
+        "annotators": m.annotators,
+        "notes": m.notes(item.text),
     }
 
 
@@ -130,97 +110,81 @@ def send_to_review(
     engine: Engine,
     client: StudioClient,
     labelset: LabelSet,
-    name: str,
+    home: Path,
+    name: str | None = None,
     *,
     min_annotators: int = 2,
 ) -> ReviewSummary:
-    """Push the disputed articles of project `name` into `<name>-review`."""
+    """Push the disputed articles of project `name` (or the only one) into `<name>-review`."""
     if min_annotators < 2:
         raise SyncError("--min-annotators must be at least 2: one annotator cannot disagree")
     original = load_project(engine, name, client)
     if original.review_of_id is not None:
-        raise SyncError(f"{name!r} is itself a review project; review its original project")
+        raise SyncError(f"{original.name!r} is itself a review project; review its original")
+    name = original.name
     with session_scope(engine) as s:
-        row = s.get(Project, original.id)
-        assert row is not None
-        task_ids = project_task_ids(s, row)
-    found: list[tuple[Any, Merge]] = []
+        task_ids = queries.project_task_ids(s, original.id)
+    found: list[tuple[TaskItem, Merge]] = []
     summary = ReviewSummary(name, review_name(name), 0, client.url, tasks=len(task_ids))
-    latest: dict[int, dict[str, Judgement]] = {}
-    for start in range(0, len(task_ids), CHUNK):
-        with session_scope(engine) as s:
-            items = load_task_items(s, task_ids[start : start + CHUNK])
+    seen = 0
+    for items in queries.iter_task_items(lambda: session_scope(engine), task_ids, CHUNK):
+        seen += len(items)
         batch = [(it, it.judgements, stance_key_for(it.text)) for it in items]
         disputed, agreed, too_few = disputes(batch, min_annotators)
         summary.agreed += agreed
-        summary.too_few_annotators += too_few + len(task_ids[start : start + CHUNK]) - len(items)
-        for item, m in disputed:
-            found.append((item, m))
-            latest[item.article_pk] = latest_per_annotator(item.judgements)
+        summary.too_few_annotators += too_few
+        found += [(item, m) for item, m in disputed if isinstance(item, TaskItem)]
+    summary.too_few_annotators += len(task_ids) - seen  # tasks whose article vanished
     summary.disputed = len(found)
     if not found:
-        summary.ls_project_id = _existing_review_id(engine, name)
-        return summary
-    review, created = _ensure_review_project(engine, client, original, labelset)
-    summary.ls_project_id = review.ls_project_id
-    summary.project_created = created
-    with session_scope(engine) as s:
-        queued = set(s.scalars(select(Task.article_id).where(Task.project_id == review.id)))
-        articles = {
-            a.id: {
-                "text": a.text,
-                "title": a.title,
-                "article_id": a.article_id,
-                "content_hash": a.content_hash,
-                "url": a.url,
-                "project": name,
-            }
-            for a in s.scalars(
-                select(Article).where(Article.id.in_([it.article_pk for it, _ in found]))
-            )
-        }
-    merges = {item.article_pk: m for item, m in found}
-    todo = []
-    for item, m in found:
-        info = {
-            "article_id": item.public_id,
-            "entity_differences": m.entity_differences,
-            "stance_differences": m.stance_differences,
-            "annotators": m.annotators,
-            "notes": m.notes(item.text),
-        }
-        if item.article_pk in queued:
-            summary.already_in_review += 1
-            info["status"] = "already in review"
-        else:
-            todo.append((item.article_pk, info))
-            info["status"] = "sent"
-        summary.items.append(info)
-    for start in range(0, len(todo), CHUNK):
-        chunk = todo[start : start + CHUNK]
-        payload = [review_task(articles[pk], merges[pk], latest[pk], labelset) for pk, _ in chunk]
-        ids = client.import_tasks(review.ls_project_id, payload)
         with session_scope(engine) as s:
-            for (pk, info), task_id in zip(chunk, ids, strict=True):
-                s.add(
-                    Task(
-                        project_id=review.id,
-                        article_id=pk,
-                        ls_task_id=task_id,
-                        model_versions=[MERGED_VERSION],
-                    )
-                )
-                info["review_task"] = task_id
-        summary.created += len(ids)
-    # "Label All Tasks" shows only predictions of the project's model version (Label Studio
-    # accepts a version only once a task has a prediction of it)
-    remote = client.get_project(review.ls_project_id)
-    if summary.created and remote.get("model_version") != MERGED_VERSION:
-        client.update_project(review.ls_project_id, model_version=MERGED_VERSION)
+            existing = queries.find_project(s, review_name(name))
+            summary.ls_project_id = existing.ls_project_id if existing else 0
+        return summary
+    with project_lock(home, review_name(name)):
+        review, created = _ensure_review_project(engine, client, original, labelset)
+        summary.ls_project_id = review.ls_project_id
+        summary.project_created = created
+        with session_scope(engine) as s:
+            queued = queries.task_article_ids(s, review.id)
+        by_pk = {item.article_pk: (item, m) for item, m in found}
+        infos: dict[int, dict[str, Any]] = {}
+        for item, m in found:
+            info = infos[item.article_pk] = _info(item, m)
+            info["status"] = "already in review" if item.article_pk in queued else "sent"
+            summary.already_in_review += item.article_pk in queued
+            summary.items.append(info)
+        importer = TaskImporter(engine, client, review)
+        todo = [pk for pk in by_pk if pk not in queued]
+        for start in range(0, len(todo), CHUNK):
+            chunk = todo[start : start + CHUNK]
+
+            def build(todo: list[int]) -> list:
+                payload = []
+                for pk in todo:
+                    item, m = by_pk[pk]
+                    task, problems = _review_task(item, m, labelset, name)
+                    summary.skipped += problems
+                    payload.append((pk, [MERGED_VERSION], task))
+                return payload
+
+            summary.created += importer.import_batch(chunk, build)
+        summary.reconciled = importer.reconciled
+        with session_scope(engine) as s:
+            linked = queries.task_ids_by_article(s, review.id, todo)
+        for pk, task_id in linked.items():
+            infos[pk]["review_task"] = task_id
+        # "Label All Tasks" shows only predictions of the project's model version (Label
+        # Studio accepts a version only once a task has a prediction of it)
+        remote = client.get_project(review.ls_project_id)
+        if summary.created and remote.get("model_version") != MERGED_VERSION:
+            client.update_project(review.ls_project_id, model_version=MERGED_VERSION)
     return summary
 
 
-def _existing_review_id(engine: Engine, name: str) -> int:
-    with session_scope(engine) as s:
-        pid = s.scalar(select(Project.ls_project_id).where(Project.name == review_name(name)))
-        return int(pid or 0)
+def _review_task(
+    item: TaskItem, m: Merge, labelset: LabelSet, project: str
+) -> tuple[dict[str, Any], list[str]]:
+    latest: dict[str, Judgement] = latest_per_annotator(item.judgements)
+    data = convert.task_data(item.text, item.title, item.public_id, item.content_hash, item.url)
+    return convert.review_task(data, m, latest, labelset, project, MERGED_VERSION)

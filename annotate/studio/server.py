@@ -28,6 +28,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from annotate.errors import StudioError
+
 DEFAULT_PORT = 8080
 HOST = "127.0.0.1"
 ADMIN_EMAIL = "admin@annotate.local"
@@ -46,10 +48,6 @@ _LS_SETTINGS = (
     "DISABLE_SIGNUP_WITHOUT_LINK",
     "ENABLE_LEGACY_API_TOKEN",
 )
-
-
-class StudioError(RuntimeError):
-    """The local server cannot be started, reached or stopped. Messages hold no secrets."""
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from annotate.studio.client import StudioClient, StudioError
+from annotate.errors import StudioError
+from annotate.studio.client import StudioClient
 from annotate.studio.server import _write_private
 
 USERS_FILE = "users.json"

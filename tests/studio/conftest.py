@@ -19,8 +19,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from annotate.studio.client import Connection, StudioClient
+from annotate.studio.client import Connection
 from annotate.studio.server import LocalStudio, free_port
+
+from .lsclient import TestClient
 
 ANNOTATE = str(Path(sys.executable).with_name("annotate"))
 runner = CliRunner()
@@ -39,8 +41,8 @@ class Studio:
     url: str
     token: str
 
-    def client(self) -> StudioClient:
-        return StudioClient(Connection(self.url, self.token, "local"))
+    def client(self) -> TestClient:
+        return TestClient(Connection(self.url, self.token, "local"))
 
     def cli(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
         """Run the real `annotate` executable against this workspace."""

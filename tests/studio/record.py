@@ -23,8 +23,9 @@ from typing import Any
 
 from annotate.schemas import load_labelset
 from annotate.studio import config
-from annotate.studio.client import connect
+from annotate.studio.client import resolve_connection
 from annotate.studio.convert import prediction_to_results
+from tests.studio.lsclient import TestClient
 
 OUT = Path(__file__).parent / "recorded"
 
@@ -109,7 +110,7 @@ def _predictions(lset: Any) -> list[dict[str, Any]]:
 
 def main() -> None:
     lset = load_labelset()
-    client = connect(Path(os.environ.get("ANNOTATE_HOME", ".annotate")))
+    client = TestClient(resolve_connection(Path(os.environ.get("ANNOTATE_HOME", ".annotate"))))
     xml = config.label_config(lset)
     project = client.create_project("recorded-payloads", xml, config.instructions(lset))
     pid = int(project["id"])

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from annotate.export.adjudicate import Judgement, PolicyError, Triple, adjudicate, parse_policy
+from annotate.export.adjudicate import PolicyError, adjudicate, parse_policy
+from annotate.judgement import Judgement, Triple
 from annotate.review import disputes, merge
 from annotate.schemas import load_labelset
 from annotate.spans import Span

@@ -21,11 +21,12 @@ from sqlalchemy import select
 from annotate.schemas import load_labelset
 from annotate.store.models import Project
 from annotate.store.session import session_scope
-from annotate.studio.client import StudioClient, login
+from annotate.studio.client import login
 from annotate.studio.convert import prediction_to_results
 from annotate.studio.team import stored_password
 
 from .conftest import Workspace, add_articles, article_text, prediction_for
+from .lsclient import TestClient
 
 pytestmark = pytest.mark.studio
 
@@ -64,10 +65,10 @@ def add_annotators(ws: Workspace) -> tuple[str, str]:
     return a, b
 
 
-def annotator(ws: Workspace, email: str) -> StudioClient:
+def annotator(ws: Workspace, email: str) -> TestClient:
     password = stored_password(ws.studio.home, ws.studio.url, email)
     assert password
-    return StudioClient(login(ws.studio.url, email, password))
+    return TestClient(login(ws.studio.url, email, password))
 
 
 def test_invite_and_add_user_keep_the_password_private(ws: Workspace):
@@ -82,7 +83,7 @@ def test_invite_and_add_user_keep_the_password_private(ws: Workspace):
     password = stored_password(ws.studio.home, ws.studio.url, email)
     assert password and len(password) >= 20
     # the account logs in with that password, and is the user it claims to be
-    me = StudioClient(login(ws.studio.url, email, password)).whoami()
+    me = TestClient(login(ws.studio.url, email, password)).whoami()
     assert me["email"] == email and me["first_name"] == "Cleo"
     # idempotent; --show-password is the only way the password reaches stdout
     again = ws.invoke("studio", "add-user", email, "--show-password")

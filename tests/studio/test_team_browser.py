@@ -16,11 +16,12 @@ from sqlalchemy import select
 
 from annotate.store.models import Annotation, EntitySpan, Task
 from annotate.store.session import session_scope
-from annotate.studio.client import StudioClient, login
+from annotate.studio.client import login
 from annotate.studio.server import LocalStudio
 from annotate.studio.team import stored_password
 from tests.studio import browser as ui
 from tests.studio.conftest import Workspace, add_articles, article_text
+from tests.studio.lsclient import TestClient
 from tests.studio.test_team import _entity_rows, _spans, add_annotators, variant
 
 pytestmark = [pytest.mark.studio, pytest.mark.browser]
@@ -71,12 +72,8 @@ def test_two_annotators_in_the_browser_and_a_reviewer_resolves_in_the_browser(
         assert done["ana"] == done["ben"]
         agreed = done["ana"]
         t2, t3 = sorted(t for t in task_of if t != agreed)
-        ana = StudioClient(
-            login(ws.studio.url, a, stored_password(ws.studio.home, ws.studio.url, a))
-        )
-        ben = StudioClient(
-            login(ws.studio.url, b, stored_password(ws.studio.home, ws.studio.url, b))
-        )
+        ana = TestClient(login(ws.studio.url, a, stored_password(ws.studio.home, ws.studio.url, a)))
+        ben = TestClient(login(ws.studio.url, b, stored_password(ws.studio.home, ws.studio.url, b)))
         ana.create_annotation(t2, variant(task_of[t2]))
         ben.create_annotation(t2, variant(task_of[t2], relabel={"Gaza": "LOC"}))
         ana.create_annotation(t3, variant(task_of[t3], drop=("Antony Blinken",)))

@@ -1,0 +1,141 @@
+"""The domain at the bottom of the house: stances, judgements and the one "same stance" rule.
+
+A `Judgement` is one annotation of one article (a human's, a reviewer's or a model's), as
+plain values: the store reads them, the review loop, the progress figures and the export
+compare them, and none of those needs another stage to do so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from annotate import spans as sp
+from annotate.spans import Span
+
+
+@dataclass(frozen=True)
+class Triple:
+    """One stance: holder span (label = holder type) -> target id, with a stance label."""
+
+    holder: Span
+    holder_text: str
+    target: str
+    label: str
+    target_span: tuple[int, int] | None = None
+    evidence: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """One annotation of one article. ``order`` sorts annotations oldest to newest."""
+
+    annotator: str
+    order: tuple
+    spans: tuple[Span, ...] = ()
+    triples: tuple[Triple, ...] = ()
+    ground_truth: bool = False
+
+
+StanceKey = Callable[[Triple], Hashable]
+
+
+def public_article_id(external_id: str | None, content_hash: str) -> str:
+    """The id an article has outside the store: its own id, else a prefix of its hash."""
+    return external_id or content_hash[:16]
+
+
+def latest_per_annotator(judgements: Iterable[Judgement]) -> dict[str, Judgement]:
+    """Each annotator's most recent annotation (Label Studio allows several per task)."""
+    out: dict[str, Judgement] = {}
+    for j in sorted(judgements, key=lambda j: j.order):
+        out[j.annotator] = j
+    return out
+
+
+class ArticleText:
+    """One article's text with its sentences computed once, on demand."""
+
+    def __init__(self, text: str, public_id: str = "") -> None:
+        self.id = public_id
+        self.text = text
+        self._sentences: list[tuple[int, int]] | None = None
+
+    @property
+    def sentences(self) -> list[tuple[int, int]]:
+        if self._sentences is None:
+            self._sentences = sp.sentences(self.text) or [(0, len(self.text))]
+        return self._sentences
+
+    def mention_sentence(self, t: Triple) -> tuple[int, int]:
+        """The sentence holding the later of the holder and target mentions (the other is
+        "in or nearest before" it, per the guidelines)."""
+        anchor = max(t.holder.start, t.target_span[0] if t.target_span else t.holder.start)
+        return self.sentences[sp.sentence_at(self.sentences, anchor)]
+
+    def evidence(self, t: Triple) -> tuple[int, int]:
+        """The evidence sentence: given by a prediction, else the mentions' sentence."""
+        return t.evidence if t.evidence is not None else self.mention_sentence(t)
+
+    def stance_key(self, t: Triple) -> tuple:
+        """Two triples are the same stance when holder name, target and the mentions'
+        sentence match (any mention of the holder will do, per the guidelines). The
+        sentence comes from the mentions, never from a prediction's own evidence, so a
+        prediction and a human's triple of one stance have one key."""
+        name = self.text[t.holder.start : t.holder.end] or t.holder_text
+        return (" ".join(name.split()).casefold(), t.target, self.mention_sentence(t)[0])
+
+
+def stance_key_for(text: str) -> StanceKey:
+    """When two judgements' triples of this text are the same stance."""
+    return ArticleText(text).stance_key
+
+
+def record_judgement(annotator: str, record: dict[str, Any]) -> Judgement:
+    """A record in the public prediction format (entities, stances) as a judgement."""
+    spans = tuple(Span(e["start"], e["end"], e["label"]) for e in record.get("entities") or [])
+    triples = []
+    for s in record.get("stances") or []:
+        h = s["holder"]
+        ts = s.get("target_span")
+        ev = s.get("evidence")
+        triples.append(
+            Triple(
+                holder=Span(h["start"], h["end"], h["label"]),
+                holder_text=h.get("text", ""),
+                target=s["target"],
+                label=s["label"],
+                target_span=(ts["start"], ts["end"]) if ts else None,
+                evidence=(ev["start"], ev["end"]) if ev else None,
+            )
+        )
+    return Judgement(annotator, (), spans, tuple(triples))
+
+
+def judgement_record(spans: Sequence[Span], triples: Sequence[Triple], text: str) -> dict:
+    """Spans and triples in the public prediction format (the inverse of record_judgement)."""
+    return {
+        "entities": [
+            {"start": s.start, "end": s.end, "label": s.label, "text": text[s.start : s.end]}
+            for s in spans
+        ],
+        "stances": [
+            {
+                "holder": {
+                    "start": t.holder.start,
+                    "end": t.holder.end,
+                    "label": t.holder.label,
+                    "text": text[t.holder.start : t.holder.end],
+                },
+                "target": t.target,
+                "label": t.label,
+                **(
+                    {"target_span": {"start": t.target_span[0], "end": t.target_span[1]}}
+                    if t.target_span
+                    else {}
+                ),
+            }
+            for t in triples
+        ],
+    }

@@ -1,0 +1,824 @@
+"""Every query of annotate: nothing outside `annotate/store/` writes SQL.
+
+Functions take a `Session` (one transaction, opened by the caller with `session_scope`) and
+speak plain values or the store's models. Readers that feed the comparison of annotations
+(`load_task_items`) return domain `Judgement`s, so the review loop, the progress figures
+and the export read annotations the same way.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from more_itertools import chunked
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session, selectinload
+
+from annotate.errors import StoreError
+from annotate.judgement import Judgement, Triple, public_article_id, record_judgement
+from annotate.spans import Span
+from annotate.store.models import (
+    Annotation,
+    Article,
+    EntitySpan,
+    ExportRun,
+    Prediction,
+    Project,
+    StanceTriple,
+    Task,
+    utcnow,
+)
+
+# Rows per `IN (...)` list: under SQLite's and PostgreSQL's limits on bound parameters.
+IN_CHUNK = 900
+
+
+def aware(dt: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes for timezone columns: they are UTC."""
+    if dt is None:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+# -- projects ------------------------------------------------------------------------------
+
+
+def project_names(session: Session) -> list[str]:
+    return list(session.scalars(select(Project.name).order_by(Project.name)))
+
+
+def find_project(session: Session, name: str) -> Project | None:
+    return session.scalar(select(Project).where(Project.name == name))
+
+
+def get_project(session: Session, name: str) -> Project:
+    """The named project, or a StoreError listing the projects there are."""
+    project = find_project(session, name)
+    if project is None:
+        known = ", ".join(project_names(session)) or "none yet: run `annotate push` first"
+        raise StoreError(f"no project named {name!r} in the store (known: {known})")
+    return project
+
+
+def resolve_project(session: Session, name: str | None) -> Project:
+    """The named project, or the only one (review projects aside) when no name is given."""
+    if name is not None:
+        return get_project(session, name)
+    projects = list(
+        session.scalars(
+            select(Project).where(Project.review_of_id.is_(None)).order_by(Project.name)
+        )
+    )
+    if not projects:
+        raise StoreError("the store has no project yet: run `annotate push` first")
+    if len(projects) > 1:
+        names = ", ".join(p.name for p in projects)
+        raise StoreError(f"several projects ({names}): choose one with --project")
+    return projects[0]
+
+
+def only_project_name(session: Session) -> str | None:
+    """The one non-review project's name, or None when there are none or several."""
+    names = list(session.scalars(select(Project.name).where(Project.review_of_id.is_(None))))
+    return names[0] if len(names) == 1 else None
+
+
+def add_project(
+    session: Session, name: str, ls_url: str, ls_project_id: int, model_version: str | None
+) -> Project:
+    row = Project(
+        name=name, ls_url=ls_url, ls_project_id=ls_project_id, model_version=model_version
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+# -- articles and predictions --------------------------------------------------------------
+
+
+def known_hashes(session: Session, hashes: Sequence[str]) -> set[str]:
+    """Which of these content hashes the store already holds."""
+    out: set[str] = set()
+    for chunk in chunked(hashes, IN_CHUNK):
+        out.update(
+            session.scalars(select(Article.content_hash).where(Article.content_hash.in_(chunk)))
+        )
+    return out
+
+
+def insert_articles(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Bulk insert of article rows (column values), in chunks."""
+    for chunk in chunked(rows, IN_CHUNK // 2):
+        session.execute(insert(Article), chunk)
+
+
+def articles_to_predict(
+    session: Session, model_version: str, force: bool = False, limit: int | None = None
+) -> list[int]:
+    """Ids of the articles without a prediction of this version (all with `force`)."""
+    query = select(Article.id).order_by(Article.id)
+    if not force:
+        done = select(Prediction.article_id).where(Prediction.model_version == model_version)
+        query = query.where(Article.id.not_in(done))
+    if limit:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def article_texts(session: Session, ids: Sequence[int]) -> list[tuple[int, str]]:
+    return [
+        (row_id, text)
+        for row_id, text in session.execute(
+            select(Article.id, Article.text).where(Article.id.in_(ids))
+        )
+    ]
+
+
+def replace_predictions(session: Session, version: str, records: list[dict[str, Any]]) -> None:
+    """Store one prediction per record (`id` = article row id), replacing this version's."""
+    row_ids = [int(r["id"]) for r in records]
+    session.execute(
+        delete(Prediction).where(
+            Prediction.article_id.in_(row_ids), Prediction.model_version == version
+        )
+    )
+    session.add_all(
+        Prediction(
+            article_id=int(rec["id"]),
+            model_version=version,
+            entities=rec["entities"],
+            stances=rec["stances"],
+        )
+        for rec in records
+    )
+
+
+def latest_predictions(session: Session, article_ids: Sequence[int]) -> dict[int, Prediction]:
+    """The newest prediction of each article (by creation time, then id)."""
+    out: dict[int, Prediction] = {}
+    for chunk in chunked(article_ids, IN_CHUNK):
+        rows = session.scalars(
+            select(Prediction)
+            .where(Prediction.article_id.in_(chunk))
+            .order_by(Prediction.created_at, Prediction.id)
+        )
+        for p in rows:
+            out[p.article_id] = p
+    return out
+
+
+def articles_by_id(session: Session, ids: Sequence[int]) -> dict[int, Article]:
+    out: dict[int, Article] = {}
+    for chunk in chunked(ids, IN_CHUNK):
+        out.update((a.id, a) for a in session.scalars(select(Article).where(Article.id.in_(chunk))))
+    return out
+
+
+# -- tasks ---------------------------------------------------------------------------------
+
+
+def task_count(session: Session, project_id: int) -> int:
+    return int(
+        session.scalar(select(func.count(Task.id)).where(Task.project_id == project_id)) or 0
+    )
+
+
+def task_article_ids(
+    session: Session, project_id: int, among: Sequence[int] | None = None
+) -> set[int]:
+    """Article row ids that have a task in the project (of those `among`, when given)."""
+    query = select(Task.article_id).where(Task.project_id == project_id)
+    if among is None:
+        return set(session.scalars(query))
+    out: set[int] = set()
+    for chunk in chunked(among, IN_CHUNK):
+        out.update(session.scalars(query.where(Task.article_id.in_(chunk))))
+    return out
+
+
+def task_ids_by_article(
+    session: Session, project_id: int, article_ids: Sequence[int]
+) -> dict[int, int]:
+    """Article row id -> Label Studio task id, for these articles' tasks in the project."""
+    out: dict[int, int] = {}
+    for chunk in chunked(article_ids, IN_CHUNK):
+        rows = session.execute(
+            select(Task.article_id, Task.ls_task_id).where(
+                Task.project_id == project_id, Task.article_id.in_(chunk)
+            )
+        )
+        out.update((art, int(ls_id)) for art, ls_id in rows)
+    return out
+
+
+def articles_without_task(session: Session, project_id: int, limit: int | None) -> list[int]:
+    pushed = select(Task.article_id).where(Task.project_id == project_id)
+    query = select(Article.id).where(Article.id.not_in(pushed)).order_by(Article.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def task_hashes(session: Session, project_id: int) -> dict[str, int]:
+    """content_hash -> Label Studio task id of every task of the project in the store."""
+    rows = session.execute(
+        select(Article.content_hash, Task.ls_task_id)
+        .join(Task, Task.article_id == Article.id)
+        .where(Task.project_id == project_id)
+    )
+    return {h: int(t) for h, t in rows}
+
+
+def add_tasks(
+    session: Session, project_id: int, rows: Iterable[tuple[int, int, list[str]]]
+) -> None:
+    """Record tasks: (article row id, Label Studio task id, model versions pushed with it)."""
+    session.add_all(
+        Task(project_id=project_id, article_id=art, ls_task_id=ls_id, model_versions=versions)
+        for art, ls_id, versions in rows
+    )
+
+
+def adopt_tasks(session: Session, project_id: int, remote: dict[str, list[int]]) -> int:
+    """Record the Label Studio tasks (content_hash -> task ids) the store does not know.
+
+    A push that died between Label Studio's answer and the store's commit leaves such
+    tasks; each is matched to its article by content hash. Returns how many were recorded.
+    """
+    known = task_hashes(session, project_id)
+    known_ids = set(known.values())
+    missing = {h: ids for h, ids in remote.items() if h not in known}
+    added = 0
+    for chunk in chunked(list(missing), IN_CHUNK):
+        for art_id, h in session.execute(
+            select(Article.id, Article.content_hash).where(Article.content_hash.in_(chunk))
+        ):
+            ids = [i for i in missing[h] if i not in known_ids]
+            if not ids:
+                continue
+            session.add(Task(project_id=project_id, article_id=art_id, ls_task_id=min(ids)))
+            added += 1
+    return added
+
+
+def tasks_needing_prediction(
+    session: Session, project_id: int
+) -> list[tuple[int, int, Prediction, Article]]:
+    """(task id, Label Studio task id, prediction, article) for every task whose article's
+    latest prediction has a model version not yet pushed with it."""
+    tasks = list(session.scalars(select(Task).where(Task.project_id == project_id)))
+    preds = latest_predictions(session, [t.article_id for t in tasks])
+    todo = [
+        (t, preds[t.article_id])
+        for t in tasks
+        if t.article_id in preds and preds[t.article_id].model_version not in t.model_versions
+    ]
+    arts = articles_by_id(session, [t.article_id for t, _ in todo])
+    return [(t.id, t.ls_task_id, p, arts[t.article_id]) for t, p in todo]
+
+
+def add_task_versions(session: Session, versions: Iterable[tuple[int, str]]) -> None:
+    """Append a model version pushed with each task: (task id, model version)."""
+    for task_id, version in versions:
+        task = session.get(Task, task_id)
+        if task is not None:
+            task.model_versions = [*task.model_versions, version]
+
+
+def update_project(session: Session, project_id: int, **values: Any) -> Project:
+    row = session.get(Project, project_id)
+    if row is None:
+        raise StoreError(f"project {project_id} vanished from the store")
+    for key, value in values.items():
+        setattr(row, key, value)
+    return row
+
+
+# -- pull ----------------------------------------------------------------------------------
+
+
+@dataclass
+class PulledAnnotation:
+    """One Label Studio annotation as column values (`result` raw, as Label Studio sent it)."""
+
+    ls_annotation_id: int
+    values: dict[str, Any]
+
+
+@dataclass
+class PulledTask:
+    ls_task_id: int
+    content_hash: str | None
+    annotations: list[PulledAnnotation]
+
+
+@dataclass
+class Records:
+    """What an annotation's result means: entity spans and stance triples (public format)
+    plus the items that could not be read."""
+
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    stances: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class PullCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    invalid: int = 0
+    unknown: int = 0
+    problems: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _same(row: Annotation, values: dict[str, Any]) -> bool:
+    return (
+        row.result == values["result"]
+        and bool(row.cancelled) == values["cancelled"]
+        and bool(row.ground_truth) == values["ground_truth"]
+        and aware(row.updated_at) == values["updated_at"]
+        and not row.deleted
+    )
+
+
+def _span_columns(records: Records) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    spans = [
+        {k: e[k] for k in ("region_id", "start", "end", "label", "text")} for e in records.entities
+    ]
+    triples = [
+        {
+            "holder_start": st["holder"]["start"],
+            "holder_end": st["holder"]["end"],
+            "holder_label": st["holder"]["label"],
+            "holder_text": st["holder"]["text"],
+            "target": st["target"],
+            "target_start": st["target_span"]["start"],
+            "target_end": st["target_span"]["end"],
+            "label": st["label"],
+        }
+        for st in records.stances
+    ]
+    return spans, triples
+
+
+def _adopt_task(session: Session, project_id: int, content_hash: str | None) -> Task | None:
+    """A pulled task the store does not know (a push died before recording it): its hash."""
+    if not content_hash:
+        return None
+    article = session.scalar(select(Article).where(Article.content_hash == content_hash))
+    if article is None:
+        return None
+    existing = session.scalar(
+        select(Task).where(Task.project_id == project_id, Task.article_id == article.id)
+    )
+    if existing is not None:
+        return None  # a duplicate task of an article already linked: not ours to merge
+    return Task(project_id=project_id, article_id=article.id, article=article)
+
+
+def store_pulled(
+    session: Session,
+    project_id: int,
+    tasks: Sequence[PulledTask],
+    to_records: Callable[[Any, str], Records],
+) -> PullCounts:
+    """Upsert the annotations of some pulled tasks; mark the ones gone from them deleted.
+
+    `to_records(result, text)` reads a changed annotation's result on its article's text
+    (the caller owns Label Studio's JSON). Unchanged annotations are not read again.
+    """
+    counts = PullCounts()
+    ids = [t.ls_task_id for t in tasks]
+    local = {
+        t.ls_task_id: t
+        for t in session.scalars(
+            select(Task)
+            .where(Task.project_id == project_id, Task.ls_task_id.in_(ids))
+            .options(selectinload(Task.annotations), selectinload(Task.article))
+        )
+    }
+    pending: list[tuple[dict[str, Any], Records]] = []
+    for data in tasks:
+        task = local.get(data.ls_task_id)
+        if task is None:
+            task = _adopt_task(session, project_id, data.content_hash)
+            if task is None:
+                counts.unknown += 1
+                continue
+            task.ls_task_id = data.ls_task_id
+            session.add(task)
+            session.flush()
+        text = task.article.text
+        stored = {a.ls_annotation_id: a for a in task.annotations}
+        seen: set[int] = set()
+        for ann in data.annotations:
+            seen.add(ann.ls_annotation_id)
+            row = stored.get(ann.ls_annotation_id)
+            if row is not None and _same(row, ann.values):
+                counts.unchanged += 1
+                continue
+            values = {**ann.values, "deleted": False, "pulled_at": utcnow()}
+            records = to_records(values["result"], text)
+            if row is None:
+                values.update(task_id=task.id, ls_annotation_id=ann.ls_annotation_id)
+                pending.append((values, records))
+                counts.new += 1
+            else:
+                for key, value in values.items():
+                    setattr(row, key, value)
+                row.problems = records.problems
+                spans, triples = _span_columns(records)
+                row.entities = [EntitySpan(**v) for v in spans]
+                row.stances = [StanceTriple(**v) for v in triples]
+                counts.updated += 1
+            if records.problems:
+                counts.invalid += 1
+                counts.problems += [
+                    {
+                        "task": data.ls_task_id,
+                        "annotation": ann.ls_annotation_id,
+                        "article_id": task.article.article_id,
+                        "problem": p["problem"],
+                    }
+                    for p in records.problems
+                ]
+        for ann_id, row in stored.items():
+            if ann_id not in seen and not row.deleted:
+                row.deleted = True
+                row.pulled_at = utcnow()
+                counts.deleted += 1
+    session.flush()
+    _insert_annotations(session, pending)
+    return counts
+
+
+def _insert_annotations(session: Session, pending: list[tuple[dict[str, Any], Records]]) -> None:
+    """Bulk-insert new annotations and their spans and triples (the bulk of a first pull)."""
+    if not pending:
+        return
+    rows = [{**values, "problems": rec.problems} for values, rec in pending]
+    ids = (
+        session.execute(
+            insert(Annotation).returning(Annotation.id, sort_by_parameter_order=True), rows
+        )
+        .scalars()
+        .all()
+    )
+    spans: list[dict[str, Any]] = []
+    triples: list[dict[str, Any]] = []
+    for ann_id, (_, rec) in zip(ids, pending, strict=True):
+        sp, tr = _span_columns(rec)
+        spans += [{**v, "annotation_id": ann_id} for v in sp]
+        triples += [{**v, "annotation_id": ann_id} for v in tr]
+    if spans:
+        session.execute(insert(EntitySpan), spans)
+    if triples:
+        session.execute(insert(StanceTriple), triples)
+
+
+def mark_vanished(session: Session, project_id: int, seen_task_ids: set[int]) -> int:
+    """Annotations of tasks no longer in Label Studio are deleted there; returns how many."""
+    n = 0
+    rows = session.execute(
+        select(Annotation, Task.ls_task_id)
+        .join(Task, Annotation.task_id == Task.id)
+        .where(Task.project_id == project_id, Annotation.deleted.is_(False))
+    )
+    for row, ls_task_id in rows:
+        if ls_task_id not in seen_task_ids:
+            row.deleted = True
+            row.pulled_at = utcnow()
+            n += 1
+    return n
+
+
+def adjudicated_count(session: Session, review: Project) -> tuple[str, int]:
+    """(original project, articles with a reviewer's resolution): what a review pull gives."""
+    original = session.get(Project, review.review_of_id)
+    n = session.scalar(
+        select(func.count(func.distinct(Task.article_id)))
+        .join(Annotation, Annotation.task_id == Task.id)
+        .where(
+            Task.project_id == review.id,
+            Annotation.deleted.is_(False),
+            Annotation.cancelled.is_(False),
+        )
+    )
+    return (original.name if original else "?"), int(n or 0)
+
+
+# -- reading annotations as judgements -----------------------------------------------------
+
+
+def stored_triple(t: StanceTriple) -> Triple:
+    """A stored stance triple as the adjudicator compares it."""
+    return Triple(
+        holder=Span(t.holder_start, t.holder_end, t.holder_label),
+        holder_text=t.holder_text,
+        target=t.target,
+        label=t.label,
+        target_span=(t.target_start, t.target_end) if t.target_start is not None else None,
+    )
+
+
+def _order(updated_at: datetime | None, created_at: datetime | None, ls_id: int) -> tuple:
+    """Oldest to newest: updated (or created) time in UTC, then Label Studio's id."""
+    when = updated_at or created_at or datetime.min
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC).replace(tzinfo=None)
+    return (when, ls_id)
+
+
+def prediction_judgement(version: str, entities: list, stances: list) -> Judgement:
+    """A stored prediction as the judgement of `model:<version>`."""
+    return record_judgement(f"model:{version}", {"entities": entities, "stances": stances})
+
+
+@dataclass
+class TaskItem:
+    """One task's article and its usable human annotations, read as plain rows."""
+
+    public_id: str
+    content_hash: str
+    text: str
+    model_versions: list[str]
+    judgements: list[Judgement]
+    pull_problems: int
+    predictions: dict[str, tuple[datetime, list, list]] = field(default_factory=dict)
+    task_id: int = 0
+    article_pk: int = 0
+    resolution: Judgement | None = None  # the reviewer's, from a review project
+    title: str | None = None
+    url: str | None = None
+
+    def shown_prediction(self) -> tuple[str, Judgement] | None:
+        """The prediction of the newest model version pushed with the task, if stored."""
+        version = next((v for v in reversed(self.model_versions) if v in self.predictions), None)
+        if version is None:
+            return None
+        _created, entities, stances = self.predictions[version]
+        return version, prediction_judgement(version, entities, stances)
+
+
+def _spans_and_triples(
+    session: Session, ann_ids: list[int]
+) -> tuple[dict[int, list[Span]], dict[int, list[Triple]]]:
+    """Entity spans and stance triples of some annotations, keyed by annotation id."""
+    spans: dict[int, list[Span]] = defaultdict(list)
+    triples: dict[int, list[Triple]] = defaultdict(list)
+    if not ann_ids:
+        return spans, triples
+    for ann_id, start, end, label in session.execute(
+        select(EntitySpan.annotation_id, EntitySpan.start, EntitySpan.end, EntitySpan.label)
+        .where(EntitySpan.annotation_id.in_(ann_ids))
+        .order_by(EntitySpan.annotation_id, EntitySpan.start, EntitySpan.end, EntitySpan.id)
+    ):
+        spans[ann_id].append(Span(start, end, label))
+    for t in session.execute(
+        select(StanceTriple)
+        .where(StanceTriple.annotation_id.in_(ann_ids))
+        .order_by(StanceTriple.annotation_id, StanceTriple.id)
+    ).scalars():
+        triples[t.annotation_id].append(stored_triple(t))
+    return spans, triples
+
+
+def _resolutions(session: Session, task_ids: list[int]) -> dict[int, Judgement]:
+    """article pk -> the newest reviewer's annotation of it in a review project of the
+    tasks' project (cancelled and deleted ones left out)."""
+    original = Task.__table__.alias("original")
+    rows = session.execute(
+        select(
+            Annotation.id,
+            Annotation.annotator,
+            Annotation.updated_at,
+            Annotation.created_at,
+            Annotation.ls_annotation_id,
+            Task.article_id,
+        )
+        .join(Task, Annotation.task_id == Task.id)
+        .join(Project, Task.project_id == Project.id)
+        .join(
+            original,
+            (original.c.project_id == Project.review_of_id)
+            & (original.c.article_id == Task.article_id),
+        )
+        .where(
+            original.c.id.in_(task_ids),
+            Annotation.cancelled.is_(False),
+            Annotation.deleted.is_(False),
+        )
+    ).all()
+    if not rows:
+        return {}
+    spans, triples = _spans_and_triples(session, [r.id for r in rows])
+    out: dict[int, Judgement] = {}
+    for r in sorted(rows, key=lambda r: _order(r.updated_at, r.created_at, r.ls_annotation_id)):
+        out[r.article_id] = Judgement(
+            r.annotator,
+            _order(r.updated_at, r.created_at, r.ls_annotation_id),
+            tuple(spans[r.id]),
+            tuple(triples[r.id]),
+        )
+    return out
+
+
+def load_task_items(
+    session: Session,
+    task_ids: list[int],
+    with_predictions: bool = False,
+    with_resolutions: bool = False,
+) -> list[TaskItem]:
+    """A chunk of tasks with annotations, spans and triples, in four Core queries.
+
+    Plain rows rather than ORM objects: the identity map costs more than the export itself
+    on large stores.
+    """
+    tasks = session.execute(
+        select(
+            Task.id,
+            Task.model_versions,
+            Article.id,
+            Article.external_id,
+            Article.content_hash,
+            Article.text,
+            Article.title,
+            Article.url,
+        )
+        .join(Article, Task.article_id == Article.id)
+        .where(Task.id.in_(task_ids))
+    ).all()
+    anns = session.execute(
+        select(
+            Annotation.id,
+            Annotation.task_id,
+            Annotation.annotator,
+            Annotation.updated_at,
+            Annotation.created_at,
+            Annotation.ls_annotation_id,
+            Annotation.ground_truth,
+            Annotation.problems,
+        ).where(
+            Annotation.task_id.in_(task_ids),
+            Annotation.cancelled.is_(False),
+            Annotation.deleted.is_(False),
+        )
+    ).all()
+    spans: dict[int, list[Span]] = defaultdict(list)
+    for ann_id, start, end, label in session.execute(
+        select(EntitySpan.annotation_id, EntitySpan.start, EntitySpan.end, EntitySpan.label)
+        .join(Annotation, EntitySpan.annotation_id == Annotation.id)
+        .where(Annotation.task_id.in_(task_ids))
+        .order_by(EntitySpan.annotation_id, EntitySpan.start, EntitySpan.end, EntitySpan.id)
+    ):
+        spans[ann_id].append(Span(start, end, label))
+    triples: dict[int, list[Triple]] = defaultdict(list)
+    for t in session.execute(
+        select(StanceTriple)
+        .join(Annotation, StanceTriple.annotation_id == Annotation.id)
+        .where(Annotation.task_id.in_(task_ids))
+        .order_by(StanceTriple.annotation_id, StanceTriple.id)
+    ).scalars():
+        triples[t.annotation_id].append(stored_triple(t))
+    by_task: dict[int, list] = defaultdict(list)
+    for a in anns:
+        by_task[a.task_id].append(a)
+    predictions: dict[int, dict[str, tuple[datetime, list, list]]] = defaultdict(dict)
+    if with_predictions:
+        for p in session.execute(
+            select(
+                Prediction.article_id,
+                Prediction.model_version,
+                Prediction.created_at,
+                Prediction.entities,
+                Prediction.stances,
+            ).where(Prediction.article_id.in_([t[2] for t in tasks]))
+        ):
+            predictions[p.article_id][p.model_version] = (p.created_at, p.entities, p.stances)
+    resolutions = _resolutions(session, task_ids) if with_resolutions else {}
+    items = {}
+    for task_id, versions, art_pk, external_id, content_hash, text, title, url in tasks:
+        rows = sorted(
+            by_task[task_id], key=lambda a: _order(a.updated_at, a.created_at, a.ls_annotation_id)
+        )
+        items[task_id] = TaskItem(
+            public_id=public_article_id(external_id, content_hash),
+            content_hash=content_hash,
+            text=text,
+            model_versions=[str(v) for v in versions or []],
+            judgements=[
+                Judgement(
+                    a.annotator,
+                    _order(a.updated_at, a.created_at, a.ls_annotation_id),
+                    tuple(spans[a.id]),
+                    tuple(triples[a.id]),
+                    bool(a.ground_truth),
+                )
+                for a in rows
+            ],
+            pull_problems=sum(1 for a in rows if a.problems),
+            predictions=predictions.get(art_pk, {}),
+            task_id=task_id,
+            article_pk=art_pk,
+            resolution=resolutions.get(art_pk),
+            title=title,
+            url=url,
+        )
+    return [items[t] for t in task_ids if t in items]
+
+
+def project_task_ids(session: Session, project_id: int) -> list[int]:
+    """Task ids in public article-id order (sorted in Python: the same on any database)."""
+    rows = session.execute(
+        select(Task.id, Article.external_id, Article.content_hash)
+        .join(Article, Task.article_id == Article.id)
+        .where(Task.project_id == project_id)
+    ).all()
+    return [t for t, _e, _h in sorted(rows, key=lambda r: (public_article_id(r[1], r[2]), r[2]))]
+
+
+def iter_task_items(
+    session_factory: Callable[[], Any],
+    task_ids: list[int],
+    chunk: int = 500,
+    **options: bool,
+) -> Iterator[list[TaskItem]]:
+    """`load_task_items` chunk by chunk, each chunk in its own short transaction."""
+    for ids in chunked(task_ids, chunk):
+        with session_factory() as session:
+            yield load_task_items(session, list(ids), **options)
+
+
+def latest_annotation_states(session: Session, project_id: int) -> dict[tuple[int, str], Any]:
+    """(task id, annotator) -> that annotator's latest live annotation of the task: whether
+    it is a skip and its lead time."""
+    rows = session.execute(
+        select(
+            Annotation.task_id,
+            Annotation.annotator,
+            Annotation.cancelled,
+            Annotation.lead_time,
+            Annotation.updated_at,
+            Annotation.ls_annotation_id,
+        )
+        .join(Task, Annotation.task_id == Task.id)
+        .where(Task.project_id == project_id, Annotation.deleted.is_(False))
+        .order_by(Annotation.updated_at, Annotation.ls_annotation_id)
+    ).all()
+    last: dict[tuple[int, str], Any] = {}
+    for r in rows:
+        last[(r.task_id, r.annotator)] = r
+    return last
+
+
+# -- export runs and counts ----------------------------------------------------------------
+
+
+def record_export(
+    session: Session,
+    project: str | None,
+    out_dir: str,
+    options: dict[str, Any],
+    manifest: dict[str, Any],
+) -> int:
+    run = ExportRun(project=project, out_dir=out_dir, options=options, manifest=manifest)
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def stage_counts(session: Session, model_version: str | None) -> dict[str, int | str | None]:
+    """How many articles reached each stage. `predictions` counts the given model version."""
+    predicted = select(func.count(func.distinct(Prediction.article_id)))
+    if model_version is not None:
+        predicted = predicted.where(Prediction.model_version == model_version)
+    live = Annotation.deleted.is_(False)
+    return {
+        "articles": session.scalar(select(func.count(Article.id))) or 0,
+        "predictions": session.scalar(predicted) or 0,
+        "model_version": model_version,
+        "projects": session.scalar(select(func.count(Project.id))) or 0,
+        "tasks": session.scalar(select(func.count(Task.id))) or 0,
+        "annotations": session.scalar(
+            select(func.count(Annotation.id)).where(live, Annotation.cancelled.is_(False))
+        )
+        or 0,
+        "skipped": session.scalar(
+            select(func.count(Annotation.id)).where(live, Annotation.cancelled.is_(True))
+        )
+        or 0,
+        "annotated_articles": session.scalar(
+            select(func.count(func.distinct(Task.article_id)))
+            .join(Annotation, Annotation.task_id == Task.id)
+            .where(live, Annotation.cancelled.is_(False))
+        )
+        or 0,
+        "exports": session.scalar(select(func.count(ExportRun.id))) or 0,
+    }
