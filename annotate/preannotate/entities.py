@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from annotate.preannotate.labels import RuleLabels
 from annotate.preannotate.lexicon import Lexicon, load_lexicon
+from annotate.spans import NAME_ABBREVIATIONS
 
 # Rule -> estimated precision, shown to annotators as the span's score.
 DEFAULT_MULTI: str | None = None
@@ -42,10 +43,8 @@ SCORES = {
     "org_noun": 0.75,
 }
 
-_ABBR = (
-    r"(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Inc|Corp|Co|Ltd|Gen|Lt|Col|Sgt|Rep|Sen|Gov|Prof|Mt|Ft|Capt"
-    r"|Maj|Adm|Rev|Brig|Gens|Reps|Sens)\."
-)
+# Abbreviations that are part of a name's run ("Mr. Tanaka"): annotate.spans owns the list.
+_ABBR = rf"(?:{'|'.join(sorted(NAME_ABBREVIATIONS, key=lambda w: (-len(w), w)))})\."
 _UP = "A-ZÀ-ÖØ-Þ"
 _CAP = (
     rf"(?:{_ABBR}|(?:[{_UP}]\.){{2,}}|[{_UP}]\.(?=[ \t]+[{_UP}])|(?:(?:al|el|bin|abu|de|di|le|la|d|o)['’-])?"

@@ -19,8 +19,8 @@ from typing import Any
 from annotate.preannotate.entities import Mention
 from annotate.preannotate.labels import RuleLabels
 from annotate.preannotate.lexicon import Lexicon, load_lexicon
-from annotate.preannotate.sentences import sentence_spans
 from annotate.schemas import LabelSet
+from annotate.spans import sentences
 
 SCORES = {
     "judgement": 0.5,
@@ -212,7 +212,7 @@ class StanceFinder:
             tmentions = self._head_mentions(text, tmentions)
         holders = [m for m in mentions if m.label in self.holder_labels]
         out: dict[tuple[int, int, str, int], dict[str, Any]] = {}
-        for s_start, s_end in sentence_spans(text):
+        for s_start, s_end in sentences(text):
             cues = [
                 _Cue(
                     c.start(),
