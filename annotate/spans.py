@@ -168,16 +168,17 @@ ABBREVIATIONS = NAME_ABBREVIATIONS | frozenset(
 )
 # A candidate end: . ! ? (and closing quotes or brackets) before white space and the next
 # word, which may open with a quote or bracket; or a line break, which always ends one.
-_SENTENCE_END = re.compile(r"[.!?]+[\"'’”)\]]*(?=\s+[\"'“‘(\[]?(?P<next>\w))|\n+")
-_WORD_BEFORE = re.compile(r"[\w.]+$")
+# The leading lookahead lets the regex engine skip to candidate characters in C.
+_SENTENCE_END = re.compile(r"(?=[.!?\n])(?:[.!?]+[\"'’”)\]]*(?=\s+[\"'“‘(\[]?(?P<next>\w))|\n+)")
 _LETTER_DOTS = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")  # "U.S", "a.m"
 
 
 def _abbreviation_before(text: str, end: int) -> bool:
-    word = _WORD_BEFORE.search(text, max(0, end - 16), end)
-    if word is None:
-        return False
-    stem = word.group().strip(".")
+    """Whether the word ending at ``end`` (a period follows) is an abbreviation."""
+    start, low = end, max(0, end - 16)
+    while start > low and (text[start - 1].isalnum() or text[start - 1] == "."):
+        start -= 1
+    stem = text[start:end].strip(".")
     if len(stem) == 1:
         return stem.isupper()  # an initial: "John F. Kennedy"
     if stem in ABBREVIATIONS or _LETTER_DOTS.fullmatch(stem) is not None:
