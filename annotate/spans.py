@@ -156,80 +156,71 @@ def bio_problems(tags: Sequence[str], labels: Iterable[str]) -> list[str]:
     return problems
 
 
-_ABBREVIATIONS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "st",
-        "gen",
-        "sen",
-        "rep",
-        "gov",
-        "lt",
-        "col",
-        "sgt",
-        "capt",
-        "maj",
-        "prof",
-        "jr",
-        "sr",
-        "vs",
-        "etc",
-        "no",
-        "inc",
-        "corp",
-        "ltd",
-        "co",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-    ]
+# The one abbreviation list of annotate: a period after one of these does not end a
+# sentence. The name abbreviations also stay inside a name in the entity rules ("Mr.
+# Tanaka", "Acme Inc."); the others only keep a sentence whole ("No. 5", "Jan. 3").
+NAME_ABBREVIATIONS = frozenset(
+    "Mr Mrs Ms Dr St Jr Sr Inc Corp Co Ltd Gen Gens Lt Col Sgt Rep Reps Sen Sens Gov Prof"
+    " Mt Ft Capt Maj Adm Rev Brig".split()
 )
-_SENTENCE_END = re.compile(r"[.!?]+[\"'’”)\]]*(?=\s+[\"'“‘(\[]?[\w])")
+ABBREVIATIONS = NAME_ABBREVIATIONS | frozenset(
+    "No Nos vs etc Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec".split()
+)
+# A candidate end: . ! ? (and closing quotes or brackets) before white space and the next
+# word, which may open with a quote or bracket; or a line break, which always ends one.
+# The leading lookahead lets the regex engine skip to candidate characters in C.
+_SENTENCE_END = re.compile(r"(?=[.!?\n])(?:[.!?]+[\"'’”)\]]*(?=\s+[\"'“‘(\[]?(?P<next>\w))|\n+)")
+_LETTER_DOTS = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")  # "U.S", "a.m"
+
+
+def _abbreviation_before(text: str, end: int) -> bool:
+    """Whether the word ending at ``end`` (a period follows) is an abbreviation."""
+    start, low = end, max(0, end - 16)
+    while start > low and (text[start - 1].isalnum() or text[start - 1] == "."):
+        start -= 1
+    stem = text[start:end].strip(".")
+    if len(stem) == 1:
+        return stem.isupper()  # an initial: "John F. Kennedy"
+    if stem in ABBREVIATIONS or _LETTER_DOTS.fullmatch(stem) is not None:
+        return True
+    return stem.isupper() and stem.title() in ABBREVIATIONS  # all-caps lines: "ST. LOUIS"
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence ranges ``[start, end)``: lines split at . ! ? before a capital or digit.
+    """Sentence ranges ``[start, end)``, whitespace trimmed: the one splitter of annotate.
 
-    A rule-based splitter, deterministic and dependency-free: a period after a known
-    abbreviation (Mr., Gen.) or a letter-dot abbreviation (U.S.) does not end a sentence.
+    A sentence ends at a line break, or at . ! ? (with any closing quote or bracket) before
+    a word starting with a capital or a digit, possibly after an opening quote. A period
+    after an abbreviation (Mr., Gen., No.), an initial (F.) or a letter-dot abbreviation
+    (U.S.) does not end one. Rule-based, deterministic and dependency-free, so the stance
+    rules' evidence and the export's sentence of a human triple are the same range.
     """
     ranges: list[tuple[int, int]] = []
-    for line in re.finditer(r"[^\n]+", text):
-        cut = line.start()
-        for m in _SENTENCE_END.finditer(line.group()):
-            end = line.start() + m.end()
-            nxt = text[end:].lstrip()[:1]
-            if not (nxt.isupper() or nxt.isdigit() or nxt in "\"'“‘(["):
-                continue
-            word = re.search(r"([\w.]+)[.!?]*[\"'’”)\]]*$", text[cut:end])
-            stem = word.group(1).rstrip(".").lower() if word else ""
-            if text[line.start() + m.start()] == "." and (
-                stem in _ABBREVIATIONS or re.fullmatch(r"(?:[^\W\d_]\.)*[^\W\d_]", stem)
-            ):
-                continue
-            ranges.append((cut, end))
-            cut = end
-        ranges.append((cut, line.end()))
-    out = []
-    for start, end in ranges:
-        chunk = text[start:end]
-        lead = len(chunk) - len(chunk.lstrip())
-        trail = len(chunk) - len(chunk.rstrip())
-        if end - trail > start + lead:
-            out.append((start + lead, end - trail))
-    return out
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        first = text[m.start()]
+        if first == "\n":
+            _push(text, start, m.start(), ranges)
+            start = m.end()
+            continue
+        nxt = m.group("next")
+        if not (nxt.isupper() or nxt.isdigit()):
+            continue
+        if first == "." and _abbreviation_before(text, m.start()):
+            continue
+        _push(text, start, m.end(), ranges)
+        start = m.end()
+    _push(text, start, len(text), ranges)
+    return ranges
+
+
+def _push(text: str, start: int, end: int, ranges: list[tuple[int, int]]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        ranges.append((start, end))
 
 
 def sentence_at(ranges: Sequence[tuple[int, int]], offset: int) -> int:

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from annotate.preannotate.model import PreAnnotator
-from annotate.preannotate.sentences import sentence_spans
 from annotate.schemas import load_labelset, load_targets
 
 FIXTURES = Path(__file__).parent / "fixtures" / "preannotate"
@@ -112,12 +111,6 @@ def test_other_topics_are_just_other_targets(tariffs):
 def test_model_version_changes_with_targets(gaza, tariffs):
     assert gaza.model_version != tariffs.model_version
     assert gaza.model_version.startswith("annotate-rules-")
-
-
-def test_sentences_respect_abbreviations():
-    text = "U.S. Secretary Blinken met Mr. Kishida. Then he left!\nNew line"
-    got = [text[s:e] for s, e in sentence_spans(text)]
-    assert got == ["U.S. Secretary Blinken met Mr. Kishida.", "Then he left!", "New line"]
 
 
 def test_urged_to_block_is_the_urgers_opposition(tariffs):

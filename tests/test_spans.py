@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from annotate.schemas import load_labelset
+from annotate.preannotate.model import PreAnnotator
+from annotate.schemas import load_labelset, load_targets
 from annotate.spans import (
     Span,
     align,
@@ -144,6 +146,42 @@ def test_sentences() -> None:
     ranges = sentences(text)
     assert sentence_at(ranges, text.index("France")) == 1
     assert sentence_at(ranges, text.index("Britain")) == 3
+
+
+@pytest.mark.parametrize(
+    "expected",
+    [
+        ["U.S. Secretary Blinken met Mr. Kishida.", "Then he left!", "New line"],
+        ["Gen. Mark Milley and Adm. Lisa Franchetti spoke.", "Brig. Gen. Ryder did not."],
+        ["Gens. Milley and Austin arrived.", "Sens. Ruiz and Rep. Lee left."],
+        ["John F. Kennedy Jr. and Mrs. Onassis met Dr. Li at No. 10 Downing St. on Monday."],
+        ["Shares fell on Jan. 5.", "Trading resumed on Sept. 9 at 10 a.m. on Monday."],
+        ["Acme Inc. and Borden Co. merged.", "Acme Corp. Ltd. said so."],
+        ["ST. LOUIS (AP) — The Cardinals won.", "MR. SMITH GOES TO WASHINGTON"],
+        ["He said no.", "Then he left.", "The vote was 5 vs. 4 in favour."],
+        ['"We agree," she said.', '"No more delays."', "Britain abstained."],
+        ['He called it "a farce." the minister said.', "2024 was a record year."],
+        ["Is it over?", "Yes!", "It is...", "Really."],
+        ["Émile left.", "Łódź voted (narrowly).", "[Then] it rained."],
+    ],
+)
+def test_sentences_keep_abbreviations_whole(expected: list[str]) -> None:
+    text = " ".join(expected).replace(" MR.", "\nMR.").replace(" New line", "\nNew line")
+    assert [text[s:e] for s, e in sentences(text)] == expected
+
+
+def test_stance_evidence_is_a_sentence_of_the_one_splitter() -> None:
+    gold = Path(__file__).parent / "fixtures" / "gold"
+    labelset = load_labelset().with_targets(load_targets(gold / "targets.yaml"))
+    model = PreAnnotator(labelset)
+    seen = 0
+    for line in (gold / "news.jsonl").read_text(encoding="utf-8").splitlines():
+        text = json.loads(line)["text"]
+        ranges = set(sentences(text))
+        for st in model.predict(text, "t")["stances"]:
+            assert (st["evidence"]["start"], st["evidence"]["end"]) in ranges
+            seen += 1
+    assert seen > 20
 
 
 def test_sample_article_sentences_cover_names_once() -> None:

