@@ -142,3 +142,35 @@ def test_article_count_query_matches(engine: Engine) -> None:
     ingest_paths(engine, [samples_dir()])
     with session_scope(engine) as s:
         assert s.scalar(select(func.count(Article.id))) == 4
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "where"),
+    [
+        ("late-nul.txt", ("Oslo talks went on.\n" * 600 + "A stray\x00byte.\n").encode(), ":601"),
+        (
+            "page.html",
+            b"<html><body>\n" + b"<p>Quito voted.</p>\n" * 500 + b"<p>Nul\x00l</p></body></html>",
+            ":502",
+        ),
+        (
+            "wire.jsonl",
+            b'{"id": 1, "text": "Fine text about Lima."}\n'
+            b'{"id": 2, "text": "Bad \\u0000 text about Lima."}\n',
+            ":2",
+        ),
+        ("meta.jsonl", b'{"id": 3, "text": "Nairobi.", "desk": "x\\u0000y"}\n', ":1"),
+        ("title.jsonl", b'{"id": 4, "text": "Nairobi.", "title": "\\u0000"}\n', ":1"),
+    ],
+)
+def test_nul_anywhere_is_rejected_naming_file_and_line(
+    engine: Engine, tmp_path: Path, name: str, content: bytes, where: str
+) -> None:
+    """PostgreSQL cannot store U+0000: it must never reach the insert."""
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(IngestFailed) as exc:
+        ingest_paths(engine, [tmp_path])
+    (bad,) = exc.value.report.rejected
+    assert f"{name}{where}" in str(bad) and "NUL" in str(bad)
+    assert "\n" not in str(bad)
+    assert articles(engine) == []

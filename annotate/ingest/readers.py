@@ -52,9 +52,38 @@ def _decode(path: Path, data: bytes) -> str | BadInput:
     if b"\x00" in data[:8192]:
         return BadInput(str(path), "binary file (NUL bytes), not text")
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return BadInput(str(path), f"invalid UTF-8 at byte {exc.start}; re-save the file as UTF-8")
+    nul = text.find("\x00")
+    if nul >= 0:
+        return BadInput(f"{path}:{text.count(chr(10), 0, nul) + 1}", _NUL)
+    return text
+
+
+_NUL = "NUL character (U+0000) in the text; remove it"
+
+
+def _nul_field(value: Any, where: str = "") -> str | None:
+    """The first field (a JSON path) whose key or string value holds U+0000, if any.
+
+    PostgreSQL stores neither text nor JSON containing U+0000, so it must not reach the insert.
+    """
+    if isinstance(value, str):
+        return where if "\x00" in value else None
+    items: Any = ()
+    if isinstance(value, dict):
+        for key in value:
+            if "\x00" in key:
+                return f"{where}.{key}" if where else key
+        items = ((f"{where}.{k}" if where else k, v) for k, v in value.items())
+    elif isinstance(value, list):
+        items = ((f"{where}[{i}]", v) for i, v in enumerate(value))
+    for sub, item in items:
+        found = _nul_field(item, sub)
+        if found is not None:
+            return found
+    return None
 
 
 def _read_text(path: Path, max_bytes: int) -> str | BadInput:
@@ -146,6 +175,10 @@ def read_jsonl(path: Path, max_bytes: int) -> Iterator[ArticleIn | BadInput]:
                 err = errors[0]
                 where = ".".join(str(p) for p in err.absolute_path)
                 yield BadInput(origin, f"field {where or '`text`'}: {err.message}")
+                continue
+            nul_at = _nul_field(record)
+            if nul_at is not None:
+                yield BadInput(origin, f"field {nul_at}: {_NUL}")
                 continue
             extra = {k: v for k, v in record.items() if k not in _JSONL_FIELDS}
             yield _article(
