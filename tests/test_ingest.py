@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 from pathlib import Path
 
@@ -174,3 +175,37 @@ def test_nul_anywhere_is_rejected_naming_file_and_line(
     assert f"{name}{where}" in str(bad) and "NUL" in str(bad)
     assert "\n" not in str(bad)
     assert articles(engine) == []
+
+
+UNICODE_BOMS = [
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+]
+
+
+@pytest.mark.parametrize(("bom", "encoding"), UNICODE_BOMS)
+def test_text_with_a_unicode_bom_is_decoded(
+    engine: Engine, tmp_path: Path, bom: bytes, encoding: str
+) -> None:
+    """Editors on Windows save UTF-16 with a BOM; the BOM says how to read it."""
+    body = "Talks in Zürich resumed.\n\nŁódź sent a delegation."
+    (tmp_path / "memo.txt").write_bytes(bom + body.encode(encoding))
+    line = json.dumps({"id": "w1", "text": "Kraków hosted the envoys."}) + "\n"
+    (tmp_path / "wire.jsonl").write_bytes(bom + (line + line.replace("w1", "w2")).encode(encoding))
+    report = ingest_paths(engine, [tmp_path])
+    assert report.rejected == [] and len(report.new) == 2
+    texts = sorted(a.text for a in articles(engine))
+    assert texts == ["Kraków hosted the envoys.", body]
+    assert [a.meta.get("line") for a in articles(engine)] == [None, 1]
+
+
+@pytest.mark.parametrize("name", ["memo.txt", "wire.jsonl"])
+def test_broken_utf16_is_named_not_called_binary(engine: Engine, tmp_path: Path, name: str) -> None:
+    lone_surrogate = codecs.BOM_UTF16_LE + '{"text": "Oslo'.encode("utf-16-le") + b"\x00\xd8"
+    (tmp_path / name).write_bytes(lone_surrogate)
+    with pytest.raises(IngestFailed) as exc:
+        ingest_paths(engine, [tmp_path])
+    assert name in str(exc.value) and "invalid UTF-16" in str(exc.value)
