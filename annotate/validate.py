@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from annotate.jsonl import TooDeep, parse_json
 from annotate.schemas import (
     SCHEMA_FILES,
     LabelSet,
@@ -139,9 +140,12 @@ def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | Problem]]:
                 continue
             where = f"{path}:{lineno}"
             try:
-                record = json.loads(raw.decode("utf-8"))
+                record = parse_json(raw.decode("utf-8"))
             except UnicodeDecodeError as exc:
                 yield lineno, Problem(where, "line", f"invalid UTF-8 at byte {exc.start}")
+                continue
+            except TooDeep as exc:
+                yield lineno, Problem(where, "line", str(exc))
                 continue
             except json.JSONDecodeError as exc:
                 yield lineno, Problem(where, "line", f"malformed JSON: {exc.msg}")

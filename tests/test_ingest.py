@@ -209,3 +209,21 @@ def test_broken_utf16_is_named_not_called_binary(engine: Engine, tmp_path: Path,
     with pytest.raises(IngestFailed) as exc:
         ingest_paths(engine, [tmp_path])
     assert name in str(exc.value) and "invalid UTF-16" in str(exc.value)
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize(
+    "line",
+    [DEEP, '{"text": ' + DEEP + "}", '{"text": "Oslo.", "extra": ' + "[" * 990 + "]" * 990 + "}"],
+)
+def test_deeply_nested_json_is_a_line_error(engine: Engine, tmp_path: Path, line: str) -> None:
+    """Python's parser recurses per level: without a limit this is a RecursionError traceback."""
+    wire = tmp_path / "wire.jsonl"
+    wire.write_text('{"text": "Lima talks."}\n' + line + "\n")
+    with pytest.raises(IngestFailed) as exc:
+        ingest_paths(engine, [wire])
+    (bad,) = exc.value.report.rejected
+    assert str(bad).startswith(f"{wire}:2: ") and "nested too deeply" in str(bad)
+    assert articles(engine) == []

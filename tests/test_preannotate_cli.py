@@ -118,3 +118,22 @@ def test_invalid_utf8_is_a_one_line_error_naming_the_line(tmp_path: Path) -> Non
         assert res.exit_code == 1, res.output
         assert "latin1.jsonl:2: invalid UTF-8 at byte" in res.output
         assert "Traceback" not in res.output
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def test_deeply_nested_json_is_a_one_line_error(tmp_path: Path) -> None:
+    """Both strict readers (offline articles, gold JSONL) share iter_json_lines."""
+    good = '{"id": "a", "text": "Rome.", "entities": [], "stances": []}\n'
+    for n, line in enumerate([DEEP, '{"id": "b", "text": ' + DEEP + "}"]):
+        deep = tmp_path / f"deep{n}.jsonl"
+        deep.write_text(good + line + "\n")
+        for args in (
+            ["preannotate", str(deep), "-o", str(tmp_path / "out.jsonl")],
+            ["evaluate", "--gold", str(deep)],
+        ):
+            res = runner.invoke(app, args)
+            assert res.exit_code == 1, (args, res.output)
+            assert f"deep{n}.jsonl:2: nested too deeply" in res.output, res.output
+            assert "Traceback" not in res.output

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from annotate.cli import app
 from annotate.validate import check_schemas, validate_files
 from tests.conftest import FIXTURES, runner
@@ -82,3 +84,18 @@ def test_targets_file_replaces_the_schema_targets(tmp_path: Path) -> None:
         ],
     )
     assert good.exit_code == 1 and "unknown target 'ceasefire'" in good.output
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize("line", [DEEP, '{"id": "a", "text": ' + DEEP + "}"])
+def test_deeply_nested_json_is_one_problem(tmp_path: Path, line: str) -> None:
+    data = tmp_path / "deep.jsonl"
+    data.write_text('{"id": "a", "text": "Rome."}\n' + line + "\n")
+    problems = [str(p) for p in validate_files([data])]
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{data}:2: ") and "nested too deeply" in problems[0]
+    res = runner.invoke(app, ["validate", str(data)])
+    assert res.exit_code == 1 and "nested too deeply" in res.output
+    assert "Traceback" not in res.output

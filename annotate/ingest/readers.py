@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from annotate.ingest.clean import normalize, split_title
+from annotate.jsonl import TooDeep, parse_json
 
 SUFFIXES = (".txt", ".jsonl", ".html", ".htm")
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -212,9 +213,11 @@ def _jsonl_record(
     if len(raw) > max_bytes:
         return BadInput(origin, f"{len(raw)} bytes is over the {max_bytes}-byte limit")
     try:
-        record = json.loads(raw.decode("utf-8"))
+        record = parse_json(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         return BadInput(origin, f"invalid UTF-8 at byte {exc.start} of the line")
+    except TooDeep as exc:
+        return BadInput(origin, str(exc))
     except json.JSONDecodeError as exc:
         return BadInput(origin, f"malformed JSON: {exc.msg} (column {exc.colno})")
     errors = sorted(check.iter_errors(record), key=lambda e: list(e.absolute_path))
