@@ -128,6 +128,31 @@ def semantic_problems(
                 yield from _span_problems(where, f"{field}.{key}", stance[key], text, False)
 
 
+def overlap_problems(where: str, record: dict[str, Any]) -> Iterator[Problem]:
+    """Each pair of entities sharing a character; the dataset has one label per character."""
+    entities = record.get("entities")
+    spans = sorted(
+        (ent["start"], ent["end"], i, ent.get("label"))
+        for i, ent in enumerate(entities if isinstance(entities, list) else [])
+        if isinstance(ent, dict)
+        and isinstance(ent.get("start"), int)
+        and isinstance(ent.get("end"), int)
+        and ent["start"] < ent["end"]
+    )
+    open_spans: list[tuple[int, int, int, Any]] = []
+    pairs: list[tuple[int, int]] = []
+    by_index = {span[2]: span for span in spans}
+    for span in spans:
+        open_spans = [o for o in open_spans if o[1] > span[0]]
+        pairs += [(max(span[2], o[2]), min(span[2], o[2])) for o in open_spans]
+        open_spans.append(span)
+    for j, i in sorted(pairs):
+        start, end, _, label = by_index[i]
+        same = by_index[j][:2] == (start, end) and by_index[j][3] == label
+        verb = "repeats" if same else "overlaps"
+        yield Problem(where, f"entities[{j}]", f"{verb} entities[{i}] [{start}, {end})")
+
+
 def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | Problem]]:
     try:
         handle = path.open("rb")
@@ -201,6 +226,7 @@ def validate_files(
             yield from semantic_problems(
                 where, record, labelset, text if isinstance(text, str) else None
             )
+            yield from overlap_problems(where, record)
         if not seen:
             yield Problem(str(path), "file", "no records (empty file)")
 

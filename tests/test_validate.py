@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,30 @@ def test_deeply_nested_json_is_one_problem(tmp_path: Path, line: str) -> None:
     res = runner.invoke(app, ["validate", str(data)])
     assert res.exit_code == 1 and "nested too deeply" in res.output
     assert "Traceback" not in res.output
+
+
+def test_overlapping_and_repeated_entities_are_reported(tmp_path: Path) -> None:
+    """The dataset has one label per character: nested or repeated spans cannot be exported."""
+    text = "New York City Council met in Rome."
+    ents = [
+        (0, 8, "GPE"),
+        (0, 21, "ORG"),
+        (29, 33, "GPE"),
+        (4, 13, "GPE"),
+        (29, 33, "GPE"),
+        (22, 25, "ORG"),
+    ]
+    rec = {
+        "id": "g",
+        "text": text,
+        "entities": [{"start": s, "end": e, "label": lab, "text": text[s:e]} for s, e, lab in ents],
+        "stances": [],
+    }
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps(rec) + "\n")
+    assert [str(p) for p in validate_files([gold])] == [
+        f"{gold}:1: entities[1]: overlaps entities[0] [0, 8)",
+        f"{gold}:1: entities[3]: overlaps entities[0] [0, 8)",
+        f"{gold}:1: entities[3]: overlaps entities[1] [0, 21)",
+        f"{gold}:1: entities[4]: repeats entities[2] [29, 33)",
+    ]
