@@ -137,3 +137,34 @@ def test_deeply_nested_json_is_a_one_line_error(tmp_path: Path) -> None:
             assert res.exit_code == 1, (args, res.output)
             assert f"deep{n}.jsonl:2: nested too deeply" in res.output, res.output
             assert "Traceback" not in res.output
+
+
+def test_failed_offline_run_leaves_the_output_as_it_was(tmp_path: Path) -> None:
+    """A half-written predictions file looks complete to the next tool; never leave one."""
+    articles = tmp_path / "in" / "articles.jsonl"
+    articles.parent.mkdir()
+    good = "".join(
+        json.dumps({"id": f"a{i}", "text": "Japan backed a ceasefire."}) + "\n" for i in range(200)
+    )
+    articles.write_text(good + '{"id": "bad", "text": }\n' + good)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    existing, fresh = out_dir / "old.jsonl", out_dir / "new.jsonl"
+    existing.write_text("earlier predictions\n")
+    for out in (existing, fresh):
+        res = runner.invoke(app, ["preannotate", str(articles), "-o", str(out)])
+        assert res.exit_code == 1 and "articles.jsonl:201: invalid JSON" in res.output
+    assert existing.read_text() == "earlier predictions\n"
+    assert sorted(p.name for p in out_dir.iterdir()) == ["old.jsonl"]
+    articles.write_text(good)
+    res = runner.invoke(app, ["preannotate", str(articles), "-o", str(existing)])
+    assert res.exit_code == 0, res.output
+    assert len(existing.read_text().splitlines()) == 200
+    assert sorted(p.name for p in out_dir.iterdir()) == ["old.jsonl"]
+
+
+def test_unwritable_output_is_a_one_line_error(tmp_path: Path) -> None:
+    out = tmp_path / "missing-folder" / "pred.jsonl"
+    res = runner.invoke(app, ["preannotate", str(FIXTURES / "articles.jsonl"), "-o", str(out)])
+    assert res.exit_code == 1 and "pred.jsonl" in res.output
+    assert isinstance(res.exception, SystemExit)
