@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func, select
 
 from annotate.cli import app
 from annotate.ingest import IngestFailed, ingest_paths
-from annotate.ingest.clean import normalize, split_title
+from annotate.ingest.clean import content_hash, normalize, split_title
 from annotate.resources import samples_dir
 from annotate.store.models import Article
 from annotate.store.session import session_scope
@@ -227,3 +227,40 @@ def test_deeply_nested_json_is_a_line_error(engine: Engine, tmp_path: Path, line
     (bad,) = exc.value.report.rejected
     assert str(bad).startswith(f"{wire}:2: ") and "nested too deeply" in str(bad)
     assert articles(engine) == []
+
+
+def test_paragraph_breaks_do_not_change_the_content_hash(engine: Engine, tmp_path: Path) -> None:
+    """A re-scraped article with single newlines for blank lines is the same article."""
+    (tmp_path / "a.txt").write_text("Lagos talks began.\n\n\nThe envoys met.\n")
+    (tmp_path / "b.txt").write_text("Lagos talks began.\nThe envoys met.\n")
+    (tmp_path / "c.txt").write_text("Lagos talks began. The envoys met.\n")
+    report = ingest_paths(engine, [tmp_path])
+    assert len(report.new) == 2 and report.duplicates == [
+        f"{tmp_path / 'b.txt'} (same text as {tmp_path / 'a.txt'})"
+    ]
+    assert [a.text for a in articles(engine)] == [
+        "Lagos talks began.\n\nThe envoys met.",
+        "Lagos talks began. The envoys met.",
+    ]
+    again = tmp_path / "again.jsonl"
+    again.write_text(json.dumps({"text": "Lagos talks began.\n \nThe envoys met."}) + "\n")
+    assert ingest_paths(engine, [again]).new == []
+    assert content_hash("A.\n\nB.") == content_hash("A.\nB.") != content_hash("A. B.")
+
+
+def test_text_is_nfc_normalized_once_at_ingest(engine: Engine, tmp_path: Path) -> None:
+    """Decomposed and composed accents are one article, and offsets index the NFC text."""
+    decomposed = "Pedro Sa\u0301nchez visited Bogota\u0301."
+    wire = tmp_path / "wire.jsonl"
+    wire.write_text(
+        json.dumps({"id": "d", "text": decomposed, "title": "Sa\u0301nchez abroad"})
+        + "\n"
+        + json.dumps({"id": "c", "text": "Pedro Sánchez visited Bogotá."})
+        + "\n"
+    )
+    report = ingest_paths(engine, [wire])
+    assert len(report.new) == 1 and len(report.duplicates) == 1
+    (stored,) = articles(engine)
+    assert stored.text == "Pedro Sánchez visited Bogotá." and len(stored.text) == 29
+    assert stored.title == "Sánchez abroad"
+    assert normalize(decomposed) == stored.text

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from annotate.ingest.clean import normalize, split_title
+from annotate.ingest.clean import nfc, normalize, split_title
 from annotate.jsonl import TooDeep, parse_json
 
 SUFFIXES = (".txt", ".jsonl", ".html", ".htm")
@@ -119,7 +119,10 @@ def _article(
     origin: str, raw_text: str, title: str | None = None, **fields: Any
 ) -> ArticleIn | BadInput:
     text = normalize(raw_text)
-    if title is None and fields.pop("detect_title", False):
+    detect_title = fields.pop("detect_title", False)
+    if title is not None:
+        title = nfc(title)
+    elif detect_title:
         title, text = split_title(text)
     if not text:
         return BadInput(origin, "no article text left after boilerplate removal")
