@@ -162,3 +162,21 @@ def test_conll_docstart_and_blank_lines_still_separate(tmp_path: Path) -> None:
     )
     docs = list(read_conll(gold))
     assert [(d.text, d.entities[0]["label"]) for d in docs] == [("Paris", "LOC"), ("Oslo", "LOC")]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("[1, 2]", "gold.jsonl:2: <root>: [1, 2] is not of type 'object'"),
+        ('"Rome"', "gold.jsonl:2: <root>: 'Rome' is not of type 'object'"),
+        (
+            '{"id": "b", "text": 5, "entities": [], "stances": []}',
+            "gold.jsonl:2: text: 5 is not of type 'string'",
+        ),
+    ],
+)
+def test_gold_line_that_is_not_a_record(tmp_path: Path, line: str, message: str) -> None:
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(_gold_line("GPE") + line + "\n")
+    res = runner.invoke(app, ["evaluate", "--gold", str(gold)])
+    assert res.exit_code == 1 and message in res.output, res.output

@@ -264,3 +264,23 @@ def test_text_is_nfc_normalized_once_at_ingest(engine: Engine, tmp_path: Path) -
     assert stored.text == "Pedro Sánchez visited Bogotá." and len(stored.text) == 29
     assert stored.title == "Sánchez abroad"
     assert normalize(decomposed) == stored.text
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("[1, 2]", "wire.jsonl:2: not a JSON object (got an array)"),
+        ('"Oslo talks."', "wire.jsonl:2: not a JSON object (got a string)"),
+        ("null", "wire.jsonl:2: not a JSON object (got null)"),
+        ('{"text": 5}', "wire.jsonl:2: field text: 5 is not of type 'string'"),
+        ('{"text": ["Oslo"]}', "wire.jsonl:2: field text: ['Oslo'] is not of type 'string'"),
+    ],
+)
+def test_jsonl_line_that_is_not_an_article_object(
+    engine: Engine, tmp_path: Path, line: str, message: str
+) -> None:
+    wire = tmp_path / "wire.jsonl"
+    wire.write_text('{"text": "Lima talks."}\n' + line + "\n")
+    with pytest.raises(IngestFailed) as exc:
+        ingest_paths(engine, [wire])
+    assert [str(b) for b in exc.value.report.rejected] == [f"{tmp_path}/{message}"]

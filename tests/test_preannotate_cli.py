@@ -168,3 +168,12 @@ def test_unwritable_output_is_a_one_line_error(tmp_path: Path) -> None:
     res = runner.invoke(app, ["preannotate", str(FIXTURES / "articles.jsonl"), "-o", str(out)])
     assert res.exit_code == 1 and "pred.jsonl" in res.output
     assert isinstance(res.exception, SystemExit)
+
+
+def test_article_line_that_is_not_an_object_with_text(tmp_path: Path) -> None:
+    for n, line in enumerate(['["Rome"]', '{"id": "b", "text": 5}']):
+        src = tmp_path / f"in{n}.jsonl"
+        src.write_text('{"id": "a", "text": "Rome."}\n' + line + "\n")
+        res = runner.invoke(app, ["preannotate", str(src)])
+        assert res.exit_code == 1
+        assert f"in{n}.jsonl:2: expected an object with a string `text`" in res.output

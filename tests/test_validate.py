@@ -127,3 +127,12 @@ def test_overlapping_and_repeated_entities_are_reported(tmp_path: Path) -> None:
         f"{gold}:1: entities[3]: overlaps entities[1] [0, 21)",
         f"{gold}:1: entities[4]: repeats entities[2] [29, 33)",
     ]
+
+
+def test_lines_that_are_not_records(tmp_path: Path) -> None:
+    data = tmp_path / "articles.jsonl"
+    data.write_text('{"id": "a", "text": "Rome."}\n[1]\n{"id": "b", "text": 5}\n')
+    assert [str(p) for p in validate_files([data], kind="article")] == [
+        f"{data}:2: line: not a JSON object",
+        f"{data}:3: text: 5 is not of type 'string'",
+    ]

@@ -223,6 +223,10 @@ def _jsonl_record(
         return BadInput(origin, str(exc))
     except json.JSONDecodeError as exc:
         return BadInput(origin, f"malformed JSON: {exc.msg} (column {exc.colno})")
+    if not isinstance(record, dict):
+        return BadInput(
+            origin, f"not a JSON object (got {_JSON_KIND.get(type(record), 'a value')})"
+        )
     errors = sorted(check.iter_errors(record), key=lambda e: list(e.absolute_path))
     if errors:
         err = errors[0]
@@ -244,6 +248,14 @@ def _jsonl_record(
     )
 
 
+_JSON_KIND = {
+    list: "an array",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "a boolean",
+    type(None): "null",
+}
 _JSONL_FIELDS = {"id", "text", "title", "url", "source", "published"}
 
 
