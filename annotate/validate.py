@@ -128,6 +128,24 @@ def semantic_problems(
                 yield from _span_problems(where, f"{field}.{key}", stance[key], text, False)
 
 
+def _walkable(record: dict[str, Any]) -> bool:
+    """Whether semantic_problems can walk the record; when not, its schema errors say why."""
+
+    def span_ok(span: Any, labelled: bool) -> bool:
+        return isinstance(span, dict) and (not labelled or isinstance(span.get("label", ""), str))
+
+    entities, stances = record.get("entities", []), record.get("stances", [])
+    if not isinstance(entities, list) or not isinstance(stances, list):
+        return False
+    return all(span_ok(ent, True) for ent in entities) and all(
+        isinstance(st, dict)
+        and span_ok(st.get("holder", {}), True)
+        and isinstance(st.get("target", ""), str)
+        and all(span_ok(st[key], False) for key in ("evidence", "target_span") if key in st)
+        for st in stances
+    )
+
+
 def overlap_problems(where: str, record: dict[str, Any]) -> Iterator[Problem]:
     """Each pair of entities sharing a character; the dataset has one label per character."""
     entities = record.get("entities")
@@ -223,6 +241,8 @@ def validate_files(
             if file_kind == "article":
                 continue
             text = record.get("text") if file_kind == "gold" else texts.get(str(record.get("id")))
+            if not _walkable(record):
+                continue
             yield from semantic_problems(
                 where, record, labelset, text if isinstance(text, str) else None
             )

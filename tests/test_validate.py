@@ -136,3 +136,35 @@ def test_lines_that_are_not_records(tmp_path: Path) -> None:
         f"{data}:2: line: not a JSON object",
         f"{data}:3: text: 5 is not of type 'string'",
     ]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ('"entities": 5, "stances": []', "entities"),
+        ('"entities": ["Rome"], "stances": []', "entities[0]"),
+        (
+            '"entities": [{"start": 0, "end": 4, "label": ["GPE"], "text": "Rome"}], "stances": []',
+            "entities[0].label",
+        ),
+        ('"entities": [], "stances": [3]', "stances[0]"),
+        (
+            '"entities": [], "stances": [{"holder": 1, "target": "ceasefire", "label": "support", '
+            '"evidence": {"start": 0, "end": 4}}]',
+            "stances[0].holder",
+        ),
+        (
+            '"entities": [], "stances": [{"holder": {"start": 0, "end": 4, "label": "GPE", '
+            '"text": "Rome"}, "target": {}, "label": "support", "evidence": 7}]',
+            "stances[0].evidence",
+        ),
+    ],
+)
+def test_wrongly_shaped_records_get_schema_errors_not_a_traceback(
+    tmp_path: Path, body: str, field: str
+) -> None:
+    data = tmp_path / "pred.jsonl"
+    data.write_text('{"id": "a", "model_version": "m", ' + body + "}\n")
+    problems = [str(p) for p in validate_files([data])]
+    assert problems and all(p.startswith(f"{data}:1: ") for p in problems)
+    assert any(p.startswith(f"{data}:1: {field}: ") for p in problems), problems
