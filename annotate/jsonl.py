@@ -53,7 +53,7 @@ def iter_json_lines(path: Path, error: type[Exception]) -> Iterator[tuple[int, A
             if not raw.strip():
                 continue
             try:
-                value = parse_json(raw.decode("utf-8"))
+                value = parse_json(raw.decode("utf-8-sig" if lineno == 1 else "utf-8"))
             except UnicodeDecodeError as exc:
                 raise error(f"{path}:{lineno}: invalid UTF-8 at byte {exc.start}") from None
             except TooDeep as exc:

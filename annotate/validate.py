@@ -183,7 +183,7 @@ def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | Problem]]:
                 continue
             where = f"{path}:{lineno}"
             try:
-                record = parse_json(raw.decode("utf-8"))
+                record = parse_json(raw.decode("utf-8-sig" if lineno == 1 else "utf-8"))
             except UnicodeDecodeError as exc:
                 yield lineno, Problem(where, "line", f"invalid UTF-8 at byte {exc.start}")
                 continue

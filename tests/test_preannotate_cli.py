@@ -177,3 +177,17 @@ def test_article_line_that_is_not_an_object_with_text(tmp_path: Path) -> None:
         res = runner.invoke(app, ["preannotate", str(src)])
         assert res.exit_code == 1
         assert f"in{n}.jsonl:2: expected an object with a string `text`" in res.output
+
+
+def test_utf8_bom_jsonl_is_read_by_every_jsonl_command(tmp_path: Path) -> None:
+    """Excel and Notepad write a UTF-8 BOM; ingest accepts it, so the other readers must too."""
+    rec = {"id": "a", "text": "Rome backed a truce.", "entities": [], "stances": []}
+    src = tmp_path / "bom.jsonl"
+    src.write_bytes(b"\xef\xbb\xbf" + json.dumps(rec).encode() + b"\n")
+    for args in (
+        ["preannotate", str(src)],
+        ["evaluate", "--gold", str(src)],
+        ["validate", str(src), "--kind", "gold"],
+    ):
+        res = runner.invoke(app, args)
+        assert res.exit_code == 0, (args, res.output)
