@@ -49,6 +49,8 @@ def expand(paths: list[Path]) -> Iterator[Path | BadInput]:
             yield BadInput(str(path), "no such file or folder")
 
 
+_NUL = "NUL character (U+0000) in the text; remove it"
+
 # UTF-32 first: its little-endian BOM starts with UTF-16's.
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -80,9 +82,6 @@ def _decode(path: Path, data: bytes) -> str | BadInput:
     if nul >= 0:
         return BadInput(f"{path}:{text.count(chr(10), 0, nul) + 1}", _NUL)
     return text
-
-
-_NUL = "NUL character (U+0000) in the text; remove it"
 
 
 def _nul_field(value: Any, where: str = "") -> str | None:
