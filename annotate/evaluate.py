@@ -17,7 +17,7 @@ from typing import Any
 
 from annotate.errors import InputError
 from annotate.jsonl import iter_json_lines
-from annotate.schemas import LabelSet
+from annotate.schemas import LabelSet, load_labelset
 
 
 class GoldError(InputError):
@@ -33,11 +33,14 @@ class GoldDoc:
     conll: bool = False  # entity labels are CoNLL types (PER/ORG/LOC/MISC)
 
 
-def read_conll(path: Path) -> Iterator[GoldDoc]:
+def read_conll(path: Path, labelset: LabelSet | None = None) -> Iterator[GoldDoc]:
     """Stream CoNLL-2003 documents (four columns, IOB1 or IOB2, `-DOCSTART-` separators).
 
     Document text is the tokens joined by single spaces, sentences joined by newlines.
+    Entity types must be ones the label set maps to (its `conll` column): any other type
+    could never be predicted, so it would only lower the scores in silence.
     """
+    conll_types = set((labelset or load_labelset()).conll_map.values())
     n_doc = 0
     sentences: list[list[tuple[str, str]]] = []
     sent: list[tuple[str, str]] = []
@@ -80,36 +83,73 @@ def read_conll(path: Path) -> Iterator[GoldDoc]:
         sentences.clear()
         return GoldDoc(f"{path.stem}-{n_doc}", text, entities, conll=True)
 
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            line = line.rstrip("\n")
-            if not line.strip():
-                if sent:
-                    sentences.append(list(sent))
-                    sent.clear()
-                continue
-            cols = line.split()
-            if cols[0] == "-DOCSTART-":
-                doc = build()
-                if doc:
-                    yield doc
-                continue
-            if len(cols) < 2:
-                raise GoldError(f"{path}:{lineno}: expected token and tag columns, got {line!r}")
-            tag = cols[-1]
-            if tag != "O" and not (tag[:2] in ("I-", "B-") and len(tag) > 2):
-                raise GoldError(f"{path}:{lineno}: bad IOB tag {tag!r}")
-            sent.append((cols[0], tag))
+    for lineno, line in _text_lines(path):
+        if not line.strip():
+            if sent:
+                sentences.append(list(sent))
+                sent.clear()
+            continue
+        cols = line.split()
+        if cols[0] == "-DOCSTART-":
+            doc = build()
+            if doc:
+                yield doc
+            continue
+        if len(cols) != 4:
+            raise GoldError(
+                f"{path}:{lineno}: expected 4 columns (token POS chunk NER), got {len(cols)}"
+            )
+        tag = cols[3]
+        if tag != "O" and not (tag[:2] in ("I-", "B-") and len(tag) > 2):
+            raise GoldError(f"{path}:{lineno}: bad IOB tag {tag!r}")
+        if tag != "O" and tag[2:] not in conll_types:
+            raise GoldError(
+                f"{path}:{lineno}: entity type {tag[2:]!r} is not a CoNLL type of the label set "
+                f"({', '.join(sorted(conll_types))})"
+            )
+        sent.append((cols[0], tag))
     doc = build()
     if doc:
         yield doc
 
 
-def read_gold_jsonl(path: Path) -> Iterator[GoldDoc]:
-    """Stream gold JSONL records (schemas/gold.schema.json), checking each one."""
+def _text_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, line) of a UTF-8 text file; bytes that are not text raise GoldError."""
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            try:
+                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise GoldError(f"{path}:{lineno}: invalid UTF-8 at byte {exc.start}") from None
+            if "\x00" in line:
+                raise GoldError(f"{path}:{lineno}: NUL byte: a binary file, not CoNLL text")
+            yield lineno, line.rstrip("\r\n")
+
+
+def _unknown_labels(rec: dict[str, Any], labelset: LabelSet) -> Iterator[str]:
+    """`field: problem` for each gold label the label set does not know (targets aside)."""
+    names = set(labelset.entity_names)
+    for i, ent in enumerate(rec["entities"]):
+        if ent["label"] not in names:
+            yield f"entities[{i}].label: unknown label {ent['label']!r}"
+    for i, stance in enumerate(rec["stances"]):
+        holder = stance["holder"]["label"]
+        if holder not in labelset.holder_labels:
+            yield f"stances[{i}].holder.label: {holder!r} cannot hold a stance"
+        if stance["label"] not in labelset.stance_names:
+            yield f"stances[{i}].label: unknown stance label {stance['label']!r}"
+
+
+def read_gold_jsonl(path: Path, labelset: LabelSet | None = None) -> Iterator[GoldDoc]:
+    """Stream gold JSONL records (schemas/gold.schema.json), checking each one.
+
+    A label the label set does not know is an error: it could never be predicted, so it
+    would only lower the scores in silence.
+    """
     from annotate.schemas import validator
 
     check = validator("gold")
+    labelset = labelset or load_labelset()
     for lineno, rec in iter_json_lines(path, GoldError):
         err = next(iter(check.iter_errors(rec)), None)
         if err is not None:
@@ -118,15 +158,20 @@ def read_gold_jsonl(path: Path) -> Iterator[GoldDoc]:
         for ent in rec["entities"]:
             if rec["text"][ent["start"] : ent["end"]] != ent["text"]:
                 raise GoldError(f"{path}:{lineno}: entity text does not match offsets")
+        problem = next(_unknown_labels(rec, labelset), None)
+        if problem is not None:
+            raise GoldError(f"{path}:{lineno}: {problem}")
         yield GoldDoc(rec["id"], rec["text"], rec["entities"], rec["stances"])
 
 
-def read_gold(path: Path, fmt: str | None = None) -> Iterator[GoldDoc]:
+def read_gold(
+    path: Path, fmt: str | None = None, labelset: LabelSet | None = None
+) -> Iterator[GoldDoc]:
     fmt = fmt or ("jsonl" if path.suffix in (".jsonl", ".json") else "conll")
     if fmt == "conll":
-        return read_conll(path)
+        return read_conll(path, labelset)
     if fmt == "jsonl":
-        return read_gold_jsonl(path)
+        return read_gold_jsonl(path, labelset)
     raise GoldError(f"unknown gold format {fmt!r} (conll or jsonl)")
 
 

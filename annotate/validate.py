@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from annotate.jsonl import TooDeep, parse_json
 from annotate.schemas import (
     SCHEMA_FILES,
     LabelSet,
@@ -127,6 +128,49 @@ def semantic_problems(
                 yield from _span_problems(where, f"{field}.{key}", stance[key], text, False)
 
 
+def _walkable(record: dict[str, Any]) -> bool:
+    """Whether semantic_problems can walk the record; when not, its schema errors say why."""
+
+    def span_ok(span: Any, labelled: bool) -> bool:
+        return isinstance(span, dict) and (not labelled or isinstance(span.get("label", ""), str))
+
+    entities, stances = record.get("entities", []), record.get("stances", [])
+    if not isinstance(entities, list) or not isinstance(stances, list):
+        return False
+    return all(span_ok(ent, True) for ent in entities) and all(
+        isinstance(st, dict)
+        and span_ok(st.get("holder", {}), True)
+        and isinstance(st.get("target", ""), str)
+        and all(span_ok(st[key], False) for key in ("evidence", "target_span") if key in st)
+        for st in stances
+    )
+
+
+def overlap_problems(where: str, record: dict[str, Any]) -> Iterator[Problem]:
+    """Each pair of entities sharing a character; the dataset has one label per character."""
+    entities = record.get("entities")
+    spans = sorted(
+        (ent["start"], ent["end"], i, ent.get("label"))
+        for i, ent in enumerate(entities if isinstance(entities, list) else [])
+        if isinstance(ent, dict)
+        and isinstance(ent.get("start"), int)
+        and isinstance(ent.get("end"), int)
+        and ent["start"] < ent["end"]
+    )
+    open_spans: list[tuple[int, int, int, Any]] = []
+    pairs: list[tuple[int, int]] = []
+    by_index = {span[2]: span for span in spans}
+    for span in spans:
+        open_spans = [o for o in open_spans if o[1] > span[0]]
+        pairs += [(max(span[2], o[2]), min(span[2], o[2])) for o in open_spans]
+        open_spans.append(span)
+    for j, i in sorted(pairs):
+        start, end, _, label = by_index[i]
+        same = by_index[j][:2] == (start, end) and by_index[j][3] == label
+        verb = "repeats" if same else "overlaps"
+        yield Problem(where, f"entities[{j}]", f"{verb} entities[{i}] [{start}, {end})")
+
+
 def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | Problem]]:
     try:
         handle = path.open("rb")
@@ -139,9 +183,12 @@ def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | Problem]]:
                 continue
             where = f"{path}:{lineno}"
             try:
-                record = json.loads(raw.decode("utf-8"))
+                record = parse_json(raw.decode("utf-8-sig" if lineno == 1 else "utf-8"))
             except UnicodeDecodeError as exc:
                 yield lineno, Problem(where, "line", f"invalid UTF-8 at byte {exc.start}")
+                continue
+            except TooDeep as exc:
+                yield lineno, Problem(where, "line", str(exc))
                 continue
             except json.JSONDecodeError as exc:
                 yield lineno, Problem(where, "line", f"malformed JSON: {exc.msg}")
@@ -194,9 +241,12 @@ def validate_files(
             if file_kind == "article":
                 continue
             text = record.get("text") if file_kind == "gold" else texts.get(str(record.get("id")))
+            if not _walkable(record):
+                continue
             yield from semantic_problems(
                 where, record, labelset, text if isinstance(text, str) else None
             )
+            yield from overlap_problems(where, record)
         if not seen:
             yield Problem(str(path), "file", "no records (empty file)")
 

@@ -102,3 +102,81 @@ def test_cli_missing_gold_is_an_error(tmp_path: Path) -> None:
     res = runner.invoke(app, ["evaluate", "--gold", str(tmp_path / "nope.txt")])
     assert res.exit_code == 1
     assert "nope.txt" in res.output
+
+
+def _gold_line(label: str, holder: str = "GPE") -> str:
+    span = {"start": 0, "end": 6, "label": label, "text": "France"}
+    stance = {
+        "holder": {**span, "label": holder},
+        "target": "ceasefire",
+        "label": "support",
+        "evidence": {"start": 0, "end": 22},
+    }
+    rec = {"id": "d", "text": "France backed a truce.", "entities": [span], "stances": [stance]}
+    return json.dumps(rec) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("gold.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xd8", "gold.txt:1: invalid UTF-8"),
+        ("nul.conll", b"Paris NNP I-NP I-LOC\nRome\x00 NNP I-NP I-LOC\n", "nul.conll:2: NUL"),
+        (
+            "gold.jsonl",
+            (_gold_line("GPE") + _gold_line("PERSONA")).encode(),
+            "gold.jsonl:2: entities[0].label: unknown label 'PERSONA'",
+        ),
+        (
+            "holder.jsonl",
+            _gold_line("GPE", holder="LOC").encode(),
+            "holder.jsonl:1: stances[0].holder.label: 'LOC' cannot hold a stance",
+        ),
+        (
+            "types.conll",
+            b"-DOCSTART- -X- -X- O\n\nParis NNP I-NP I-LOC\nRome NNP I-NP B-CITY\n",
+            "types.conll:4: entity type 'CITY' is not a CoNLL type",
+        ),
+        (
+            "three.conll",
+            b"Paris NNP I-LOC\n",
+            "three.conll:1: expected 4 columns (token POS chunk NER), got 3",
+        ),
+        ("five.conll", b"Paris NNP I-NP I-LOC extra\n", "five.conll:1: expected 4 columns"),
+    ],
+)
+def test_bad_gold_is_a_one_line_error(tmp_path: Path, name: str, content: bytes, message: str):
+    """Gold that cannot be scored stops `evaluate` with the file and line, not a traceback."""
+    gold = tmp_path / name
+    gold.write_bytes(content)
+    res = runner.invoke(app, ["evaluate", "--gold", str(gold)])
+    assert res.exit_code == 1, res.output
+    assert message in res.output
+    assert "Traceback" not in res.output and isinstance(res.exception, SystemExit)
+
+
+def test_conll_docstart_and_blank_lines_still_separate(tmp_path: Path) -> None:
+    gold = tmp_path / "ok.conll"
+    gold.write_text(
+        "-DOCSTART-\n\nParis NNP I-NP B-LOC\n\n\n-DOCSTART- -X- -X- O\nOslo NNP I-NP I-LOC\n",
+        encoding="utf-8",
+    )
+    docs = list(read_conll(gold))
+    assert [(d.text, d.entities[0]["label"]) for d in docs] == [("Paris", "LOC"), ("Oslo", "LOC")]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("[1, 2]", "gold.jsonl:2: <root>: [1, 2] is not of type 'object'"),
+        ('"Rome"', "gold.jsonl:2: <root>: 'Rome' is not of type 'object'"),
+        (
+            '{"id": "b", "text": 5, "entities": [], "stances": []}',
+            "gold.jsonl:2: text: 5 is not of type 'string'",
+        ),
+    ],
+)
+def test_gold_line_that_is_not_a_record(tmp_path: Path, line: str, message: str) -> None:
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(_gold_line("GPE") + line + "\n")
+    res = runner.invoke(app, ["evaluate", "--gold", str(gold)])
+    assert res.exit_code == 1 and message in res.output, res.output

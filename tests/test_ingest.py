@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from sqlalchemy import Engine, func, select
 
 from annotate.cli import app
 from annotate.ingest import IngestFailed, ingest_paths
-from annotate.ingest.clean import normalize, split_title
+from annotate.ingest.clean import content_hash, normalize, split_title
 from annotate.resources import samples_dir
 from annotate.store.models import Article
 from annotate.store.session import session_scope
@@ -142,3 +143,144 @@ def test_article_count_query_matches(engine: Engine) -> None:
     ingest_paths(engine, [samples_dir()])
     with session_scope(engine) as s:
         assert s.scalar(select(func.count(Article.id))) == 4
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "where"),
+    [
+        ("late-nul.txt", ("Oslo talks went on.\n" * 600 + "A stray\x00byte.\n").encode(), ":601"),
+        (
+            "page.html",
+            b"<html><body>\n" + b"<p>Quito voted.</p>\n" * 500 + b"<p>Nul\x00l</p></body></html>",
+            ":502",
+        ),
+        (
+            "wire.jsonl",
+            b'{"id": 1, "text": "Fine text about Lima."}\n'
+            b'{"id": 2, "text": "Bad \\u0000 text about Lima."}\n',
+            ":2",
+        ),
+        ("meta.jsonl", b'{"id": 3, "text": "Nairobi.", "desk": "x\\u0000y"}\n', ":1"),
+        ("title.jsonl", b'{"id": 4, "text": "Nairobi.", "title": "\\u0000"}\n', ":1"),
+    ],
+)
+def test_nul_anywhere_is_rejected_naming_file_and_line(
+    engine: Engine, tmp_path: Path, name: str, content: bytes, where: str
+) -> None:
+    """PostgreSQL cannot store U+0000: it must never reach the insert."""
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(IngestFailed) as exc:
+        ingest_paths(engine, [tmp_path])
+    (bad,) = exc.value.report.rejected
+    assert f"{name}{where}" in str(bad) and "NUL" in str(bad)
+    assert "\n" not in str(bad)
+    assert articles(engine) == []
+
+
+UNICODE_BOMS = [
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+]
+
+
+@pytest.mark.parametrize(("bom", "encoding"), UNICODE_BOMS)
+def test_text_with_a_unicode_bom_is_decoded(
+    engine: Engine, tmp_path: Path, bom: bytes, encoding: str
+) -> None:
+    """Editors on Windows save UTF-16 with a BOM; the BOM says how to read it."""
+    body = "Talks in Zürich resumed.\n\nŁódź sent a delegation."
+    (tmp_path / "memo.txt").write_bytes(bom + body.encode(encoding))
+    line = json.dumps({"id": "w1", "text": "Kraków hosted the envoys."}) + "\n"
+    (tmp_path / "wire.jsonl").write_bytes(bom + (line + line.replace("w1", "w2")).encode(encoding))
+    report = ingest_paths(engine, [tmp_path])
+    assert report.rejected == [] and len(report.new) == 2
+    texts = sorted(a.text for a in articles(engine))
+    assert texts == ["Kraków hosted the envoys.", body]
+    assert [a.meta.get("line") for a in articles(engine)] == [None, 1]
+
+
+@pytest.mark.parametrize("name", ["memo.txt", "wire.jsonl"])
+def test_broken_utf16_is_named_not_called_binary(engine: Engine, tmp_path: Path, name: str) -> None:
+    lone_surrogate = codecs.BOM_UTF16_LE + '{"text": "Oslo'.encode("utf-16-le") + b"\x00\xd8"
+    (tmp_path / name).write_bytes(lone_surrogate)
+    with pytest.raises(IngestFailed) as exc:
+        ingest_paths(engine, [tmp_path])
+    assert name in str(exc.value) and "invalid UTF-16" in str(exc.value)
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize(
+    "line",
+    [DEEP, '{"text": ' + DEEP + "}", '{"text": "Oslo.", "extra": ' + "[" * 990 + "]" * 990 + "}"],
+)
+def test_deeply_nested_json_is_a_line_error(engine: Engine, tmp_path: Path, line: str) -> None:
+    """Python's parser recurses per level: without a limit this is a RecursionError traceback."""
+    wire = tmp_path / "wire.jsonl"
+    wire.write_text('{"text": "Lima talks."}\n' + line + "\n")
+    with pytest.raises(IngestFailed) as exc:
+        ingest_paths(engine, [wire])
+    (bad,) = exc.value.report.rejected
+    assert str(bad).startswith(f"{wire}:2: ") and "nested too deeply" in str(bad)
+    assert articles(engine) == []
+
+
+def test_paragraph_breaks_do_not_change_the_content_hash(engine: Engine, tmp_path: Path) -> None:
+    """A re-scraped article with single newlines for blank lines is the same article."""
+    (tmp_path / "a.txt").write_text("Lagos talks began.\n\n\nThe envoys met.\n")
+    (tmp_path / "b.txt").write_text("Lagos talks began.\nThe envoys met.\n")
+    (tmp_path / "c.txt").write_text("Lagos talks began. The envoys met.\n")
+    report = ingest_paths(engine, [tmp_path])
+    assert len(report.new) == 2 and report.duplicates == [
+        f"{tmp_path / 'b.txt'} (same text as {tmp_path / 'a.txt'})"
+    ]
+    assert [a.text for a in articles(engine)] == [
+        "Lagos talks began.\n\nThe envoys met.",
+        "Lagos talks began. The envoys met.",
+    ]
+    again = tmp_path / "again.jsonl"
+    again.write_text(json.dumps({"text": "Lagos talks began.\n \nThe envoys met."}) + "\n")
+    assert ingest_paths(engine, [again]).new == []
+    assert content_hash("A.\n\nB.") == content_hash("A.\nB.") != content_hash("A. B.")
+
+
+def test_text_is_nfc_normalized_once_at_ingest(engine: Engine, tmp_path: Path) -> None:
+    """Decomposed and composed accents are one article, and offsets index the NFC text."""
+    decomposed = "Pedro Sa\u0301nchez visited Bogota\u0301."
+    wire = tmp_path / "wire.jsonl"
+    wire.write_text(
+        json.dumps({"id": "d", "text": decomposed, "title": "Sa\u0301nchez abroad"})
+        + "\n"
+        + json.dumps({"id": "c", "text": "Pedro Sánchez visited Bogotá."})
+        + "\n"
+    )
+    report = ingest_paths(engine, [wire])
+    assert len(report.new) == 1 and len(report.duplicates) == 1
+    (stored,) = articles(engine)
+    assert stored.text == "Pedro Sánchez visited Bogotá." and len(stored.text) == 29
+    assert stored.title == "Sánchez abroad"
+    assert normalize(decomposed) == stored.text
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("[1, 2]", "wire.jsonl:2: not a JSON object (got an array)"),
+        ('"Oslo talks."', "wire.jsonl:2: not a JSON object (got a string)"),
+        ("null", "wire.jsonl:2: not a JSON object (got null)"),
+        ('{"text": 5}', "wire.jsonl:2: field text: 5 is not of type 'string'"),
+        ('{"text": ["Oslo"]}', "wire.jsonl:2: field text: ['Oslo'] is not of type 'string'"),
+    ],
+)
+def test_jsonl_line_that_is_not_an_article_object(
+    engine: Engine, tmp_path: Path, line: str, message: str
+) -> None:
+    wire = tmp_path / "wire.jsonl"
+    wire.write_text('{"text": "Lima talks."}\n' + line + "\n")
+    with pytest.raises(IngestFailed) as exc:
+        ingest_paths(engine, [wire])
+    assert [str(b) for b in exc.value.report.rejected] == [f"{tmp_path}/{message}"]

@@ -118,3 +118,76 @@ def test_invalid_utf8_is_a_one_line_error_naming_the_line(tmp_path: Path) -> Non
         assert res.exit_code == 1, res.output
         assert "latin1.jsonl:2: invalid UTF-8 at byte" in res.output
         assert "Traceback" not in res.output
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def test_deeply_nested_json_is_a_one_line_error(tmp_path: Path) -> None:
+    """Both strict readers (offline articles, gold JSONL) share iter_json_lines."""
+    good = '{"id": "a", "text": "Rome.", "entities": [], "stances": []}\n'
+    for n, line in enumerate([DEEP, '{"id": "b", "text": ' + DEEP + "}"]):
+        deep = tmp_path / f"deep{n}.jsonl"
+        deep.write_text(good + line + "\n")
+        for args in (
+            ["preannotate", str(deep), "-o", str(tmp_path / "out.jsonl")],
+            ["evaluate", "--gold", str(deep)],
+        ):
+            res = runner.invoke(app, args)
+            assert res.exit_code == 1, (args, res.output)
+            assert f"deep{n}.jsonl:2: nested too deeply" in res.output, res.output
+            assert "Traceback" not in res.output
+
+
+def test_failed_offline_run_leaves_the_output_as_it_was(tmp_path: Path) -> None:
+    """A half-written predictions file looks complete to the next tool; never leave one."""
+    articles = tmp_path / "in" / "articles.jsonl"
+    articles.parent.mkdir()
+    good = "".join(
+        json.dumps({"id": f"a{i}", "text": "Japan backed a ceasefire."}) + "\n" for i in range(200)
+    )
+    articles.write_text(good + '{"id": "bad", "text": }\n' + good)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    existing, fresh = out_dir / "old.jsonl", out_dir / "new.jsonl"
+    existing.write_text("earlier predictions\n")
+    for out in (existing, fresh):
+        res = runner.invoke(app, ["preannotate", str(articles), "-o", str(out)])
+        assert res.exit_code == 1 and "articles.jsonl:201: invalid JSON" in res.output
+    assert existing.read_text() == "earlier predictions\n"
+    assert sorted(p.name for p in out_dir.iterdir()) == ["old.jsonl"]
+    articles.write_text(good)
+    res = runner.invoke(app, ["preannotate", str(articles), "-o", str(existing)])
+    assert res.exit_code == 0, res.output
+    assert len(existing.read_text().splitlines()) == 200
+    assert sorted(p.name for p in out_dir.iterdir()) == ["old.jsonl"]
+
+
+def test_unwritable_output_is_a_one_line_error(tmp_path: Path) -> None:
+    out = tmp_path / "missing-folder" / "pred.jsonl"
+    res = runner.invoke(app, ["preannotate", str(FIXTURES / "articles.jsonl"), "-o", str(out)])
+    assert res.exit_code == 1 and "pred.jsonl" in res.output
+    assert isinstance(res.exception, SystemExit)
+
+
+def test_article_line_that_is_not_an_object_with_text(tmp_path: Path) -> None:
+    for n, line in enumerate(['["Rome"]', '{"id": "b", "text": 5}']):
+        src = tmp_path / f"in{n}.jsonl"
+        src.write_text('{"id": "a", "text": "Rome."}\n' + line + "\n")
+        res = runner.invoke(app, ["preannotate", str(src)])
+        assert res.exit_code == 1
+        assert f"in{n}.jsonl:2: expected an object with a string `text`" in res.output
+
+
+def test_utf8_bom_jsonl_is_read_by_every_jsonl_command(tmp_path: Path) -> None:
+    """Excel and Notepad write a UTF-8 BOM; ingest accepts it, so the other readers must too."""
+    rec = {"id": "a", "text": "Rome backed a truce.", "entities": [], "stances": []}
+    src = tmp_path / "bom.jsonl"
+    src.write_bytes(b"\xef\xbb\xbf" + json.dumps(rec).encode() + b"\n")
+    for args in (
+        ["preannotate", str(src)],
+        ["evaluate", "--gold", str(src)],
+        ["validate", str(src), "--kind", "gold"],
+    ):
+        res = runner.invoke(app, args)
+        assert res.exit_code == 0, (args, res.output)

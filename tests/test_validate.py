@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+import pytest
 
 from annotate.cli import app
 from annotate.validate import check_schemas, validate_files
@@ -82,3 +85,86 @@ def test_targets_file_replaces_the_schema_targets(tmp_path: Path) -> None:
         ],
     )
     assert good.exit_code == 1 and "unknown target 'ceasefire'" in good.output
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize("line", [DEEP, '{"id": "a", "text": ' + DEEP + "}"])
+def test_deeply_nested_json_is_one_problem(tmp_path: Path, line: str) -> None:
+    data = tmp_path / "deep.jsonl"
+    data.write_text('{"id": "a", "text": "Rome."}\n' + line + "\n")
+    problems = [str(p) for p in validate_files([data])]
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{data}:2: ") and "nested too deeply" in problems[0]
+    res = runner.invoke(app, ["validate", str(data)])
+    assert res.exit_code == 1 and "nested too deeply" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_overlapping_and_repeated_entities_are_reported(tmp_path: Path) -> None:
+    """The dataset has one label per character: nested or repeated spans cannot be exported."""
+    text = "New York City Council met in Rome."
+    ents = [
+        (0, 8, "GPE"),
+        (0, 21, "ORG"),
+        (29, 33, "GPE"),
+        (4, 13, "GPE"),
+        (29, 33, "GPE"),
+        (22, 25, "ORG"),
+    ]
+    rec = {
+        "id": "g",
+        "text": text,
+        "entities": [{"start": s, "end": e, "label": lab, "text": text[s:e]} for s, e, lab in ents],
+        "stances": [],
+    }
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps(rec) + "\n")
+    assert [str(p) for p in validate_files([gold])] == [
+        f"{gold}:1: entities[1]: overlaps entities[0] [0, 8)",
+        f"{gold}:1: entities[3]: overlaps entities[0] [0, 8)",
+        f"{gold}:1: entities[3]: overlaps entities[1] [0, 21)",
+        f"{gold}:1: entities[4]: repeats entities[2] [29, 33)",
+    ]
+
+
+def test_lines_that_are_not_records(tmp_path: Path) -> None:
+    data = tmp_path / "articles.jsonl"
+    data.write_text('{"id": "a", "text": "Rome."}\n[1]\n{"id": "b", "text": 5}\n')
+    assert [str(p) for p in validate_files([data], kind="article")] == [
+        f"{data}:2: line: not a JSON object",
+        f"{data}:3: text: 5 is not of type 'string'",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ('"entities": 5, "stances": []', "entities"),
+        ('"entities": ["Rome"], "stances": []', "entities[0]"),
+        (
+            '"entities": [{"start": 0, "end": 4, "label": ["GPE"], "text": "Rome"}], "stances": []',
+            "entities[0].label",
+        ),
+        ('"entities": [], "stances": [3]', "stances[0]"),
+        (
+            '"entities": [], "stances": [{"holder": 1, "target": "ceasefire", "label": "support", '
+            '"evidence": {"start": 0, "end": 4}}]',
+            "stances[0].holder",
+        ),
+        (
+            '"entities": [], "stances": [{"holder": {"start": 0, "end": 4, "label": "GPE", '
+            '"text": "Rome"}, "target": {}, "label": "support", "evidence": 7}]',
+            "stances[0].evidence",
+        ),
+    ],
+)
+def test_wrongly_shaped_records_get_schema_errors_not_a_traceback(
+    tmp_path: Path, body: str, field: str
+) -> None:
+    data = tmp_path / "pred.jsonl"
+    data.write_text('{"id": "a", "model_version": "m", ' + body + "}\n")
+    problems = [str(p) for p in validate_files([data])]
+    assert problems and all(p.startswith(f"{data}:1: ") for p in problems)
+    assert any(p.startswith(f"{data}:1: {field}: ") for p in problems), problems

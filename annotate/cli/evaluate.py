@@ -53,7 +53,7 @@ def evaluate(
         ) as progress:
             bar = progress.add_task("gold", total=gold.stat().st_size)
             report = run(
-                read_gold(gold, fmt),
+                read_gold(gold, fmt, labelset),
                 model.predict,
                 labelset,
                 progress=lambda n: progress.advance(bar, n),

@@ -66,9 +66,27 @@ def preannotate(
 
 
 def _offline(inputs: list[Path], output: Path | None, labelset: Any, workers: int) -> None:
+    """Stream predictions to stdout, or to OUTPUT through a temporary file renamed on success.
+
+    So a failed run leaves OUTPUT as it was: absent, or the previous run's complete file.
+    """
+    import os
+    import secrets
+    import shutil
+    from typing import TextIO
+
     from annotate.preannotate.batch import InputError, predict_stream, read_articles, write_jsonl
 
-    out = output.open("w", encoding="utf-8") if output else sys.stdout
+    out: TextIO = sys.stdout
+    tmp: Path | None = None
+    if output is not None:
+        tmp = output.with_name(f".{output.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+        try:
+            out = tmp.open("x", encoding="utf-8")
+            if output.is_file():
+                shutil.copymode(output, tmp)
+        except OSError as exc:
+            fail(f"cannot write {output}: {exc.strerror}")
     try:
         # Streaming: the total is unknown, the bar counts articles (and stays off stdout).
         with progress_bar("preannotate", disable=output is None) as progress:
@@ -78,11 +96,18 @@ def _offline(inputs: list[Path], output: Path | None, labelset: Any, workers: in
                 out,
                 on_record=lambda _n: progress.advance(bar),
             )
+        if output is not None and tmp is not None:
+            out.close()
+            try:
+                os.replace(tmp, output)
+            except OSError as exc:
+                fail(f"cannot write {output}: {exc.strerror}")
     except InputError as exc:
         fail(str(exc))
     finally:
-        if output:
+        if tmp is not None:
             out.close()
+            tmp.unlink(missing_ok=True)
     if output:
         console.print(f"{n} prediction(s) written to {output}")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 
 # A whole line (or a sentence-sized segment of one) that is page furniture, not article text.
 _NAV = (
@@ -30,6 +31,7 @@ _BOILERPLATE_SEGMENT = re.compile(
 _SEGMENTS = re.compile(r"(?<=[.!?\"”])\s+(?=[A-Z©])")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000\f\v]+")
 _TITLE_END = re.compile(r"[.,;:]$")
+_LINE_BREAKS = re.compile(r"\s*\n\s*")
 
 
 def is_boilerplate(segment: str) -> bool:
@@ -50,9 +52,17 @@ def _clean_line(line: str) -> str:
     return line if len(kept) == len(segments) else " ".join(kept)
 
 
+def nfc(text: str) -> str:
+    """Composed accents ('á', not 'a' + U+0301): one spelling per article, offsets into it."""
+    return unicodedata.normalize("NFC", text)
+
+
 def normalize(text: str) -> str:
-    """Tidy whitespace, remove boilerplate lines; paragraphs stay separated by a blank line."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
+    """Tidy whitespace, remove boilerplate lines; paragraphs stay separated by a blank line.
+
+    The one place article text is normalized (NFC first), so stored text, hash and offsets agree.
+    """
+    text = nfc(text).replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
     lines = [_clean_line(line) for line in text.split("\n")]
     out: list[str] = []
     for line in lines:
@@ -78,4 +88,9 @@ def split_title(text: str) -> tuple[str | None, str]:
 
 
 def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """The identity of a normalized text, blind to how its paragraphs are broken.
+
+    A blank line and a single newline (re-scraped, re-exported) give one hash, so the same
+    article is not stored twice; the stored text keeps its paragraphs.
+    """
+    return hashlib.sha256(_LINE_BREAKS.sub("\n", text).encode("utf-8")).hexdigest()
