@@ -45,6 +45,7 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check annotate tests benchmarks
 	$(BIN)/ruff format --check annotate tests benchmarks
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) .annotate

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from annotate.jsonl import TooDeep, parse_json
+from annotate.problem import Problem
 from annotate.schemas import (
     SCHEMA_FILES,
     LabelSet,
@@ -21,16 +21,6 @@ from annotate.schemas import (
     load_labelset,
     validator,
 )
-
-
-@dataclass(frozen=True)
-class Problem:
-    where: str
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.field}: {self.message}"
 
 
 def check_schemas() -> list[Problem]:

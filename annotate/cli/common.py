@@ -70,3 +70,11 @@ def progress_bar(label: str, disable: bool = False) -> Progress:
         transient=True,
         disable=disable or not err_console.is_terminal,  # no bar (nor blank lines) in logs
     )
+
+
+def print_capped(lines: list[str], cap: int = 20) -> None:
+    """The first problems one per line, then how many more (all are in the store)."""
+    for line in lines[:cap]:
+        err_console.print(line, highlight=False, markup=False, soft_wrap=True)
+    if len(lines) > cap:
+        err_console.print(f"... and {len(lines) - cap} more (kept in the store)", highlight=False)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from annotate.cli.common import JsonOpt, ProjectOpt, State, console
+from annotate.cli.common import JsonOpt, ProjectOpt, State, console, print_capped
 
 
 def review(
@@ -46,6 +46,7 @@ def review(
         min_annotators=min_annotators,
     )
     project = summary.project
+    print_capped([f"skipped prediction item: {line}" for line in summary.skipped])
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), default=str))
         return

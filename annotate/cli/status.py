@@ -15,10 +15,11 @@ from annotate.config import review_name
 
 
 def _current_model_version() -> str:
-    from annotate.preannotate.model import preannotator
+    """The rules' version, from their files' hash: no lexicon is built to print it."""
+    from annotate.preannotate.model import model_version
     from annotate.schemas import load_labelset
 
-    return preannotator(load_labelset()).model_version
+    return model_version(load_labelset())
 
 
 def _stage_counts(state: State) -> dict[str, Any]:

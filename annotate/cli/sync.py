@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from annotate.cli.common import JsonOpt, ProjectOpt, State, console, err_console, progress_bar
+from annotate.cli.common import JsonOpt, ProjectOpt, State, console, print_capped, progress_bar
 from annotate.config import DEFAULT_BATCH
 
 
@@ -31,14 +31,6 @@ def _connect(state: State):
     from annotate.studio.client import connect
 
     return connect(state.settings.home)
-
-
-def _print_capped(lines: list[str], cap: int = 20) -> None:
-    """The first problems one per line, then how many more (all are in the store)."""
-    for line in lines[:cap]:
-        err_console.print(line, highlight=False, markup=False, soft_wrap=True)
-    if len(lines) > cap:
-        err_console.print(f"... and {len(lines) - cap} more (kept in the store)", highlight=False)
 
 
 def _print_summary(data: dict[str, Any], as_json: bool, keys: list[str], title: str) -> None:
@@ -102,7 +94,7 @@ def push(
             on_total=on_total,
             on_advance=on_advance,
         )
-    _print_capped([f"skipped prediction item: {line}" for line in summary.skipped])
+    print_capped([f"skipped prediction item: {line}" for line in summary.skipped])
     _print_summary(
         summary.to_dict(),
         as_json,
@@ -146,7 +138,7 @@ def pull(
             on_advance=on_advance,
         )
     if not as_json:
-        _print_capped(
+        print_capped(
             [
                 f"invalid: task {p['task']} annotation {p['annotation']}: {p['problem']}"
                 for p in summary.problems

@@ -15,8 +15,8 @@ from typing import Any
 
 from annotate import spans as sp
 from annotate.export.features import CONFIGS, SOURCES, features_for
+from annotate.problem import Problem
 from annotate.schemas import LabelSet, load_labelset, validator
-from annotate.validate import Problem
 
 
 def _header(root: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
