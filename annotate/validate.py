@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from annotate import spans as sp
 from annotate.jsonl import TooDeep, parse_json
 from annotate.problem import Problem
 from annotate.schemas import (
@@ -70,8 +71,14 @@ def _detect_kind(record: dict[str, Any]) -> str:
 
 
 def _span_problems(
-    where: str, field: str, span: dict[str, Any], text: str | None, check_text: bool
+    where: str, field: str, span: dict[str, Any], text: str | None, name: bool
 ) -> Iterator[Problem]:
+    """Offsets that cannot stand on the text, by the one rule of `spans.check_span`.
+
+    `name`: the span marks a name (an entity, a holder), so whitespace at an edge is a
+    problem too and its `text` must equal the slice; evidence and target ranges are only
+    checked to lie inside the text.
+    """
     start, end = span.get("start"), span.get("end")
     if not isinstance(start, int) or not isinstance(end, int):
         return
@@ -84,7 +91,12 @@ def _span_problems(
         yield Problem(
             where, field, f"end {end} is past the end of the text ({len(text)} characters)"
         )
-    elif check_text and "text" in span and text[start:end] != span["text"]:
+        return
+    if not name:
+        return
+    for problem in sp.check_span(text, sp.Span(start, end, "")):
+        yield Problem(where, field, problem)
+    if "text" in span and text[start:end] != span["text"]:
         yield Problem(
             where,
             field,
@@ -115,7 +127,9 @@ def semantic_problems(
         yield from _span_problems(where, f"{field}.holder", holder, text, True)
         for key in ("evidence", "target_span"):
             if key in stance:
-                yield from _span_problems(where, f"{field}.{key}", stance[key], text, False)
+                yield from _span_problems(
+                    where, f"{field}.{key}", stance[key], text, key == "target_span"
+                )
 
 
 def _walkable(record: dict[str, Any]) -> bool:

@@ -19,6 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from annotate.judgement import public_article_id
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -51,7 +53,7 @@ class Article(Base):
     @property
     def article_id(self) -> str:
         """The public id: the caller's own id when given, else a prefix of the content hash."""
-        return self.external_id or self.content_hash[:16]
+        return public_article_id(self.external_id, self.content_hash)
 
 
 class Prediction(Base):

@@ -289,3 +289,47 @@ def _stance_rows(out: Path) -> list[dict]:
 
 def _spans(row: dict) -> set[tuple[str, str]]:
     return {(row["text"][s["start"] : s["end"]], s["label"]) for s in row["spans"]}
+
+
+def test_review_dies_after_import_next_review_reconciles(ws: Workspace, monkeypatch):
+    """The crash between Label Studio's answer and the store's commit, as push has it:
+    the next `annotate review` adopts the tasks it created, so no review task is doubled."""
+    from annotate.store.models import Task
+    from annotate.studio.client import StudioClient
+
+    a, b = add_annotators(ws)
+    texts = [article_text(300 + i) for i in range(3)]
+    add_articles(ws, texts)
+    _json(ws.push("--overlap", "2"))
+    admin, pid = ws.studio.client(), ws.ls_project_id()
+    ana, ben = annotator(ws, a), annotator(ws, b)
+    tasks = {t["data"]["text"]: t["id"] for t in admin.iter_tasks(pid, fields="task_only")}
+    for text in texts:  # every article disputed: Ben relabels Gaza
+        ana.create_annotation(tasks[text], variant(text))
+        ben.create_annotation(tasks[text], variant(text, relabel={"Gaza": "LOC"}))
+    assert _json(ws.pull())["new"] == 6
+
+    real = StudioClient.import_tasks
+    calls = {"n": 0}
+
+    def dying(self, project_id, payload):
+        real(self, project_id, payload)
+        calls["n"] += 1
+        raise RuntimeError("simulated crash")  # Label Studio has the tasks, the store not
+
+    monkeypatch.setattr(StudioClient, "import_tasks", dying)
+    crashed = ws.invoke("review", "--project", ws.project, "--json")
+    assert crashed.exit_code == 70 and calls["n"] == 1
+    assert "annotate review failed unexpectedly" in crashed.output
+    monkeypatch.setattr(StudioClient, "import_tasks", real)
+
+    again = _json(ws.invoke("review", "--project", ws.project, "--json"))
+    assert (again["disputed"], again["reconciled"], again["created"]) == (3, 3, 0)
+    rid = again["ls_project_id"]
+    hashes = [t["data"]["content_hash"] for t in admin.iter_tasks(rid, fields="task_only")]
+    assert len(hashes) == 3 and len(set(hashes)) == 3
+    with session_scope(ws.engine()) as s:
+        review_id = s.scalar(select(Project.id).where(Project.name == f"{ws.project}-review"))
+        assert len(list(s.scalars(select(Task.id).where(Task.project_id == review_id)))) == 3
+    third = _json(ws.invoke("review", "--project", ws.project, "--json"))
+    assert (third["created"], third["already_in_review"], third["reconciled"]) == (0, 3, 0)
