@@ -21,12 +21,6 @@ class Span:
     end: int
     label: str
 
-    def text_in(self, text: str) -> str:
-        return text[self.start : self.end]
-
-    def overlaps(self, other: Span) -> bool:
-        return self.start < other.end and other.start < self.end
-
 
 def check_span(text: str, span: Span, labels: Iterable[str] | None = None) -> list[str]:
     """Why a span cannot stand on ``text``; empty when it can.

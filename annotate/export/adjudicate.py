@@ -24,8 +24,6 @@ from annotate.errors import UsageError
 from annotate.judgement import Judgement, StanceKey, Triple, latest_per_annotator
 from annotate.spans import Span
 
-POLICY_KINDS = ("latest", "majority", "ground-truth", "annotator", "adjudicated")
-
 
 class PolicyError(UsageError):
     """A `--policy` value that cannot be used."""

