@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
+
+import regex
 
 
 @dataclass(frozen=True, order=True)
@@ -25,7 +27,9 @@ class Span:
 def check_span(text: str, span: Span, labels: Iterable[str] | None = None) -> list[str]:
     """Why a span cannot stand on ``text``; empty when it can.
 
-    Whitespace at either edge is a problem too: the guidelines mark names only.
+    Whitespace at either edge is a problem too: the guidelines mark names only. A span
+    cutting a grapheme cluster (between "a" and its combining accent, inside a flag) is
+    not a problem here but an alignment fault: ``bio_tags`` reports it as ``grapheme``.
     """
     problems = []
     if span.start < 0 or span.end > len(text):
@@ -55,17 +59,147 @@ class Token(NamedTuple):
 # "Britain's" give the name its own token and annotated names rarely need aligning.
 _TOKEN_RE = re.compile(r"(?:[^\W\d_]\.){2,}|\d+(?:[.,:]\d+)*|(?<=\w)['’]s\b|[^\W_]+|_+|[^\w\s]")
 
+# A code point that can share a grapheme cluster (a user-perceived character) with its
+# neighbour: combining and spacing marks, ZWJ/ZWNJ, emoji modifiers, Prepend, regional
+# indicators (flags), conjoining Hangul jamo. Text without any has one cluster per code
+# point (CR LF aside, both white space), so the code point regex above is already exact.
+_JOINING_CLASS = (
+    r"[\p{Grapheme_Cluster_Break=Extend}\p{Grapheme_Cluster_Break=ZWJ}"
+    r"\p{Grapheme_Cluster_Break=SpacingMark}\p{Grapheme_Cluster_Break=Prepend}"
+    r"\p{Grapheme_Cluster_Break=Regional_Indicator}\p{Grapheme_Cluster_Break=L}"
+    r"\p{Grapheme_Cluster_Break=V}\p{Grapheme_Cluster_Break=T}]"
+)
+_JOINING = regex.compile(_JOINING_CLASS)
+# Every multi-code-point cluster lies inside one of these runs: joining code points with
+# the one code point before and after each (the base, the emoji after a ZWJ, the consonant
+# after a virama, the Hangul LV before a T). A run starts and ends on cluster boundaries.
+_JOINING_RUN = regex.compile(rf"(?s).?{_JOINING_CLASS}+(?:.{_JOINING_CLASS}+)*.?")
+# Blocks without a joining code point (ASCII to spacing modifiers, Greek, Cyrillic letters,
+# Latin Extended Additional, punctuation, currency, symbols, CJK, Hangul syllables...):
+# text made only of these is simple, and ``re`` tells that several times faster than the
+# ``regex`` property search (tests/test_spans.py checks the ranges against ``_JOINING``).
+_NO_JOINING_RANGES = (
+    (0x0000, 0x02FF), (0x0370, 0x0482), (0x048A, 0x052F), (0x05D0, 0x05EA),
+    (0x0620, 0x064A), (0x1E00, 0x1FFF), (0x2010, 0x2027), (0x2030, 0x205F),
+    (0x20A0, 0x20CF), (0x2100, 0x2BFF), (0x3000, 0x3029), (0x3030, 0x303F),
+    (0x4E00, 0x9FFF), (0xAC00, 0xD7A3), (0xFF01, 0xFF9D),
+)  # fmt: skip
+_MAYBE_JOINING = re.compile(
+    "[^" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in _NO_JOINING_RANGES) + "]"
+)
+# Grapheme clusters, except that white space stands alone: a mark after a space is a
+# visible character of its own (a token), not part of the space.
+_CLUSTER = regex.compile(r"\s|\X")
+
+
+def _simple(text: str) -> bool:
+    """Whether every code point of the text is a grapheme cluster of its own."""
+    return text.isascii() or _MAYBE_JOINING.search(text) is None or _JOINING.search(text) is None
+
+
+def _joining_runs(text: str) -> Iterator[regex.Match[str]]:
+    """The matches of ``_JOINING_RUN.finditer(text)``, found faster: ``re`` skips to the
+    code points outside ``_NO_JOINING_RANGES`` and ``regex`` only looks at those. After
+    a few such code points that do not join (a script with many: Devanagari, Thai), the
+    next joining one is searched with ``regex`` outright."""
+    last = pos = misses = 0  # last: end of the previous run; pos: where to look on
+    while True:
+        if misses < 8:
+            found = _MAYBE_JOINING.search(text, pos)
+            if found is None:
+                return
+            at = found.start()
+            if _JOINING.match(text, at) is None:
+                misses, pos = misses + 1, at + 1
+                continue
+        else:
+            joining = _JOINING.search(text, pos)
+            if joining is None:
+                return
+            at = joining.start()
+        # the leftmost run after ``last`` starts at the code point before this joining one
+        run = _JOINING_RUN.match(text, max(at - 1, last))
+        assert run is not None
+        yield run
+        last = pos = run.end()
+        misses = 0
+
+
+def _multi_clusters(text: str) -> Iterator[tuple[int, int]]:
+    """``[start, end)`` of every grapheme cluster longer than one code point, in order."""
+    for run in _joining_runs(text):
+        pos = run.start()
+        for cluster in _CLUSTER.findall(text, pos, run.end()):
+            if len(cluster) > 1:
+                yield pos, pos + len(cluster)
+            pos += len(cluster)
+
+
+def _cluster_cuts(text: str) -> set[int]:
+    """Offsets inside a grapheme cluster (between its code points)."""
+    if _simple(text):
+        return set()
+    return {k for start, end in _multi_clusters(text) for k in range(start + 1, end)}
+
 
 def tokenize(text: str) -> list[Token]:
-    """Split text into tokens that keep their character offsets."""
-    return [Token(m.group(), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
+    """Split text into tokens that keep their character offsets.
+
+    A token is made of whole grapheme clusters (user-perceived characters): a word is a
+    run of clusters whose first code point is a letter or digit, so "Sa\u0301nchez"
+    (decomposed) and Devanagari words stay whole, and a flag or a ZWJ emoji sequence is
+    one token. The rules are those of ``_TOKEN_RE`` applied to clusters; text in which
+    every code point is its own cluster (ASCII, NFC Latin, CJK...) takes ``_TOKEN_RE``
+    directly and tokenizes exactly as before clusters were considered.
+    """
+    if _simple(text):
+        return [Token(m.group(), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
+    return _tokenize_clusters(text)
+
+
+def _tokenize_clusters(text: str) -> list[Token]:
+    """``_TOKEN_RE`` over grapheme clusters.
+
+    It runs on a skeleton where each multi-code-point cluster is cut down to its first
+    code point; ``offsets`` maps each skeleton offset back to the text.
+    """
+    pieces: list[str] = []
+    marks = []  # (skeleton offset after a cut cluster, code points dropped up to there)
+    pos = dropped = 0
+    for start, end in _multi_clusters(text):
+        pieces.append(text[pos : start + 1])
+        dropped += end - start - 1
+        marks.append((end - dropped, dropped))
+        pos = end
+    if not marks:
+        return [Token(m.group(), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
+    pieces.append(text[pos:])
+    skeleton = "".join(pieces)
+    offsets = list(range(len(skeleton) + 1))
+    for (at, shift), (until, _) in zip(marks, [*marks[1:], (len(offsets), 0)], strict=True):
+        offsets[at:until] = range(at + shift, until + shift)
+    tokens = []
+    for m in _TOKEN_RE.finditer(skeleton):
+        start, end = offsets[m.start()], offsets[m.end()]
+        tokens.append(Token(text[start:end], start, end))
+    return tokens
 
 
 @dataclass(frozen=True)
 class AlignmentIssue:
-    """A span that could not be tagged exactly as annotated, and what became of it."""
+    """A span that could not be tagged exactly as annotated, and what became of it.
 
-    kind: str  # "widened" | "overlap" | "no-token" | "invalid"
+    ``grapheme`` is a ``widened`` span one of whose ends falls inside a grapheme cluster
+    (a user-perceived character): "Pedro Sa" ending before the combining accent of
+    "Sa\u0301nchez". It is an alignment kind rather than a ``check_span`` problem on
+    purpose: ``check_span`` is the gate where a span is refused outright (Label Studio
+    results, exported rows, stance holders), while a cut character is a boundary slip
+    like a cut word, which widening to whole tokens repairs and keeps the entity. It has
+    its own kind so the export counts and shows it instead of hiding it among the
+    ordinary widenings (or, with code point tokens, tagging it as if exact).
+    """
+
+    kind: str  # "widened" | "grapheme" | "overlap" | "no-token" | "invalid"
     span: Span
     covered: str
     aligned: Span | None = None
@@ -73,8 +207,9 @@ class AlignmentIssue:
 
     def describe(self) -> str:
         where = f"{self.span.label} [{self.span.start}, {self.span.end}) {self.covered!r}"
-        if self.kind == "widened" and self.aligned is not None:
-            return f"widened {where} -> [{self.aligned.start}, {self.aligned.end})"
+        if self.kind in ("widened", "grapheme") and self.aligned is not None:
+            detail = f": {self.detail}" if self.detail else ""
+            return f"{self.kind} {where}{detail} -> [{self.aligned.start}, {self.aligned.end})"
         return f"{self.kind} {where}{': ' + self.detail if self.detail else ''}"
 
 
@@ -100,13 +235,15 @@ def bio_tags(
 ) -> tuple[list[str], list[AlignmentIssue]]:
     """BIO tags of the tokens for the spans, and every span that did not fit exactly.
 
-    Spans off token boundaries are widened outward. A span overlapping one tagged
+    Spans off token boundaries are widened outward, and reported as ``widened``, or as
+    ``grapheme`` when an end cuts a grapheme cluster. A span overlapping one tagged
     before it (in start order, longer first) cannot be represented in BIO and is
     reported as ``overlap``; invalid spans are reported as ``invalid``. None vanish
     silently.
     """
     known = list(labels)
     ends = [t.end for t in tokens]
+    cut_offsets = _cluster_cuts(text) if spans else set()
     tags = ["O"] * len(tokens)
     issues: list[AlignmentIssue] = []
     for span in sorted(spans, key=lambda s: (s.start, -s.end, s.label)):
@@ -126,7 +263,12 @@ def bio_tags(
                 AlignmentIssue("overlap", span, covered, aligned, "overlaps a span tagged before")
             )
             continue
-        if aligned != span:
+        cuts = [x for x in (span.start, span.end) if x in cut_offsets]
+        if cuts:
+            where = " and ".join(map(str, cuts))
+            detail = f"cuts a character (grapheme cluster) at {where}"
+            issues.append(AlignmentIssue("grapheme", span, covered, aligned, detail))
+        elif aligned != span:
             issues.append(AlignmentIssue("widened", span, covered, aligned))
         tags[i] = f"B-{span.label}"
         for k in range(i + 1, j):

@@ -344,6 +344,21 @@ def test_misaligned_spans_are_widened_and_reported(store: Store, tmp_path: Path)
     assert list(validate_export(out)) == []
 
 
+def test_span_cutting_a_character_is_reported_as_grapheme(store: Store, tmp_path: Path) -> None:
+    text = "Pedro Sa\u0301nchez met Blinken."  # decomposed, as a JSONL prediction may hold it
+    store.article("ps", text, [Ann("a@x", 1, [("Pedro Sa", "PERSON"), ("Blinken", "PERSON")])])
+    out = tmp_path / "out"
+    summary = run(store, out, split="train=1")
+    assert summary.alignment == {"grapheme": 1}
+    assert summary.alignment_examples == [
+        "ps: grapheme PERSON [0, 8) 'Pedro Sa': cuts a character (grapheme cluster) at 8 -> [0, 14)"
+    ]
+    row = load(out, tmp_path)["entities"]["train"][0]
+    assert row["tokens"][:2] == ["Pedro", "Sa\u0301nchez"]
+    assert row["ner_tags"][:2] == [LABELS.bio_names.index(t) for t in ("B-PERSON", "I-PERSON")]
+    assert list(validate_export(out)) == []
+
+
 def test_predictions_only_with_include_unreviewed_and_marked(store: Store, tmp_path: Path) -> None:
     store.article("human", TEXT, disagreeing(), prediction=[("France", "ORG")])
     store.article(

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import random
+import re
+from itertools import accumulate
 from pathlib import Path
 
 import pytest
+import regex
 
 from annotate.preannotate.model import PreAnnotator
 from annotate.schemas import load_labelset, load_targets
 from annotate.spans import (
+    _JOINING,
+    _NO_JOINING_RANGES,
     Span,
+    Token,
+    _cluster_cuts,
+    _simple,
+    _tokenize_clusters,
     align,
     bio_problems,
     bio_tags,
@@ -195,3 +206,130 @@ def test_sample_article_sentences_cover_names_once() -> None:
     assert ranges == sorted(ranges)
     assert all(text[s:e] == text[s:e].strip() and e > s for s, e in ranges)
     assert all(a[1] <= b[0] for a, b in zip(ranges, ranges[1:], strict=False))
+
+
+# The tokenizer as it was before grapheme clusters: text whose code points are each a
+# cluster of their own must still tokenize exactly like this.
+_CODE_POINT_TOKENS = re.compile(
+    r"(?:[^\W\d_]\.){2,}|\d+(?:[.,:]\d+)*|(?<=\w)['’]s\b|[^\W_]+|_+|[^\w\s]"
+)
+CONLL_DEV = Path("/work/shared/data/conll2003/dev.txt")
+ORDINARY = [
+    "Blinken met Baerbock in Tokyo on Jan. 3, 2024, at 10:30 a.m.; 1,000 troops, 3.5%.",
+    "U.S.-Canadian talks: Britain's vote, Israel-Hamas war, pro-Israel groups’ rally.",
+    "Émigrés in Kyiv — “quoted” ＧＰＥ, São Paulo, Zürich, Łódź, Dvořák and Ørsted.",
+    "Ὀδυσσεύς и Москва; القاهرة وبيروت; ירושלים; 東京都と北京市、서울특별시.",
+    "snake_case __init__ x² ½ Ⅻ №5 e-mail: a.b@example.org http://x.y/z?q=1&r=2#f",
+    "Line one\r\nline two\ttabbed\u00a0nbsp\u2009thin\u3000ideographic\n\n",
+    "O'Neill's 'quote' ‘single’ «guillemets» (brackets) [more] {braces} — – -- ...",
+    "$5.2bn €3,5 £10 ¥100 5°C 50/50 24/7 #hashtag @handle 2023-10-07 9/11",
+    "I.B.M. U.N. e.g. i.e. A. B. Smith Jr. Mr. O'Brien-Smith Jean-Luc's",
+]
+
+
+def conll_documents() -> list[str]:
+    if not CONLL_DEV.exists():
+        return []
+    from annotate.evaluate import read_conll
+
+    return [doc.text for doc in read_conll(CONLL_DEV)]
+
+
+def code_point_tokens(text: str) -> list[tuple[str, int, int]]:
+    return [(m.group(), m.start(), m.end()) for m in _CODE_POINT_TOKENS.finditer(text)]
+
+
+def test_ordinary_text_tokenizes_exactly_as_before_on_both_paths() -> None:
+    corpus = ORDINARY + conll_documents()
+    for text in corpus:
+        expected = code_point_tokens(text)
+        assert [tuple(t) for t in tokenize(text)] == expected
+        # the grapheme path agrees too, so a combining mark elsewhere changes nothing here
+        assert [tuple(t) for t in _tokenize_clusters(text)] == expected
+        shifted = [(w, s + 9, e + 9) for w, s, e in expected]
+        assert [tuple(t) for t in tokenize("Sa\u0301nchez " + text)][1:] == shifted
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        # decomposed accents: combining marks stay inside their word
+        ("Pedro Sa\u0301nchez's e\u0301lan", ["Pedro", "Sa\u0301nchez", "'s", "e\u0301lan"]),
+        ("U\u0301.S. 3\u0301.5", ["U\u0301.S.", "3\u0301.5"]),
+        (
+            "Ngo\u0302 \u0110i\u0300nh Die\u0323\u0302m",
+            ["Ngo\u0302", "\u0110i\u0300nh", "Die\u0323\u0302m"],
+        ),  # noqa: E501
+        # a mark with no letter before it is a visible character of its own
+        ("a \u0301b", ["a", "\u0301", "b"]),
+        # Devanagari vowel signs and viramas, Thai tone marks, a Persian ZWNJ
+        ("नरेंद्र मोदी ने कहा", ["नरेंद्र", "मोदी", "ने", "कहा"]),
+        ("ที่กรุงเทพฯ", ["ที่กรุงเทพฯ"]),
+        ("می\u200cخواهم", ["می\u200cخواهم"]),
+        # flags, ZWJ sequences, skin tones, keycaps: one token each
+        ("🇺🇦🇫🇷 flags", ["🇺🇦", "🇫🇷", "flags"]),
+        ("family 👨\u200d👩\u200d👧\u200d👦!", ["family", "👨\u200d👩\u200d👧\u200d👦", "!"]),
+        ("👍🏽 1\ufe0f\u20e3", ["👍🏽", "1\ufe0f\u20e3"]),
+    ],
+)
+def test_tokens_are_whole_grapheme_clusters(text: str, words: list[str]) -> None:
+    tokens = tokenize(text)
+    assert [t.text for t in tokens] == words
+    assert all(text[t.start : t.end] == t.text for t in tokens)
+
+
+def test_span_cutting_a_grapheme_is_reported_and_widened() -> None:
+    text = "Pedro Sa\u0301nchez met Baerbock."
+    tokens = tokenize(text)
+    cut = Span(0, 8, "PERSON")  # "Pedro Sa", before the combining accent
+    tags, issues = bio_tags(text, tokens, [cut, at(text, "Baerbock", "PERSON")], LABELS)
+    assert tags == ["B-PERSON", "I-PERSON", "O", "B-PERSON", "O"]
+    assert [i.kind for i in issues] == ["grapheme"]
+    assert issues[0].aligned == Span(0, 14, "PERSON")
+    assert issues[0].describe() == (
+        "grapheme PERSON [0, 8) 'Pedro Sa': cuts a character (grapheme cluster) at 8 -> [0, 14)"
+    )
+    # ending after the accent is an ordinary mid-word cut; ending on the word is exact
+    assert [i.kind for i in bio_tags(text, tokens, [Span(0, 9, "PERSON")], LABELS)[1]] == [
+        "widened"
+    ]
+    assert bio_tags(text, tokens, [Span(0, 14, "PERSON")], LABELS)[1] == []
+    # inside a flag, at the start, even with tokens that would not show it
+    flags = "🇺🇦🇫🇷 talks"
+    issues = bio_tags(flags, tokenize(flags), [Span(1, 3, "GPE")], LABELS)[1]
+    assert [(i.kind, i.detail) for i in issues] == [
+        ("grapheme", "cuts a character (grapheme cluster) at 1 and 3")
+    ]
+    code_points = [Token(*t) for t in code_point_tokens(text)]
+    assert [i.kind for i in bio_tags(text, code_points, [cut], LABELS)[1]] == ["grapheme"]
+
+
+def test_the_fast_check_of_simple_text_never_misses_a_joining_code_point() -> None:
+    no_joining = "".join(chr(c) for a, b in _NO_JOINING_RANGES for c in range(a, b + 1))
+    assert _JOINING.search(no_joining) is None
+    assert _simple(no_joining)
+    for joining in ("a\u0301", "🇺🇦", "👨\u200d👩", "👍🏽", "\u1100\u1161", "क्ष", "x\ufe0f"):
+        assert not _simple(joining)
+
+
+def test_grapheme_path_matches_clustering_the_whole_text() -> None:
+    """Tokens and cut offsets come from the joining runs only: they must be those of
+    clustering the whole text, on random mixes of joining and ordinary code points."""
+    alphabet = [
+        "a", "B", "é", "1", "2", ".", ",", ":", "'", "’", "s", "-", "_", " ", "\n", "\r",
+        "\u0301", "\u0323", "\u200d", "\u200c", "\ufe0f", "🇺", "🇦", "👨", "👍", "🏽",
+        "\u1100", "\u1161", "\u11a8", "가", "क", "\u094d", "ष", "ि", "\u0600", "ก", "\u0e49",
+    ]  # fmt: skip
+    rng = random.Random(7)
+    for _ in range(1500):
+        text = "".join(rng.choices(alphabet, k=rng.randint(1, 60)))
+        clusters = regex.findall(r"\s|\X", text)
+        bounds = [0, *accumulate(map(len, clusters))]
+        skeleton = "".join(c[0] for c in clusters)
+        expected = [
+            (text[bounds[m.start()] : bounds[m.end()]], bounds[m.start()], bounds[m.end()])
+            for m in _CODE_POINT_TOKENS.finditer(skeleton)
+        ]
+        assert [tuple(t) for t in tokenize(text)] == expected, repr(text)
+        inside = {k for a, b in itertools.pairwise(bounds) for k in range(a + 1, b)}
+        assert _cluster_cuts(text) == inside, repr(text)

@@ -249,7 +249,8 @@ def card_body(summary: ExportSummary, options: ExportOptions, labels: LabelSet) 
         + "\n",
         f"Ties: {_fmt(summary.ties or 'none')}. Articles left out: {_fmt(summary.skipped or 'none')}.\n",
         "Entity spans that do not fall on token boundaries are widened outward for "
-        "`ner_tags` (the `spans` column keeps the annotated offsets); spans overlapping "
+        "`ner_tags` (the `spans` column keeps the annotated offsets), counted as "
+        "`grapheme` when an end cuts a character (a grapheme cluster); spans overlapping "
         "an earlier span cannot be BIO-tagged and keep only their `spans` entry. "
         f"Counts: {_fmt(summary.alignment or 'none')}.\n",
         "## Pre-annotation\n",
