@@ -195,3 +195,13 @@ def test_sample_article_sentences_cover_names_once() -> None:
     assert ranges == sorted(ranges)
     assert all(text[s:e] == text[s:e].strip() and e > s for s, e in ranges)
     assert all(a[1] <= b[0] for a, b in zip(ranges, ranges[1:], strict=False))
+
+
+def test_trim_drops_edge_whitespace_only() -> None:
+    from annotate.spans import trim
+
+    text = "In London \nNations met"
+    assert trim(text, Span(2, 10, "GPE")) == Span(3, 9, "GPE")
+    assert trim(text, Span(9, 18, "ORG")) == Span(11, 18, "ORG")
+    assert trim(text, Span(9, 11, "ORG")).start == trim(text, Span(9, 11, "ORG")).end
+    assert trim(text, Span(5, 99, "ORG")) == Span(5, 99, "ORG")  # left for check_span

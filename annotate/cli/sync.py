@@ -147,7 +147,7 @@ def pull(
     _print_summary(
         summary.to_dict(),
         as_json,
-        ["new", "updated", "unchanged", "deleted", "invalid"],
+        ["new", "updated", "unchanged", "deleted", "invalid", "trimmed"],
         f"pulled {summary.tasks_read} task(s) of {summary.project!r}",
     )
     if summary.review_of is not None and not as_json:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from annotate.errors import StoreError
 from annotate.judgement import Judgement, Triple, public_article_id, record_judgement
+from annotate.problem import fatal_problems, notes
 from annotate.spans import Span
 from annotate.store.models import (
     Annotation,
@@ -334,6 +335,7 @@ class PullCounts:
     unchanged: int = 0
     deleted: int = 0
     invalid: int = 0
+    trimmed: int = 0
     unknown: int = 0
     problems: list[dict[str, Any]] = field(default_factory=list)
 
@@ -421,11 +423,15 @@ def store_pulled(
         for ann in data.annotations:
             seen.add(ann.ls_annotation_id)
             row = stored.get(ann.ls_annotation_id)
-            if row is not None and _same(row, ann.values):
+            unchanged = row is not None and _same(row, ann.values)
+            if unchanged and not fatal_problems(row.problems):
                 counts.unchanged += 1
                 continue
             values = {**ann.values, "deleted": False, "pulled_at": utcnow()}
             records = to_records(values["result"], text)
+            if unchanged and records.problems == row.problems:
+                counts.unchanged += 1  # still invalid, as reported when it was pulled
+                continue
             if row is None:
                 values.update(task_id=task.id, ls_annotation_id=ann.ls_annotation_id)
                 pending.append((values, records))
@@ -438,7 +444,9 @@ def store_pulled(
                 row.entities = [EntitySpan(**v) for v in spans]
                 row.stances = [StanceTriple(**v) for v in triples]
                 counts.updated += 1
-            if records.problems:
+            counts.trimmed += len(notes(records.problems))
+            fatal = fatal_problems(records.problems)
+            if fatal:
                 counts.invalid += 1
                 counts.problems += [
                     {
@@ -447,7 +455,7 @@ def store_pulled(
                         "article_id": task.article.article_id,
                         "problem": p["problem"],
                     }
-                    for p in records.problems
+                    for p in fatal
                 ]
         for ann_id, row in stored.items():
             if ann_id not in seen and not row.deleted:

@@ -85,6 +85,7 @@ class PullSummary:
     unchanged: int = 0
     deleted: int = 0
     invalid: int = 0
+    trimmed: int = 0
     unknown_tasks: int = 0
     cursor: str | None = None
     review_of: str | None = None
@@ -453,6 +454,7 @@ def _apply(
     summary.unchanged += counts.unchanged
     summary.deleted += counts.deleted
     summary.invalid += counts.invalid
+    summary.trimmed += counts.trimmed
     summary.unknown_tasks += counts.unknown
     summary.problems += counts.problems
 

@@ -252,6 +252,34 @@ def test_invalid_results_are_stored_raw_and_reported(ws: Workspace):
         assert len(row.entities) == 4 and len(row.stances) == 2
 
 
+def test_pull_trims_edge_whitespace_and_reports_a_text_mismatch(ws: Workspace):
+    text = article_text(0)
+    add_articles(ws, [text])
+    _json(ws.push())
+    client, pid = ws.studio.client(), ws.ls_project_id()
+    task = _tasks(client, pid)[0]
+    result = _result_from_prediction(task)
+    fr, gaza = text.index("France"), text.index("Gaza")
+    for r in result:
+        value = r.get("value") or {}
+        if value.get("text") == "France":  # the annotator caught the space before it
+            value.update(start=fr - 1, text=text[fr - 1 : fr + 6])
+        if value.get("text") == "Gaza":  # offsets that do not cover the text it says
+            value.update(start=gaza + 2, end=gaza + 6)
+    ann = client.create_annotation(task["id"], result)
+    human = ws.invoke("pull", "--project", ws.project)
+    assert human.exit_code == 0, human.output
+    assert "trimmed 1" in human.output and "invalid 1" in human.output
+    assert "value.text 'Gaza'" in human.output
+    with session_scope(ws.engine()) as s:
+        row = s.scalar(select(Annotation))
+        assert row.ls_annotation_id == ann["id"]
+        spans = {(e.start, e.end, e.text) for e in row.entities}
+        assert (fr, fr + 6, "France") in spans
+        assert all(e.text != "Gaza" and e.start != gaza + 2 for e in row.entities)
+        assert sorted(p["kind"] for p in row.problems) == ["invalid", "trimmed"]
+
+
 def test_non_ascii_offsets_survive(ws: Workspace):
     text = (
         "Ça va? 😀😀 Zoë Müller-Łukasiewicz (東京) met 👩‍👩‍👧 Ñandú Corp. "
