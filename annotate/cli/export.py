@@ -43,6 +43,13 @@ def export(
             "source=prediction (never as gold otherwise)."
         ),
     ] = False,
+    include_invalid: Annotated[
+        bool,
+        typer.Option(
+            help="Export articles whose only annotations failed their checks at pull, "
+            "from those annotations, marked source=human-invalid (left out otherwise)."
+        ),
+    ] = False,
     license: Annotated[str, typer.Option(help="License id for the dataset card.")] = "other",
     language: Annotated[str, typer.Option(help="Language code for the dataset card.")] = "en",
     pretty_name: Annotated[str | None, typer.Option(help="Dataset card title.")] = None,
@@ -98,6 +105,7 @@ def export(
         seed=seed,
         min_annotators=min_annotators,
         include_unreviewed=include_unreviewed,
+        include_invalid=include_invalid,
         license=license,
         language=language,
         pretty_name=pretty_name,
@@ -110,7 +118,9 @@ def export(
             labels,
             progress=lambda done, total: bar.update(job, completed=done, total=total),
         )
-    _render(summary, adjudicated=parsed_policy.kind == "adjudicated")
+    _render(
+        summary, adjudicated=parsed_policy.kind == "adjudicated", include_invalid=include_invalid
+    )
     if push_to_hub:
         from annotate.export.hf import push_to_hub as push
 
@@ -121,7 +131,7 @@ def export(
         console.print(f"pushed to https://huggingface.co/datasets/{push_to_hub} ({url})")
 
 
-def _render(summary, adjudicated: bool = False) -> None:
+def _render(summary, adjudicated: bool = False, include_invalid: bool = False) -> None:
     """The export summary: rows per split, and everything reported instead of dropped."""
     from rich.table import Table
 
@@ -135,6 +145,20 @@ def _render(summary, adjudicated: bool = False) -> None:
             f"adjudicated by a reviewer: {summary.adjudicated} (reviewers: {summary.reviewers})",
             highlight=False,
         )
+    if summary.invalid_annotations:
+        fate = (
+            "exported as source=human-invalid where no valid annotation was left"
+            if include_invalid
+            else "left out (rerun with --include-invalid to export them marked human-invalid)"
+        )
+        console.print(
+            f"{summary.invalid_annotations} annotation(s) failed their checks at pull and "
+            f"were {fate}; fix them in Label Studio and pull again:",
+            highlight=False,
+            soft_wrap=True,
+        )
+        for example in summary.invalid_examples[:5]:
+            console.print(f"  {example}", highlight=False, markup=False, soft_wrap=True)
     for title, counts, examples in (
         ("left out", summary.skipped, []),
         ("spans aligned or not taggable", summary.alignment, summary.alignment_examples),

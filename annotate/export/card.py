@@ -173,7 +173,8 @@ def card_body(summary: ExportSummary, options: ExportOptions, labels: LabelSet) 
         "- `entities`: one row per article: `text`, `tokens` with `token_offsets` "
         "(character offsets, end exclusive), `ner_tags` (BIO, `ClassLabel`), `spans` "
         "(the annotated character spans), `annotators`, `n_annotators`, `agreement` "
-        "(mean pairwise exact span F1 between annotators), `source`.",
+        "(mean pairwise exact span F1 between annotators), `source` (`human`, "
+        "`prediction` with --include-unreviewed, `human-invalid` with --include-invalid).",
         "- `stance`: one row per stance triple: the evidence `sentence` and its "
         "`sentence_start` in the article, `holder` with `holder_type` (`ClassLabel`) and "
         "`holder_start`/`holder_end` (offsets into the article text: subtract "
@@ -248,6 +249,7 @@ def card_body(summary: ExportSummary, options: ExportOptions, labels: LabelSet) 
         )
         + "\n",
         f"Ties: {_fmt(summary.ties or 'none')}. Articles left out: {_fmt(summary.skipped or 'none')}.\n",
+        invalid_text(summary, options),
         "Entity spans that do not fall on token boundaries are widened outward for "
         "`ner_tags` (the `spans` column keeps the annotated offsets); spans overlapping "
         "an earlier span cannot be BIO-tagged and keep only their `spans` entry. "
@@ -275,6 +277,26 @@ def card_body(summary: ExportSummary, options: ExportOptions, labels: LabelSet) 
         "",
     ]
     return "\n".join(out)
+
+
+def invalid_text(summary: ExportSummary, options: ExportOptions) -> str:
+    """What became of the annotations that failed their checks at pull (never gold)."""
+    if not summary.invalid_annotations:
+        return "No annotation failed its checks at pull.\n"
+    fate = (
+        "articles with no valid annotation are exported from them, marked "
+        '`source = "human-invalid"` (`--include-invalid`); never use those rows as gold'
+        if options.include_invalid
+        else "their articles use the other annotators' annotations, or are left out"
+    )
+    lines = [
+        f"{summary.invalid_annotations} annotation(s) failed their checks at pull (an "
+        f"unknown label, a span outside the text...) and are not used as labels: {fate}. "
+        "Examples:\n",
+        *[f"- {e}" for e in summary.invalid_examples],
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def write_card(

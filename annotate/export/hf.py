@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -129,6 +129,7 @@ class _Exporter:
         self.tie_examples: list[str] = []
         self.annotators: Counter[str] = Counter()
         self.pull_problems = 0
+        self.invalid_examples: list[str] = []
         self.model_versions: Counter[str] = Counter()
         self.predictions_used: Counter[str] = Counter()
         self.adjudicated: Counter[str] = Counter()
@@ -147,27 +148,36 @@ class _Exporter:
         for version in item.model_versions:
             self.model_versions[version] += 1
         self.pull_problems += item.pull_problems
-        judgements = item.judgements
-        n = len({j.annotator for j in judgements})
+        invalid = [j for j, _ in item.invalid]
+        for j, problems in item.invalid:
+            self._example(self.invalid_examples, f"{doc.id}: {j.annotator}: {'; '.join(problems)}")
+        judgements = [j for j in item.judgements if j not in invalid]
         source = "human"
+        if not judgements and invalid:
+            if not self.options.include_invalid:
+                self._skip(item, "only invalid annotations (failed pull checks)")
+                return
+            judgements, source = invalid, "human-invalid"
+        n = len({j.annotator for j in judgements})
         if not judgements:
             pred = self._prediction(item) if self.options.include_unreviewed else None
             if pred is None:
-                self.skipped["no human annotation"] += 1
+                self._skip(item, "no human annotation")
                 return
             result = Adjudicated(spans=sorted(set(pred.spans)))
             result.triples = [(t, None) for t in pred.triples]
             source = "prediction"
             judgements = [pred]
         elif n < self.options.min_annotators:
-            self.skipped[f"fewer than {self.options.min_annotators} annotators"] += 1
+            self._skip(item, f"fewer than {self.options.min_annotators} annotators")
             return
         else:
             result = adjudicate(self.options.policy, judgements, doc.stance_key, item.resolution)
             if result.skipped:
-                self.skipped[result.skipped] += 1
+                self._skip(item, result.skipped)
                 return
-            self.agreement.add(judgements, doc.stance_key)
+            if source == "human":
+                self.agreement.add(judgements, doc.stance_key)
             for tie in result.ties:
                 self.ties[tie.kind] += 1
                 self._example(
@@ -180,13 +190,14 @@ class _Exporter:
                 *judgements,
                 replace(item.resolution, annotator="review:" + item.resolution.annotator),
             ]
-        self._hash_inputs(item.content_hash, hashed, source)
+        self._hash_inputs(item.content_hash, hashed, source, item.invalid)
         split = assign_split(item.content_hash, self.options.seed, self.options.splits)
         self.sources[source] += 1
         for who in result.annotators:
             self.annotators[who] += 1
         self._entities_row(doc, result, split, source, n)
-        stance_rows = self._stance_rows(doc, result, split, source, n if source == "human" else 0)
+        human = source != "prediction"
+        stance_rows = self._stance_rows(doc, result, split, source, n if human else 0)
         if result.adjudicated_by is not None:
             self.adjudicated["articles"] += 1
             self.adjudicated["entities_rows"] += 1
@@ -205,10 +216,28 @@ class _Exporter:
         _created, entities, stances = preds[version]
         return queries.prediction_judgement(version, entities, stances)
 
-    def _hash_inputs(self, content_hash: str, judgements: list[Judgement], source: str) -> None:
+    def _skip(self, item: TaskItem, reason: str) -> None:
+        """Count an article left out; its reason (and invalid annotations) feed the inputs
+        hash too, since the card reports them."""
+        self.skipped[reason] += 1
+        record = {
+            "article": item.content_hash,
+            "skipped": reason,
+            "invalid": [[j.annotator, [str(x) for x in j.order], p] for j, p in item.invalid],
+        }
+        self.inputs.update(json.dumps(record, sort_keys=True).encode() + b"\n")
+
+    def _hash_inputs(
+        self,
+        content_hash: str,
+        judgements: list[Judgement],
+        source: str,
+        invalid: Sequence[tuple[Judgement, list[str]]] = (),
+    ) -> None:
         record = {
             "article": content_hash,
             "source": source,
+            "invalid": [[j.annotator, [str(x) for x in j.order], p] for j, p in invalid],
             "annotations": [
                 {
                     "annotator": j.annotator,
@@ -259,8 +288,8 @@ class _Exporter:
             "token_offsets": [{"start": t.start, "end": t.end} for t in tokens],
             "ner_tags": [self.bio_index[t] for t in tags],
             "spans": [{"start": s.start, "end": s.end, "label": s.label} for s in kept],
-            "annotators": result.annotators if source == "human" else [],
-            "n_annotators": n if source == "human" else 0,
+            "annotators": result.annotators if source != "prediction" else [],
+            "n_annotators": n if source != "prediction" else 0,
             "agreement": result.agreement if source == "human" else None,
             "source": source,
         }
@@ -417,6 +446,8 @@ def _summary(exporter: _Exporter, options: ExportOptions, project: str) -> Expor
         tie_examples=exporter.tie_examples,
         annotators=dict(sorted(exporter.annotators.items())),
         annotations_with_problems=exporter.pull_problems,
+        invalid_annotations=exporter.pull_problems,
+        invalid_examples=exporter.invalid_examples,
         model_versions=dict(sorted(exporter.model_versions.items())),
         predictions_used=dict(sorted(exporter.predictions_used.items())),
         agreement=exporter.agreement.report(),

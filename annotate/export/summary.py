@@ -22,6 +22,7 @@ class ExportOptions:
     seed: int = 0
     min_annotators: int = 1
     include_unreviewed: bool = False
+    include_invalid: bool = False
     license: str = "other"
     language: str = "en"
     pretty_name: str | None = None
@@ -55,6 +56,10 @@ class ExportSummary:
     tie_examples: list[str] = field(default_factory=list)
     annotators: dict[str, int] = field(default_factory=dict)
     annotations_with_problems: int = 0
+    # annotations that failed their pull checks: left out (or, with include_invalid,
+    # exported as source=human-invalid when the article has no valid one)
+    invalid_annotations: int = 0
+    invalid_examples: list[str] = field(default_factory=list)
     model_versions: dict[str, int] = field(default_factory=dict)
     predictions_used: dict[str, int] = field(default_factory=dict)
     agreement: dict[str, Any] = field(default_factory=dict)
@@ -91,6 +96,10 @@ class ExportSummary:
             "ties": {"counts": self.ties, "examples": self.tie_examples},
             **({"adjudicated": self.adjudicated} if options.policy.kind == "adjudicated" else {}),
             "annotations_with_pull_problems": self.annotations_with_problems,
+            "invalid_annotations": {
+                "count": self.invalid_annotations,
+                "examples": self.invalid_examples,
+            },
             "model_versions_pushed": self.model_versions,
             "predictions_exported": self.predictions_used,
             "inputs_sha256": self.inputs_sha256,

@@ -565,6 +565,9 @@ class TaskItem:
     resolution: Judgement | None = None  # the reviewer's, from a review project
     title: str | None = None
     url: str | None = None
+    # The judgements (also in `judgements`) whose annotation failed its pull checks, with
+    # why: the export leaves them out of the labels (see `annotate.problem`).
+    invalid: list[tuple[Judgement, list[str]]] = field(default_factory=list)
 
     def shown_prediction(self) -> tuple[str, Judgement] | None:
         """The prediction of the newest model version pushed with the task, if stored."""
@@ -716,22 +719,29 @@ def load_task_items(
         rows = sorted(
             by_task[task_id], key=lambda a: _order(a.updated_at, a.created_at, a.ls_annotation_id)
         )
+        judgements = [
+            Judgement(
+                a.annotator,
+                _order(a.updated_at, a.created_at, a.ls_annotation_id),
+                tuple(spans[a.id]),
+                tuple(triples[a.id]),
+                bool(a.ground_truth),
+            )
+            for a in rows
+        ]
+        invalid = [
+            (j, [str(p.get("problem")) for p in fatal])
+            for j, a in zip(judgements, rows, strict=True)
+            if (fatal := fatal_problems(a.problems))
+        ]
         items[task_id] = TaskItem(
             public_id=public_article_id(external_id, content_hash),
             content_hash=content_hash,
             text=text,
             model_versions=[str(v) for v in versions or []],
-            judgements=[
-                Judgement(
-                    a.annotator,
-                    _order(a.updated_at, a.created_at, a.ls_annotation_id),
-                    tuple(spans[a.id]),
-                    tuple(triples[a.id]),
-                    bool(a.ground_truth),
-                )
-                for a in rows
-            ],
-            pull_problems=sum(1 for a in rows if a.problems),
+            judgements=judgements,
+            pull_problems=len(invalid),
+            invalid=invalid,
             predictions=predictions.get(art_pk, {}),
             task_id=task_id,
             article_pk=art_pk,
