@@ -117,6 +117,7 @@ def export(
             options,
             labels,
             progress=lambda done, total: bar.update(job, completed=done, total=total),
+            reuse_identical=out is None,
         )
     _render(
         summary, adjudicated=parsed_policy.kind == "adjudicated", include_invalid=include_invalid
@@ -157,8 +158,7 @@ def _render(summary, adjudicated: bool = False, include_invalid: bool = False) -
             highlight=False,
             soft_wrap=True,
         )
-        for example in summary.invalid_examples[:5]:
-            console.print(f"  {example}", highlight=False, markup=False, soft_wrap=True)
+        _examples(summary, summary.invalid_examples, summary.invalid_annotations)
     for title, counts, examples in (
         ("left out", summary.skipped, []),
         ("spans aligned or not taggable", summary.alignment, summary.alignment_examples),
@@ -167,10 +167,32 @@ def _render(summary, adjudicated: bool = False, include_invalid: bool = False) -
     ):
         if counts:
             console.print(f"{title}: {counts}", highlight=False)
-            for example in examples[:5]:
-                console.print(f"  {example}", highlight=False, markup=False)
+            _examples(summary, examples, sum(counts.values()))
+    if summary.identical_to is not None:
+        console.print(
+            f"identical to export run {summary.identical_to} ({summary.out_dir}): same inputs "
+            "and options, nothing new recorded",
+            highlight=False,
+            soft_wrap=True,
+        )
     console.print(
         f"export run {summary.export_run_id}; inputs sha256 {summary.inputs_sha256[:16]}; "
         f"load with datasets.load_dataset({str(summary.out_dir)!r}, 'entities')",
         highlight=False,
     )
+
+
+def _examples(summary, examples: list[str], total: int) -> None:
+    """The first five examples, and where the rest are (nothing reported is out of reach)."""
+    from annotate.export.summary import MAX_EXAMPLES, REPORT_FILE
+
+    for example in examples[:5]:
+        console.print(f"  {example}", highlight=False, markup=False, soft_wrap=True)
+    if total > 5:
+        console.print(
+            f"  ... and {total - 5} more: the card's manifest lists the first "
+            f"{min(total, MAX_EXAMPLES)}, {summary.out_dir / REPORT_FILE} all {total}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from annotate.export.features import CONFIGS, features_for
-from annotate.export.summary import ExportOptions, ExportSummary
+from annotate.export.summary import MAX_EXAMPLES, REPORT_FILE, ExportOptions, ExportSummary
 from annotate.schemas import LabelSet
 
 TASKS = {
@@ -271,6 +271,8 @@ def card_body(summary: ExportSummary, options: ExportOptions, labels: LabelSet) 
         ]
     out += [
         "## Manifest\n",
+        f"The manifest keeps the first {MAX_EXAMPLES} examples of each kind of reported item; "
+        f"`{REPORT_FILE}` in the export folder lists every one (it is not uploaded to the Hub).\n",
         "```json",
         json.dumps(summary.manifest(options, labels), indent=2, sort_keys=True),
         "```",

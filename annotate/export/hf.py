@@ -29,7 +29,7 @@ from annotate.export.adjudicate import Adjudicated, adjudicate
 from annotate.export.card import write_card
 from annotate.export.features import CONFIGS, features_for
 from annotate.export.splits import assign_split
-from annotate.export.summary import ExportOptions, ExportSummary
+from annotate.export.summary import MAX_EXAMPLES, REPORT_FILE, ExportOptions, ExportSummary
 from annotate.judgement import ArticleText, Judgement, Triple
 from annotate.schemas import LabelSet
 from annotate.store import queries
@@ -40,7 +40,6 @@ from annotate.store.session import session_scope
 # batches are kept small to bound memory; stance rows are small.
 BATCH_ROWS = {"entities": 200, "stance": 2000}
 CHUNK_ARTICLES = 500
-MAX_EXAMPLES = 10
 
 
 def default_out_dir(project: str, now: datetime | None = None) -> Path:
@@ -112,6 +111,8 @@ class _Exporter:
         self.labels = labels
         self.split_names = [n for n, r in options.splits.items() if r > 0]
         self.writers = _SplitWriters(root, labels)
+        # Every reported item, one JSON line each (the card and manifest keep the first few).
+        self.report = (root / REPORT_FILE).open("w", encoding="utf-8")
         self.bio_index = {name: i for i, name in enumerate(labels.bio_names)}
         self.holder_index = {n: i for i, n in enumerate(labels.holder_labels)}
         self.target_index = {n: i for i, n in enumerate(labels.target_ids)}
@@ -150,7 +151,9 @@ class _Exporter:
         self.pull_problems += item.pull_problems
         invalid = [j for j, _ in item.invalid]
         for j, problems in item.invalid:
-            self._example(self.invalid_examples, f"{doc.id}: {j.annotator}: {'; '.join(problems)}")
+            self._example(
+                self.invalid_examples, f"{doc.id}: {j.annotator}: {'; '.join(problems)}", "invalid"
+            )
         judgements = [j for j in item.judgements if j not in invalid]
         source = "human"
         if not judgements and invalid:
@@ -183,6 +186,7 @@ class _Exporter:
                 self._example(
                     self.tie_examples,
                     f"{doc.id}: {tie.kind} {tie.key} votes {dict(tie.votes)} -> {tie.chosen}",
+                    "tie",
                 )
         hashed = judgements
         if result.adjudicated_by is not None and item.resolution is not None:
@@ -262,9 +266,11 @@ class _Exporter:
         }
         self.inputs.update(json.dumps(record, sort_keys=True).encode() + b"\n")
 
-    def _example(self, examples: list[str], text: str) -> None:
+    def _example(self, examples: list[str], text: str, kind: str) -> None:
+        """Keep the first few for the card; write every one to the report file."""
         if len(examples) < MAX_EXAMPLES:
             examples.append(text)
+        self.report.write(json.dumps({"kind": kind, "item": text}, ensure_ascii=False) + "\n")
 
     def _entities_row(
         self, doc: ArticleText, result: Adjudicated, split: str, source: str, n: int
@@ -274,7 +280,7 @@ class _Exporter:
         invalid = set()
         for issue in issues:
             self.alignment[issue.kind] += 1
-            self._example(self.alignment_examples, f"{doc.id}: {issue.describe()}")
+            self._example(self.alignment_examples, f"{doc.id}: {issue.describe()}", "alignment")
             if issue.kind == "invalid":
                 invalid.add(issue.span)
         kept = [s for s in result.spans if s not in invalid]
@@ -304,13 +310,15 @@ class _Exporter:
             if problem:
                 kind, detail = problem
                 self.stance_problems[kind] += 1
-                self._example(self.stance_problem_examples, f"{doc.id}: {detail}")
+                self._example(self.stance_problem_examples, f"{doc.id}: {detail}", "stance")
                 continue
             s_start, s_end = doc.evidence(t)
             row_id = f"{doc.id}/{t.target}/{s_start}/{t.holder.start}-{t.holder.end}"
             if row_id in rows:
                 self.stance_problems["duplicate"] += 1
-                self._example(self.stance_problem_examples, f"{doc.id}: duplicate {row_id}")
+                self._example(
+                    self.stance_problem_examples, f"{doc.id}: duplicate {row_id}", "stance"
+                )
                 continue
             rows[row_id] = {
                 "id": row_id,
@@ -351,9 +359,14 @@ class _Exporter:
         return None
 
 
-def _prepare_out_dir(out_dir: Path) -> Path:
+def _check_out_dir(out_dir: Path) -> None:
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
         raise ExportError(f"{out_dir} already exists and is not empty: choose another --out")
+
+
+def _prepare_out_dir(out_dir: Path, check: bool = True) -> Path:
+    if check:
+        _check_out_dir(out_dir)
     staging = out_dir.with_name(out_dir.name + ".partial")
     if staging.exists():
         shutil.rmtree(staging)
@@ -366,17 +379,24 @@ def export_project(
     options: ExportOptions,
     labels: LabelSet,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    reuse_identical: bool = False,
 ) -> ExportSummary:
     """Export one project's adjudicated annotations as a Hub-style dataset folder.
 
     Writes into ``<out>.partial`` and renames at the end, so a failed export never leaves
-    a folder that looks complete. Records an ExportRun in the store.
+    a folder that looks complete. Records an ExportRun in the store, unless the inputs
+    hash, the options and annotate's version equal the project's last run: then the
+    summary's `identical_to` names that run. With `reuse_identical` (the out folder was not
+    chosen by the user) such an export writes no new folder either and points to the
+    last run's, when it is still there.
     """
     with session_scope(engine) as session:
         project = queries.resolve_project(session, options.project)
         project_name = project.name
         task_ids = queries.project_task_ids(session, project.id)
-    staging = _prepare_out_dir(options.out_dir)
+    staging = _prepare_out_dir(options.out_dir, check=not reuse_identical)
+    last: tuple[int, str] | None = None
     try:
         exporter = _Exporter(options, labels, staging)
         done = 0
@@ -395,27 +415,59 @@ def export_project(
                     progress(done, len(task_ids))
         finally:
             exporter.writers.close()
+            exporter.report.close()
         summary = _summary(exporter, options, project_name)
         if not summary.data_files():
             reasons = ", ".join(f"{n} {why}" for why, n in summary.skipped.items())
             raise ExportError(f"nothing to export from {project_name}: {reasons or 'no tasks'}")
+        manifest = summary.manifest(options, labels)
+        with session_scope(engine) as session:
+            run = queries.last_export(session, project_name)
+            if run is not None and _same_run(run.options, run.manifest, options, manifest):
+                last = run.id, run.out_dir
+        if last is not None and reuse_identical and Path(last[1]).is_dir():
+            shutil.rmtree(staging)
+            summary.out_dir = Path(last[1])
+            summary.export_run_id = summary.identical_to = last[0]
+            return summary
         write_card(staging, summary, options, labels)
+        _check_out_dir(options.out_dir)
         if options.out_dir.exists():
-            options.out_dir.rmdir()  # empty, checked by _prepare_out_dir
+            options.out_dir.rmdir()  # empty, just checked
         os.replace(staging, options.out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     summary.out_dir = options.out_dir
+    if last is not None:
+        summary.export_run_id = summary.identical_to = last[0]
+        return summary
     with session_scope(engine) as session:
         summary.export_run_id = queries.record_export(
             session,
             project_name,
             str(options.out_dir.resolve()),
             options.as_manifest(),
-            summary.manifest(options, labels),
+            manifest,
         )
     return summary
+
+
+def _same_run(
+    run_options: dict[str, Any],
+    run_manifest: dict[str, Any],
+    options: ExportOptions,
+    manifest: dict[str, Any],
+) -> bool:
+    """Whether an earlier run had the same inputs, options and annotate version (the
+    project name aside: a run of the only project may or may not have named it)."""
+    wanted = {k: v for k, v in options.as_manifest().items() if k != "project"}
+    had = {k: v for k, v in (run_options or {}).items() if k != "project"}
+    return (
+        had == json.loads(json.dumps(wanted))
+        and run_manifest.get("inputs_sha256") == manifest["inputs_sha256"]
+        and run_manifest.get("annotate_version") == manifest["annotate_version"]
+    )
 
 
 def _table(counter: Counter[tuple[str, str]]) -> dict[str, dict[str, int]]:

@@ -12,6 +12,11 @@ from typing import Any
 from annotate.export.adjudicate import Policy
 from annotate.schemas import LabelSet
 
+# Examples of each kind of reported item kept in the summary, the card and the manifest;
+# every one is written to REPORT_FILE in the export folder.
+MAX_EXAMPLES = 10
+REPORT_FILE = "report.jsonl"
+
 
 @dataclass(frozen=True)
 class ExportOptions:
@@ -66,6 +71,8 @@ class ExportSummary:
     inputs_sha256: str = ""
     num_bytes: dict[str, dict[str, int]] = field(default_factory=dict)
     export_run_id: int | None = None
+    # set when the inputs and options equal that earlier run's: nothing new was recorded
+    identical_to: int | None = None
     # rows taken from a reviewer's resolution (policy `adjudicated`), and by whom
     adjudicated: dict[str, int] = field(default_factory=dict)
     reviewers: dict[str, int] = field(default_factory=dict)

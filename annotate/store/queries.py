@@ -812,6 +812,13 @@ def record_export(
     return run.id
 
 
+def last_export(session: Session, project: str) -> ExportRun | None:
+    """The project's most recent export run (to tell whether a new one adds anything)."""
+    return session.scalar(
+        select(ExportRun).where(ExportRun.project == project).order_by(ExportRun.id.desc())
+    )
+
+
 def stage_counts(session: Session, model_version: str | None) -> dict[str, int | str | None]:
     """How many articles reached each stage. `predictions` counts the given model version."""
     predicted = select(func.count(func.distinct(Prediction.article_id)))
