@@ -45,6 +45,22 @@ def check_span(text: str, span: Span, labels: Iterable[str] | None = None) -> li
     return problems
 
 
+def trim(text: str, span: Span) -> Span:
+    """The span without whitespace at its edges: what the annotator meant to mark.
+
+    Empty (start == end) when the span covers only whitespace; offsets outside the text
+    are returned as they are, for `check_span` to report.
+    """
+    start, end = span.start, span.end
+    if start < 0 or end > len(text):
+        return span
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return Span(start, end, span.label)
+
+
 class Token(NamedTuple):
     """A token and its character offsets (a tuple: articles have thousands of them)."""
 

@@ -280,8 +280,8 @@ def test_card_header_loads_and_declares_configs_features_and_metadata(
 def test_two_exports_of_the_same_store_are_identical(store: Store, tmp_path: Path) -> None:
     for i in range(12):
         store.article(f"a{i:02d}", f"{TEXT} Item {i}.", disagreeing())
-    run(store, tmp_path / "one", "majority")
-    run(store, tmp_path / "two", "majority")
+    first = run(store, tmp_path / "one", "majority")
+    second = run(store, tmp_path / "two", "majority")
     files = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*.*"))
     assert Path("README.md") in files and len(files) >= 3
     for rel in files:
@@ -292,8 +292,9 @@ def test_two_exports_of_the_same_store_are_identical(store: Store, tmp_path: Pat
             )
     with session_scope(store.engine) as s:
         runs = list(s.scalars(select(ExportRun).order_by(ExportRun.id)))
-        assert len(runs) == 2
-        assert runs[0].manifest["inputs_sha256"] == runs[1].manifest["inputs_sha256"]
+        assert len(runs) == 1  # the second export is identical: nothing new recorded
+        assert second.identical_to == runs[0].id == first.export_run_id
+        assert runs[0].manifest["inputs_sha256"] == second.inputs_sha256
         assert runs[0].project == "news" and runs[0].options["policy"] == "majority"
 
 

@@ -333,3 +333,13 @@ def test_grapheme_path_matches_clustering_the_whole_text() -> None:
         assert [tuple(t) for t in tokenize(text)] == expected, repr(text)
         inside = {k for a, b in itertools.pairwise(bounds) for k in range(a + 1, b)}
         assert _cluster_cuts(text) == inside, repr(text)
+
+
+def test_trim_drops_edge_whitespace_only() -> None:
+    from annotate.spans import trim
+
+    text = "In London \nNations met"
+    assert trim(text, Span(2, 10, "GPE")) == Span(3, 9, "GPE")
+    assert trim(text, Span(9, 18, "ORG")) == Span(11, 18, "ORG")
+    assert trim(text, Span(9, 11, "ORG")).start == trim(text, Span(9, 11, "ORG")).end
+    assert trim(text, Span(5, 99, "ORG")) == Span(5, 99, "ORG")  # left for check_span

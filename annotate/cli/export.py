@@ -43,6 +43,13 @@ def export(
             "source=prediction (never as gold otherwise)."
         ),
     ] = False,
+    include_invalid: Annotated[
+        bool,
+        typer.Option(
+            help="Export articles whose only annotations failed their checks at pull, "
+            "from those annotations, marked source=human-invalid (left out otherwise)."
+        ),
+    ] = False,
     license: Annotated[str, typer.Option(help="License id for the dataset card.")] = "other",
     language: Annotated[str, typer.Option(help="Language code for the dataset card.")] = "en",
     pretty_name: Annotated[str | None, typer.Option(help="Dataset card title.")] = None,
@@ -98,6 +105,7 @@ def export(
         seed=seed,
         min_annotators=min_annotators,
         include_unreviewed=include_unreviewed,
+        include_invalid=include_invalid,
         license=license,
         language=language,
         pretty_name=pretty_name,
@@ -109,8 +117,11 @@ def export(
             options,
             labels,
             progress=lambda done, total: bar.update(job, completed=done, total=total),
+            reuse_identical=out is None,
         )
-    _render(summary, adjudicated=parsed_policy.kind == "adjudicated")
+    _render(
+        summary, adjudicated=parsed_policy.kind == "adjudicated", include_invalid=include_invalid
+    )
     if push_to_hub:
         from annotate.export.hf import push_to_hub as push
 
@@ -121,7 +132,7 @@ def export(
         console.print(f"pushed to https://huggingface.co/datasets/{push_to_hub} ({url})")
 
 
-def _render(summary, adjudicated: bool = False) -> None:
+def _render(summary, adjudicated: bool = False, include_invalid: bool = False) -> None:
     """The export summary: rows per split, and everything reported instead of dropped."""
     from rich.table import Table
 
@@ -135,6 +146,19 @@ def _render(summary, adjudicated: bool = False) -> None:
             f"adjudicated by a reviewer: {summary.adjudicated} (reviewers: {summary.reviewers})",
             highlight=False,
         )
+    if summary.invalid_annotations:
+        fate = (
+            "exported as source=human-invalid where no valid annotation was left"
+            if include_invalid
+            else "left out (rerun with --include-invalid to export them marked human-invalid)"
+        )
+        console.print(
+            f"{summary.invalid_annotations} annotation(s) failed their checks at pull and "
+            f"were {fate}; fix them in Label Studio and pull again:",
+            highlight=False,
+            soft_wrap=True,
+        )
+        _examples(summary, summary.invalid_examples, summary.invalid_annotations)
     for title, counts, examples in (
         ("left out", summary.skipped, []),
         ("spans aligned or not taggable", summary.alignment, summary.alignment_examples),
@@ -143,10 +167,32 @@ def _render(summary, adjudicated: bool = False) -> None:
     ):
         if counts:
             console.print(f"{title}: {counts}", highlight=False)
-            for example in examples[:5]:
-                console.print(f"  {example}", highlight=False, markup=False)
+            _examples(summary, examples, sum(counts.values()))
+    if summary.identical_to is not None:
+        console.print(
+            f"identical to export run {summary.identical_to} ({summary.out_dir}): same inputs "
+            "and options, nothing new recorded",
+            highlight=False,
+            soft_wrap=True,
+        )
     console.print(
         f"export run {summary.export_run_id}; inputs sha256 {summary.inputs_sha256[:16]}; "
         f"load with datasets.load_dataset({str(summary.out_dir)!r}, 'entities')",
         highlight=False,
     )
+
+
+def _examples(summary, examples: list[str], total: int) -> None:
+    """The first five examples, and where the rest are (nothing reported is out of reach)."""
+    from annotate.export.summary import MAX_EXAMPLES, REPORT_FILE
+
+    for example in examples[:5]:
+        console.print(f"  {example}", highlight=False, markup=False, soft_wrap=True)
+    if total > 5:
+        console.print(
+            f"  ... and {total - 5} more: the card's manifest lists the first "
+            f"{min(total, MAX_EXAMPLES)}, {summary.out_dir / REPORT_FILE} all {total}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )

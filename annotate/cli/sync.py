@@ -9,7 +9,15 @@ from typing import Annotated, Any
 
 import typer
 
-from annotate.cli.common import JsonOpt, ProjectOpt, State, console, print_capped, progress_bar
+from annotate.cli.common import (
+    JsonOpt,
+    ProjectOpt,
+    State,
+    console,
+    fail,
+    print_capped,
+    progress_bar,
+)
 from annotate.config import DEFAULT_BATCH
 
 
@@ -95,12 +103,39 @@ def push(
             on_advance=on_advance,
         )
     print_capped([f"skipped prediction item: {line}" for line in summary.skipped])
+    print_capped(
+        [
+            f"duplicate task(s) {', '.join(map(str, d['duplicates']))} of article "
+            f"{d['content_hash'][:16]} (task {d['task']})"
+            for d in summary.duplicates
+        ]
+    )
     _print_summary(
-        summary.to_dict(),
+        {
+            **summary.to_dict(),
+            "duplicate_tasks": sum(len(d["duplicates"]) for d in summary.duplicates),
+        },
         as_json,
-        ["created", "already", "reconciled", "predictions_added", "without_prediction", "overlap"],
+        [
+            "created",
+            "already",
+            "reconciled",
+            "predictions_added",
+            "without_prediction",
+            "overlap",
+            "duplicate_tasks",
+        ],
         f"pushed to {summary.project!r} (Label Studio project {summary.ls_project_id} at {summary.url})",
     )
+    if summary.duplicates and not as_json:
+        console.print(
+            f"{len(summary.duplicates)} article(s) have duplicate tasks in Label Studio: run "
+            f"`annotate pull --project {summary.project} --full` (it adopts their annotations "
+            "onto the article's task), then delete the duplicate tasks listed above in Label "
+            "Studio",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def pull(
@@ -147,9 +182,17 @@ def pull(
     _print_summary(
         summary.to_dict(),
         as_json,
-        ["new", "updated", "unchanged", "deleted", "invalid"],
+        ["new", "updated", "unchanged", "deleted", "invalid", "trimmed", "adopted"],
         f"pulled {summary.tasks_read} task(s) of {summary.project!r}",
     )
+    if summary.unknown_annotations:
+        lost = summary.unknown_annotations
+        fail(
+            f"{sum(lost.values())} annotation(s) on {len(lost)} Label Studio task(s) that match "
+            f"no article in the store (task {', '.join(map(str, sorted(lost)))}) were not "
+            "stored: ingest and push their articles (or point ANNOTATE_DB at the right store), "
+            "then pull again"
+        )
     if summary.review_of is not None and not as_json:
         console.print(
             f"adjudicated: {summary.adjudicated} article(s) of {summary.review_of!r} have a "

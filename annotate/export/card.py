@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from annotate.export.features import CONFIGS, features_for
-from annotate.export.summary import ExportOptions, ExportSummary
+from annotate.export.summary import MAX_EXAMPLES, REPORT_FILE, ExportOptions, ExportSummary
 from annotate.schemas import LabelSet
 
 TASKS = {
@@ -173,7 +173,8 @@ def card_body(summary: ExportSummary, options: ExportOptions, labels: LabelSet) 
         "- `entities`: one row per article: `text`, `tokens` with `token_offsets` "
         "(character offsets, end exclusive), `ner_tags` (BIO, `ClassLabel`), `spans` "
         "(the annotated character spans), `annotators`, `n_annotators`, `agreement` "
-        "(mean pairwise exact span F1 between annotators), `source`.",
+        "(mean pairwise exact span F1 between annotators), `source` (`human`, "
+        "`prediction` with --include-unreviewed, `human-invalid` with --include-invalid).",
         "- `stance`: one row per stance triple: the evidence `sentence` and its "
         "`sentence_start` in the article, `holder` with `holder_type` (`ClassLabel`) and "
         "`holder_start`/`holder_end` (offsets into the article text: subtract "
@@ -248,6 +249,7 @@ def card_body(summary: ExportSummary, options: ExportOptions, labels: LabelSet) 
         )
         + "\n",
         f"Ties: {_fmt(summary.ties or 'none')}. Articles left out: {_fmt(summary.skipped or 'none')}.\n",
+        invalid_text(summary, options),
         "Entity spans that do not fall on token boundaries are widened outward for "
         "`ner_tags` (the `spans` column keeps the annotated offsets), counted as "
         "`grapheme` when an end cuts a character (a grapheme cluster); spans overlapping "
@@ -270,12 +272,34 @@ def card_body(summary: ExportSummary, options: ExportOptions, labels: LabelSet) 
         ]
     out += [
         "## Manifest\n",
+        f"The manifest keeps the first {MAX_EXAMPLES} examples of each kind of reported item; "
+        f"`{REPORT_FILE}` in the export folder lists every one (it is not uploaded to the Hub).\n",
         "```json",
         json.dumps(summary.manifest(options, labels), indent=2, sort_keys=True),
         "```",
         "",
     ]
     return "\n".join(out)
+
+
+def invalid_text(summary: ExportSummary, options: ExportOptions) -> str:
+    """What became of the annotations that failed their checks at pull (never gold)."""
+    if not summary.invalid_annotations:
+        return "No annotation failed its checks at pull.\n"
+    fate = (
+        "articles with no valid annotation are exported from them, marked "
+        '`source = "human-invalid"` (`--include-invalid`); never use those rows as gold'
+        if options.include_invalid
+        else "their articles use the other annotators' annotations, or are left out"
+    )
+    lines = [
+        f"{summary.invalid_annotations} annotation(s) failed their checks at pull (an "
+        f"unknown label, a span outside the text...) and are not used as labels: {fate}. "
+        "Examples:\n",
+        *[f"- {e}" for e in summary.invalid_examples],
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def write_card(

@@ -14,7 +14,9 @@ if TYPE_CHECKING:
     from datasets import Features
 
 CONFIGS = ("entities", "stance")
-SOURCES = ("human", "prediction")
+# `human-invalid`: an annotation that failed its pull checks, exported only with
+# --include-invalid (for inspection, never as gold).
+SOURCES = ("human", "prediction", "human-invalid")
 
 
 def entities_features(labels: LabelSet) -> Features:

@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +29,7 @@ from annotate.export.adjudicate import Adjudicated, adjudicate
 from annotate.export.card import write_card
 from annotate.export.features import CONFIGS, features_for
 from annotate.export.splits import assign_split
-from annotate.export.summary import ExportOptions, ExportSummary
+from annotate.export.summary import MAX_EXAMPLES, REPORT_FILE, ExportOptions, ExportSummary
 from annotate.judgement import ArticleText, Judgement, Triple
 from annotate.schemas import LabelSet
 from annotate.store import queries
@@ -40,7 +40,6 @@ from annotate.store.session import session_scope
 # batches are kept small to bound memory; stance rows are small.
 BATCH_ROWS = {"entities": 200, "stance": 2000}
 CHUNK_ARTICLES = 500
-MAX_EXAMPLES = 10
 
 
 def default_out_dir(project: str, now: datetime | None = None) -> Path:
@@ -112,6 +111,8 @@ class _Exporter:
         self.labels = labels
         self.split_names = [n for n, r in options.splits.items() if r > 0]
         self.writers = _SplitWriters(root, labels)
+        # Every reported item, one JSON line each (the card and manifest keep the first few).
+        self.report = (root / REPORT_FILE).open("w", encoding="utf-8")
         self.bio_index = {name: i for i, name in enumerate(labels.bio_names)}
         self.holder_index = {n: i for i, n in enumerate(labels.holder_labels)}
         self.target_index = {n: i for i, n in enumerate(labels.target_ids)}
@@ -129,6 +130,7 @@ class _Exporter:
         self.tie_examples: list[str] = []
         self.annotators: Counter[str] = Counter()
         self.pull_problems = 0
+        self.invalid_examples: list[str] = []
         self.model_versions: Counter[str] = Counter()
         self.predictions_used: Counter[str] = Counter()
         self.adjudicated: Counter[str] = Counter()
@@ -147,32 +149,44 @@ class _Exporter:
         for version in item.model_versions:
             self.model_versions[version] += 1
         self.pull_problems += item.pull_problems
-        judgements = item.judgements
-        n = len({j.annotator for j in judgements})
+        invalid = [j for j, _ in item.invalid]
+        for j, problems in item.invalid:
+            self._example(
+                self.invalid_examples, f"{doc.id}: {j.annotator}: {'; '.join(problems)}", "invalid"
+            )
+        judgements = [j for j in item.judgements if j not in invalid]
         source = "human"
+        if not judgements and invalid:
+            if not self.options.include_invalid:
+                self._skip(item, "only invalid annotations (failed pull checks)")
+                return
+            judgements, source = invalid, "human-invalid"
+        n = len({j.annotator for j in judgements})
         if not judgements:
             pred = self._prediction(item) if self.options.include_unreviewed else None
             if pred is None:
-                self.skipped["no human annotation"] += 1
+                self._skip(item, "no human annotation")
                 return
             result = Adjudicated(spans=sorted(set(pred.spans)))
             result.triples = [(t, None) for t in pred.triples]
             source = "prediction"
             judgements = [pred]
         elif n < self.options.min_annotators:
-            self.skipped[f"fewer than {self.options.min_annotators} annotators"] += 1
+            self._skip(item, f"fewer than {self.options.min_annotators} annotators")
             return
         else:
             result = adjudicate(self.options.policy, judgements, doc.stance_key, item.resolution)
             if result.skipped:
-                self.skipped[result.skipped] += 1
+                self._skip(item, result.skipped)
                 return
-            self.agreement.add(judgements, doc.stance_key)
+            if source == "human":
+                self.agreement.add(judgements, doc.stance_key)
             for tie in result.ties:
                 self.ties[tie.kind] += 1
                 self._example(
                     self.tie_examples,
                     f"{doc.id}: {tie.kind} {tie.key} votes {dict(tie.votes)} -> {tie.chosen}",
+                    "tie",
                 )
         hashed = judgements
         if result.adjudicated_by is not None and item.resolution is not None:
@@ -180,13 +194,14 @@ class _Exporter:
                 *judgements,
                 replace(item.resolution, annotator="review:" + item.resolution.annotator),
             ]
-        self._hash_inputs(item.content_hash, hashed, source)
+        self._hash_inputs(item.content_hash, hashed, source, item.invalid)
         split = assign_split(item.content_hash, self.options.seed, self.options.splits)
         self.sources[source] += 1
         for who in result.annotators:
             self.annotators[who] += 1
         self._entities_row(doc, result, split, source, n)
-        stance_rows = self._stance_rows(doc, result, split, source, n if source == "human" else 0)
+        human = source != "prediction"
+        stance_rows = self._stance_rows(doc, result, split, source, n if human else 0)
         if result.adjudicated_by is not None:
             self.adjudicated["articles"] += 1
             self.adjudicated["entities_rows"] += 1
@@ -205,10 +220,28 @@ class _Exporter:
         _created, entities, stances = preds[version]
         return queries.prediction_judgement(version, entities, stances)
 
-    def _hash_inputs(self, content_hash: str, judgements: list[Judgement], source: str) -> None:
+    def _skip(self, item: TaskItem, reason: str) -> None:
+        """Count an article left out; its reason (and invalid annotations) feed the inputs
+        hash too, since the card reports them."""
+        self.skipped[reason] += 1
+        record = {
+            "article": item.content_hash,
+            "skipped": reason,
+            "invalid": [[j.annotator, [str(x) for x in j.order], p] for j, p in item.invalid],
+        }
+        self.inputs.update(json.dumps(record, sort_keys=True).encode() + b"\n")
+
+    def _hash_inputs(
+        self,
+        content_hash: str,
+        judgements: list[Judgement],
+        source: str,
+        invalid: Sequence[tuple[Judgement, list[str]]] = (),
+    ) -> None:
         record = {
             "article": content_hash,
             "source": source,
+            "invalid": [[j.annotator, [str(x) for x in j.order], p] for j, p in invalid],
             "annotations": [
                 {
                     "annotator": j.annotator,
@@ -233,9 +266,11 @@ class _Exporter:
         }
         self.inputs.update(json.dumps(record, sort_keys=True).encode() + b"\n")
 
-    def _example(self, examples: list[str], text: str) -> None:
+    def _example(self, examples: list[str], text: str, kind: str) -> None:
+        """Keep the first few for the card; write every one to the report file."""
         if len(examples) < MAX_EXAMPLES:
             examples.append(text)
+        self.report.write(json.dumps({"kind": kind, "item": text}, ensure_ascii=False) + "\n")
 
     def _entities_row(
         self, doc: ArticleText, result: Adjudicated, split: str, source: str, n: int
@@ -245,7 +280,7 @@ class _Exporter:
         invalid = set()
         for issue in issues:
             self.alignment[issue.kind] += 1
-            self._example(self.alignment_examples, f"{doc.id}: {issue.describe()}")
+            self._example(self.alignment_examples, f"{doc.id}: {issue.describe()}", "alignment")
             if issue.kind == "invalid":
                 invalid.add(issue.span)
         kept = [s for s in result.spans if s not in invalid]
@@ -259,8 +294,8 @@ class _Exporter:
             "token_offsets": [{"start": t.start, "end": t.end} for t in tokens],
             "ner_tags": [self.bio_index[t] for t in tags],
             "spans": [{"start": s.start, "end": s.end, "label": s.label} for s in kept],
-            "annotators": result.annotators if source == "human" else [],
-            "n_annotators": n if source == "human" else 0,
+            "annotators": result.annotators if source != "prediction" else [],
+            "n_annotators": n if source != "prediction" else 0,
             "agreement": result.agreement if source == "human" else None,
             "source": source,
         }
@@ -275,13 +310,15 @@ class _Exporter:
             if problem:
                 kind, detail = problem
                 self.stance_problems[kind] += 1
-                self._example(self.stance_problem_examples, f"{doc.id}: {detail}")
+                self._example(self.stance_problem_examples, f"{doc.id}: {detail}", "stance")
                 continue
             s_start, s_end = doc.evidence(t)
             row_id = f"{doc.id}/{t.target}/{s_start}/{t.holder.start}-{t.holder.end}"
             if row_id in rows:
                 self.stance_problems["duplicate"] += 1
-                self._example(self.stance_problem_examples, f"{doc.id}: duplicate {row_id}")
+                self._example(
+                    self.stance_problem_examples, f"{doc.id}: duplicate {row_id}", "stance"
+                )
                 continue
             rows[row_id] = {
                 "id": row_id,
@@ -322,9 +359,14 @@ class _Exporter:
         return None
 
 
-def _prepare_out_dir(out_dir: Path) -> Path:
+def _check_out_dir(out_dir: Path) -> None:
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
         raise ExportError(f"{out_dir} already exists and is not empty: choose another --out")
+
+
+def _prepare_out_dir(out_dir: Path, check: bool = True) -> Path:
+    if check:
+        _check_out_dir(out_dir)
     staging = out_dir.with_name(out_dir.name + ".partial")
     if staging.exists():
         shutil.rmtree(staging)
@@ -337,17 +379,24 @@ def export_project(
     options: ExportOptions,
     labels: LabelSet,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    reuse_identical: bool = False,
 ) -> ExportSummary:
     """Export one project's adjudicated annotations as a Hub-style dataset folder.
 
     Writes into ``<out>.partial`` and renames at the end, so a failed export never leaves
-    a folder that looks complete. Records an ExportRun in the store.
+    a folder that looks complete. Records an ExportRun in the store, unless the inputs
+    hash, the options and annotate's version equal the project's last run: then the
+    summary's `identical_to` names that run. With `reuse_identical` (the out folder was not
+    chosen by the user) such an export writes no new folder either and points to the
+    last run's, when it is still there.
     """
     with session_scope(engine) as session:
         project = queries.resolve_project(session, options.project)
         project_name = project.name
         task_ids = queries.project_task_ids(session, project.id)
-    staging = _prepare_out_dir(options.out_dir)
+    staging = _prepare_out_dir(options.out_dir, check=not reuse_identical)
+    last: tuple[int, str] | None = None
     try:
         exporter = _Exporter(options, labels, staging)
         done = 0
@@ -366,27 +415,59 @@ def export_project(
                     progress(done, len(task_ids))
         finally:
             exporter.writers.close()
+            exporter.report.close()
         summary = _summary(exporter, options, project_name)
         if not summary.data_files():
             reasons = ", ".join(f"{n} {why}" for why, n in summary.skipped.items())
             raise ExportError(f"nothing to export from {project_name}: {reasons or 'no tasks'}")
+        manifest = summary.manifest(options, labels)
+        with session_scope(engine) as session:
+            run = queries.last_export(session, project_name)
+            if run is not None and _same_run(run.options, run.manifest, options, manifest):
+                last = run.id, run.out_dir
+        if last is not None and reuse_identical and Path(last[1]).is_dir():
+            shutil.rmtree(staging)
+            summary.out_dir = Path(last[1])
+            summary.export_run_id = summary.identical_to = last[0]
+            return summary
         write_card(staging, summary, options, labels)
+        _check_out_dir(options.out_dir)
         if options.out_dir.exists():
-            options.out_dir.rmdir()  # empty, checked by _prepare_out_dir
+            options.out_dir.rmdir()  # empty, just checked
         os.replace(staging, options.out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     summary.out_dir = options.out_dir
+    if last is not None:
+        summary.export_run_id = summary.identical_to = last[0]
+        return summary
     with session_scope(engine) as session:
         summary.export_run_id = queries.record_export(
             session,
             project_name,
             str(options.out_dir.resolve()),
             options.as_manifest(),
-            summary.manifest(options, labels),
+            manifest,
         )
     return summary
+
+
+def _same_run(
+    run_options: dict[str, Any],
+    run_manifest: dict[str, Any],
+    options: ExportOptions,
+    manifest: dict[str, Any],
+) -> bool:
+    """Whether an earlier run had the same inputs, options and annotate version (the
+    project name aside: a run of the only project may or may not have named it)."""
+    wanted = {k: v for k, v in options.as_manifest().items() if k != "project"}
+    had = {k: v for k, v in (run_options or {}).items() if k != "project"}
+    return (
+        had == json.loads(json.dumps(wanted))
+        and run_manifest.get("inputs_sha256") == manifest["inputs_sha256"]
+        and run_manifest.get("annotate_version") == manifest["annotate_version"]
+    )
 
 
 def _table(counter: Counter[tuple[str, str]]) -> dict[str, dict[str, int]]:
@@ -417,6 +498,8 @@ def _summary(exporter: _Exporter, options: ExportOptions, project: str) -> Expor
         tie_examples=exporter.tie_examples,
         annotators=dict(sorted(exporter.annotators.items())),
         annotations_with_problems=exporter.pull_problems,
+        invalid_annotations=exporter.pull_problems,
+        invalid_examples=exporter.invalid_examples,
         model_versions=dict(sorted(exporter.model_versions.items())),
         predictions_used=dict(sorted(exporter.predictions_used.items())),
         agreement=exporter.agreement.report(),

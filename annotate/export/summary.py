@@ -12,6 +12,11 @@ from typing import Any
 from annotate.export.adjudicate import Policy
 from annotate.schemas import LabelSet
 
+# Examples of each kind of reported item kept in the summary, the card and the manifest;
+# every one is written to REPORT_FILE in the export folder.
+MAX_EXAMPLES = 10
+REPORT_FILE = "report.jsonl"
+
 
 @dataclass(frozen=True)
 class ExportOptions:
@@ -22,6 +27,7 @@ class ExportOptions:
     seed: int = 0
     min_annotators: int = 1
     include_unreviewed: bool = False
+    include_invalid: bool = False
     license: str = "other"
     language: str = "en"
     pretty_name: str | None = None
@@ -55,12 +61,18 @@ class ExportSummary:
     tie_examples: list[str] = field(default_factory=list)
     annotators: dict[str, int] = field(default_factory=dict)
     annotations_with_problems: int = 0
+    # annotations that failed their pull checks: left out (or, with include_invalid,
+    # exported as source=human-invalid when the article has no valid one)
+    invalid_annotations: int = 0
+    invalid_examples: list[str] = field(default_factory=list)
     model_versions: dict[str, int] = field(default_factory=dict)
     predictions_used: dict[str, int] = field(default_factory=dict)
     agreement: dict[str, Any] = field(default_factory=dict)
     inputs_sha256: str = ""
     num_bytes: dict[str, dict[str, int]] = field(default_factory=dict)
     export_run_id: int | None = None
+    # set when the inputs and options equal that earlier run's: nothing new was recorded
+    identical_to: int | None = None
     # rows taken from a reviewer's resolution (policy `adjudicated`), and by whom
     adjudicated: dict[str, int] = field(default_factory=dict)
     reviewers: dict[str, int] = field(default_factory=dict)
@@ -91,6 +103,10 @@ class ExportSummary:
             "ties": {"counts": self.ties, "examples": self.tie_examples},
             **({"adjudicated": self.adjudicated} if options.policy.kind == "adjudicated" else {}),
             "annotations_with_pull_problems": self.annotations_with_problems,
+            "invalid_annotations": {
+                "count": self.invalid_annotations,
+                "examples": self.invalid_examples,
+            },
             "model_versions_pushed": self.model_versions,
             "predictions_exported": self.predictions_used,
             "inputs_sha256": self.inputs_sha256,

@@ -121,7 +121,8 @@ class Task(Base):
 
 
 class Annotation(Base):
-    """One annotator's annotation of one task, as last seen in Label Studio."""
+    """One annotator's annotation of one task (or of a duplicate task of its article, see
+    `ls_task_id`), as last seen in Label Studio."""
 
     __tablename__ = "annotations"
     __table_args__ = (UniqueConstraint("task_id", "ls_annotation_id"),)
@@ -129,6 +130,9 @@ class Annotation(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
     ls_annotation_id: Mapped[int] = mapped_column(BigInteger)
+    # Set when the annotation was made on a duplicate task of the article (two pushes at
+    # once, a task imported by hand): the Label Studio task it came from, adopted here.
+    ls_task_id: Mapped[int | None] = mapped_column(BigInteger)
     annotator: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from annotate.errors import StoreError
 from annotate.judgement import Judgement, Triple, public_article_id, record_judgement
+from annotate.problem import fatal_problems, notes
 from annotate.spans import Span
 from annotate.store.models import (
     Annotation,
@@ -266,6 +267,20 @@ def adopt_tasks(session: Session, project_id: int, remote: dict[str, list[int]])
     return added
 
 
+def duplicate_tasks(
+    session: Session, project_id: int, remote: dict[str, list[int]]
+) -> list[dict[str, Any]]:
+    """Label Studio tasks (content_hash -> task ids) that duplicate an article's task: the
+    article, the task the store keeps and the extra ones."""
+    known = task_hashes(session, project_id)
+    out = []
+    for h, ids in sorted(remote.items()):
+        extra = sorted(i for i in ids if i != known.get(h))
+        if h in known and extra:
+            out.append({"content_hash": h, "task": known[h], "duplicates": extra})
+    return out
+
+
 def tasks_needing_prediction(
     session: Session, project_id: int
 ) -> list[tuple[int, int, Prediction, Article]]:
@@ -334,7 +349,12 @@ class PullCounts:
     unchanged: int = 0
     deleted: int = 0
     invalid: int = 0
+    trimmed: int = 0
     unknown: int = 0
+    # annotations of duplicate tasks, stored under their article's task
+    adopted: int = 0
+    # Label Studio task id -> annotations on it that match no article: not stored
+    unknown_annotations: dict[int, int] = field(default_factory=dict)
     problems: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -368,19 +388,28 @@ def _span_columns(records: Records) -> tuple[list[dict[str, Any]], list[dict[str
     return spans, triples
 
 
-def _adopt_task(session: Session, project_id: int, content_hash: str | None) -> Task | None:
-    """A pulled task the store does not know (a push died before recording it): its hash."""
+def _adopt_task(
+    session: Session, project_id: int, content_hash: str | None
+) -> tuple[Task | None, bool]:
+    """The store's task for a pulled task it does not know, matched by content hash, and
+    whether that pulled task is a duplicate of it.
+
+    A push that died before recording its tasks leaves a task the store never linked: a
+    new store task is made for it. A duplicate task (two pushes at once, a task imported by
+    hand) is another Label Studio task of an article already linked: its annotations are
+    adopted onto the article's task. (None, False) when no article has the hash.
+    """
     if not content_hash:
-        return None
+        return None, False
     article = session.scalar(select(Article).where(Article.content_hash == content_hash))
     if article is None:
-        return None
+        return None, False
     existing = session.scalar(
         select(Task).where(Task.project_id == project_id, Task.article_id == article.id)
     )
     if existing is not None:
-        return None  # a duplicate task of an article already linked: not ours to merge
-    return Task(project_id=project_id, article_id=article.id, article=article)
+        return existing, True
+    return Task(project_id=project_id, article_id=article.id, article=article), False
 
 
 def store_pulled(
@@ -407,29 +436,42 @@ def store_pulled(
     pending: list[tuple[dict[str, Any], Records]] = []
     for data in tasks:
         task = local.get(data.ls_task_id)
+        source: int | None = None  # the duplicate task the annotations came from
         if task is None:
-            task = _adopt_task(session, project_id, data.content_hash)
+            task, duplicate = _adopt_task(session, project_id, data.content_hash)
             if task is None:
                 counts.unknown += 1
+                if data.annotations:
+                    counts.unknown_annotations[data.ls_task_id] = len(data.annotations)
                 continue
-            task.ls_task_id = data.ls_task_id
-            session.add(task)
-            session.flush()
+            if duplicate:
+                source = data.ls_task_id
+            else:
+                task.ls_task_id = data.ls_task_id
+                session.add(task)
+                session.flush()
         text = task.article.text
-        stored = {a.ls_annotation_id: a for a in task.annotations}
+        stored = {a.ls_annotation_id: a for a in task.annotations if a.ls_task_id == source}
         seen: set[int] = set()
         for ann in data.annotations:
             seen.add(ann.ls_annotation_id)
             row = stored.get(ann.ls_annotation_id)
-            if row is not None and _same(row, ann.values):
+            unchanged = row is not None and _same(row, ann.values)
+            if unchanged and not fatal_problems(row.problems):
                 counts.unchanged += 1
                 continue
             values = {**ann.values, "deleted": False, "pulled_at": utcnow()}
             records = to_records(values["result"], text)
+            if unchanged and records.problems == row.problems:
+                counts.unchanged += 1  # still invalid, as reported when it was pulled
+                continue
             if row is None:
-                values.update(task_id=task.id, ls_annotation_id=ann.ls_annotation_id)
+                values.update(
+                    task_id=task.id, ls_annotation_id=ann.ls_annotation_id, ls_task_id=source
+                )
                 pending.append((values, records))
                 counts.new += 1
+                counts.adopted += source is not None
             else:
                 for key, value in values.items():
                     setattr(row, key, value)
@@ -438,7 +480,9 @@ def store_pulled(
                 row.entities = [EntitySpan(**v) for v in spans]
                 row.stances = [StanceTriple(**v) for v in triples]
                 counts.updated += 1
-            if records.problems:
+            counts.trimmed += len(notes(records.problems))
+            fatal = fatal_problems(records.problems)
+            if fatal:
                 counts.invalid += 1
                 counts.problems += [
                     {
@@ -447,7 +491,7 @@ def store_pulled(
                         "article_id": task.article.article_id,
                         "problem": p["problem"],
                     }
-                    for p in records.problems
+                    for p in fatal
                 ]
         for ann_id, row in stored.items():
             if ann_id not in seen and not row.deleted:
@@ -492,7 +536,7 @@ def mark_vanished(session: Session, project_id: int, seen_task_ids: set[int]) ->
         .where(Task.project_id == project_id, Annotation.deleted.is_(False))
     )
     for row, ls_task_id in rows:
-        if ls_task_id not in seen_task_ids:
+        if (row.ls_task_id or ls_task_id) not in seen_task_ids:
             row.deleted = True
             row.pulled_at = utcnow()
             n += 1
@@ -557,6 +601,9 @@ class TaskItem:
     resolution: Judgement | None = None  # the reviewer's, from a review project
     title: str | None = None
     url: str | None = None
+    # The judgements (also in `judgements`) whose annotation failed its pull checks, with
+    # why: the export leaves them out of the labels (see `annotate.problem`).
+    invalid: list[tuple[Judgement, list[str]]] = field(default_factory=list)
 
     def shown_prediction(self) -> tuple[str, Judgement] | None:
         """The prediction of the newest model version pushed with the task, if stored."""
@@ -708,22 +755,29 @@ def load_task_items(
         rows = sorted(
             by_task[task_id], key=lambda a: _order(a.updated_at, a.created_at, a.ls_annotation_id)
         )
+        judgements = [
+            Judgement(
+                a.annotator,
+                _order(a.updated_at, a.created_at, a.ls_annotation_id),
+                tuple(spans[a.id]),
+                tuple(triples[a.id]),
+                bool(a.ground_truth),
+            )
+            for a in rows
+        ]
+        invalid = [
+            (j, [str(p.get("problem")) for p in fatal])
+            for j, a in zip(judgements, rows, strict=True)
+            if (fatal := fatal_problems(a.problems))
+        ]
         items[task_id] = TaskItem(
             public_id=public_article_id(external_id, content_hash),
             content_hash=content_hash,
             text=text,
             model_versions=[str(v) for v in versions or []],
-            judgements=[
-                Judgement(
-                    a.annotator,
-                    _order(a.updated_at, a.created_at, a.ls_annotation_id),
-                    tuple(spans[a.id]),
-                    tuple(triples[a.id]),
-                    bool(a.ground_truth),
-                )
-                for a in rows
-            ],
-            pull_problems=sum(1 for a in rows if a.problems),
+            judgements=judgements,
+            pull_problems=len(invalid),
+            invalid=invalid,
             predictions=predictions.get(art_pk, {}),
             task_id=task_id,
             article_pk=art_pk,
@@ -792,6 +846,13 @@ def record_export(
     session.add(run)
     session.flush()
     return run.id
+
+
+def last_export(session: Session, project: str) -> ExportRun | None:
+    """The project's most recent export run (to tell whether a new one adds anything)."""
+    return session.scalar(
+        select(ExportRun).where(ExportRun.project == project).order_by(ExportRun.id.desc())
+    )
 
 
 def stage_counts(session: Session, model_version: str | None) -> dict[str, int | str | None]:

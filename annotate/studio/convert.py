@@ -8,7 +8,9 @@
 - `results_to_records`: an annotation's results -> entity spans and stance triples, with checks
   (offsets inside the text, labels known, relation endpoints exist and have the right kinds).
   A result that fails a check is reported in `problems`, never silently dropped; the caller
-  keeps the raw results.
+  keeps the raw results. A region whose `value.text` is not the text its offsets cover is
+  such a problem. Whitespace at a region's edges is trimmed and noted (kind `trimmed`, not
+  fatal: see `annotate.problem`), since the trimmed span is exactly what was meant.
 
 - `annotation_values`: one annotation of an exported task -> the store's column values.
 
@@ -39,8 +41,13 @@ class Converted:
     stances: list[dict[str, Any]] = field(default_factory=list)
     problems: list[dict[str, Any]] = field(default_factory=list)
 
-    def problem(self, index: int, result: Any, message: str) -> None:
-        self.problems.append({"index": index, "problem": message, "result": result})
+    def problem(self, index: int, result: Any, message: str, kind: str = "invalid") -> None:
+        """Record a result that could not be read (or, kind `trimmed`, was repaired)."""
+        self.problems.append({"index": index, "kind": kind, "problem": message, "result": result})
+
+    @property
+    def trimmed(self) -> int:
+        return sum(1 for p in self.problems if p["kind"] == "trimmed")
 
 
 def _span_ok(text: str, start: Any, end: Any) -> str | None:
@@ -49,6 +56,43 @@ def _span_ok(text: str, start: Any, end: Any) -> str | None:
         return "span offsets are not integers"
     problems = sp.check_span(text, sp.Span(start, end, ""))
     return "; ".join(problems) if problems else None
+
+
+def _text_matches(value_text: Any, covered: str) -> bool:
+    """Whether a result's own `value.text` is the text its offsets cover.
+
+    Label Studio's UI saves a newline as a literal backslash-n, and a result without a
+    text has nothing to compare.
+    """
+    if not isinstance(value_text, str):
+        return True
+    shown = {covered, covered.replace("\n", "\\n")}
+    return value_text in shown or value_text.strip() in {c.strip() for c in shown}
+
+
+def _read_region(
+    out: Converted, index: int, res: dict[str, Any], text: str
+) -> tuple[int, int] | str:
+    """The region's offsets, trimmed of edge whitespace (noted), or why they cannot stand."""
+    value = res.get("value") or {}
+    start, end = value.get("start"), value.get("end")
+    why = _span_ok(text, start, end)
+    if why is not None and "whitespace" not in why:
+        return why
+    covered = text[start:end]
+    if not _text_matches(value.get("text"), covered):
+        return f"value.text {value.get('text')!r} is not the text at [{start}, {end}) {covered!r}"
+    trimmed = sp.trim(text, sp.Span(start, end, ""))
+    if trimmed.end <= trimmed.start:
+        return f"[{start}, {end}) {covered!r} covers only whitespace"
+    if (trimmed.start, trimmed.end) != (start, end):
+        out.problem(
+            index,
+            res,
+            f"trimmed [{start}, {end}) {covered!r} to [{trimmed.start}, {trimmed.end})",
+            kind="trimmed",
+        )
+    return trimmed.start, trimmed.end
 
 
 def _region(
@@ -167,9 +211,9 @@ def results_to_records(results: Any, text: str, labelset: LabelSet) -> Converted
         if res.get("to_name") != TEXT:
             out.problem(i, res, f"region on unknown object {res.get('to_name')!r}")
             continue
-        why = _span_ok(text, value.get("start"), value.get("end"))
         labels = value.get("labels") or []
-        if why is None and len(labels) != 1:
+        why = None
+        if len(labels) != 1:
             why = f"region has {len(labels)} labels, expected one"
         if why is None and from_name == ENTITY and labels[0] not in entity_names:
             why = f"unknown entity label {labels[0]!r}"
@@ -179,10 +223,11 @@ def results_to_records(results: Any, text: str, labelset: LabelSet) -> Converted
             why = f"region from unknown control {from_name!r}"
         if why is None and not res.get("id"):
             why = "region has no id"
-        if why:
-            out.problem(i, res, why)
+        read = why or _read_region(out, i, res, text)
+        if isinstance(read, str):
+            out.problem(i, res, read)
             continue
-        start, end = value["start"], value["end"]
+        start, end = read
         item = {
             "region_id": str(res["id"]),
             "start": start,

@@ -15,7 +15,10 @@ pull. The cursor is the server's time when the pull started reading, minus a saf
 only if it changed in the seconds before a pull, never because of an old bulk import.
 Annotations are upserted by Label Studio id; a re-read task also tells which of its
 annotations were deleted. `--full` reads the whole project (one export request) and marks
-annotations of vanished tasks deleted too.
+annotations of vanished tasks deleted too. An annotation on a duplicate task (another Label
+Studio task of an article the store already links) is adopted onto the article's task,
+keeping the task it came from; one on a task matching no article is reported, never
+dropped quietly (`unknown_annotations`: the CLI exits 1). Push reports duplicate tasks.
 
 Every command that writes a project holds its lock (`annotate.locks`) for the whole run; the
 store's unique constraints are the safety net for runs on other hosts.
@@ -69,6 +72,8 @@ class PushSummary:
     project_created: bool = False
     overlap: int | None = None
     skipped: list[str] = field(default_factory=list)
+    # articles with more than one task in Label Studio: content_hash, task, duplicates
+    duplicates: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -85,7 +90,11 @@ class PullSummary:
     unchanged: int = 0
     deleted: int = 0
     invalid: int = 0
+    trimmed: int = 0
+    adopted: int = 0
     unknown_tasks: int = 0
+    # Label Studio task id -> annotations on it that match no article (not stored)
+    unknown_annotations: dict[int, int] = field(default_factory=dict)
     cursor: str | None = None
     review_of: str | None = None
     adjudicated: int | None = None
@@ -190,8 +199,11 @@ class TaskImporter:
         self.project = project
         self.expected: int | None = None  # Label Studio's task count when the store is in step
         self.reconciled = 0
+        self.duplicates: list[dict[str, Any]] = []
 
-    def _reconcile(self) -> None:
+    def reconcile(self) -> None:
+        """Record Label Studio's tasks the store does not know, and note duplicate tasks
+        (more tasks than the store's: the check is one request when all is in step)."""
         remote_count = int(self.client.get_project(self.project.ls_project_id)["task_number"] or 0)
         if self.expected is not None and remote_count == self.expected:
             return
@@ -201,6 +213,8 @@ class TaskImporter:
             remote = self.client.task_hashes(self.project.ls_project_id)
             with session_scope(self.engine) as s:
                 self.reconciled += queries.adopt_tasks(s, self.project.id, remote)
+                s.flush()
+                self.duplicates = queries.duplicate_tasks(s, self.project.id, remote)
         self.expected = remote_count
 
     def import_batch(
@@ -212,7 +226,7 @@ class TaskImporter:
 
         `build(todo)` returns (article row id, model versions, task payload) per article.
         """
-        self._reconcile()
+        self.reconcile()
         with session_scope(self.engine) as s:
             done = queries.task_article_ids(s, self.project.id, among=article_ids)
         todo = [a for a in article_ids if a not in done]
@@ -320,6 +334,7 @@ def _push(
         on_total(len(todo))
     versions: list[tuple[datetime, str]] = []
     importer = TaskImporter(engine, client, project)
+    importer.reconcile()  # also when there is nothing to import: duplicates get reported
     for batch_ids in chunked(todo, max(1, batch_size)):
 
         def build(todo: list[int]) -> list:
@@ -344,6 +359,7 @@ def _push(
         if on_advance:
             on_advance(len(batch_ids))
     summary.reconciled = importer.reconciled
+    summary.duplicates = importer.duplicates
     if overlap is not None:
         client.set_overlap(project.ls_project_id, overlap)
         with session_scope(engine) as s:
@@ -453,7 +469,10 @@ def _apply(
     summary.unchanged += counts.unchanged
     summary.deleted += counts.deleted
     summary.invalid += counts.invalid
+    summary.trimmed += counts.trimmed
     summary.unknown_tasks += counts.unknown
+    summary.adopted += counts.adopted
+    summary.unknown_annotations.update(counts.unknown_annotations)
     summary.problems += counts.problems
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from annotate.problem import fatal_problems
 from annotate.schemas import load_labelset
 from annotate.studio import config
 from annotate.studio.convert import prediction_score, prediction_to_results, results_to_records
@@ -217,3 +218,55 @@ def test_config_labels_match_schema(lset):
     assert [c.get("value") for c in root.find("Relations")] == lset.stance_names
     assert root.find("Header").get("value") == "$title"
     assert root.find("Text").get("value") == "$text"
+
+
+def _moved(ann: dict[str, Any], region: str, start: int, end: int, text: str | None) -> list:
+    """A recorded annotation's results with one region's offsets (and value.text) changed."""
+    result = json.loads(json.dumps(ann["result"]))
+    for r in result:
+        if r.get("id") == region and r["type"] == "labels":
+            r["value"].update(start=start, end=end)
+            if text is not None:
+                r["value"]["text"] = text
+    return result
+
+
+def test_edge_whitespace_is_trimmed_and_noted_not_dropped(lset, annotations):
+    ann, text = annotations["accepted"]
+    fr = text.index("France")
+    for start, end in ((fr - 1, fr + 6), (fr, fr + 7), (fr - 1, fr + 7)):
+        covered = text[start:end]
+        got = results_to_records(_moved(ann, "e4", start, end, covered), text, lset)
+        assert ("France", fr, fr + 6) in {(e["text"], e["start"], e["end"]) for e in got.entities}
+        assert [p["kind"] for p in got.problems] == ["trimmed"], got.problems
+        assert got.trimmed == 1 and fatal_problems(got.problems) == []
+    # a newline at the edge, as the UI saves it (a literal backslash-n in value.text)
+    ml, ml_text = annotations["multiline"]
+    nl = ml_text.index("\n")
+    got = results_to_records(_moved(ml, "ml", nl, nl + 7, "\\nÉlysée"), ml_text, lset)
+    assert [(e["text"], e["start"]) for e in got.entities] == [("Élysée", nl + 1)]
+    assert got.trimmed == 1 and fatal_problems(got.problems) == []
+
+
+def test_whitespace_only_region_is_still_invalid(lset, annotations):
+    ann, text = annotations["accepted"]
+    gap = text.index(" Gaza")
+    got = results_to_records(_moved(ann, "e2", gap, gap + 1, " "), text, lset)
+    assert "Gaza" not in {e["text"] for e in got.entities}
+    (problem,) = fatal_problems(got.problems)
+    assert "only whitespace" in problem["problem"]
+
+
+def test_value_text_must_be_the_text_the_offsets_cover(lset, annotations):
+    ann, text = annotations["accepted"]
+    gaza = text.index("Gaza")
+    got = results_to_records(_moved(ann, "e2", gaza + 2, gaza + 6, None), text, lset)
+    (problem,) = fatal_problems(got.problems)
+    assert "'Gaza'" in problem["problem"] and repr(text[gaza + 2 : gaza + 6]) in problem["problem"]
+    assert all(e["text"] != text[gaza + 2 : gaza + 6] for e in got.entities)
+    # the UI's literal "\n" for a newline is the same text
+    ml, ml_text = annotations["multiline"]
+    start, end = (ml["result"][0]["value"][k] for k in ("start", "end"))
+    ui = ml_text[start:end].replace("\n", "\\n")
+    got = results_to_records(_moved(ml, "ml", start, end, ui), ml_text, lset)
+    assert got.problems == [] and len(got.entities) == 1

@@ -252,6 +252,34 @@ def test_invalid_results_are_stored_raw_and_reported(ws: Workspace):
         assert len(row.entities) == 4 and len(row.stances) == 2
 
 
+def test_pull_trims_edge_whitespace_and_reports_a_text_mismatch(ws: Workspace):
+    text = article_text(0)
+    add_articles(ws, [text])
+    _json(ws.push())
+    client, pid = ws.studio.client(), ws.ls_project_id()
+    task = _tasks(client, pid)[0]
+    result = _result_from_prediction(task)
+    fr, gaza = text.index("France"), text.index("Gaza")
+    for r in result:
+        value = r.get("value") or {}
+        if value.get("text") == "France":  # the annotator caught the space before it
+            value.update(start=fr - 1, text=text[fr - 1 : fr + 6])
+        if value.get("text") == "Gaza":  # offsets that do not cover the text it says
+            value.update(start=gaza + 2, end=gaza + 6)
+    ann = client.create_annotation(task["id"], result)
+    human = ws.invoke("pull", "--project", ws.project)
+    assert human.exit_code == 0, human.output
+    assert "trimmed 1" in human.output and "invalid 1" in human.output
+    assert "value.text 'Gaza'" in human.output
+    with session_scope(ws.engine()) as s:
+        row = s.scalar(select(Annotation))
+        assert row.ls_annotation_id == ann["id"]
+        spans = {(e.start, e.end, e.text) for e in row.entities}
+        assert (fr, fr + 6, "France") in spans
+        assert all(e.text != "Gaza" and e.start != gaza + 2 for e in row.entities)
+        assert sorted(p["kind"] for p in row.problems) == ["invalid", "trimmed"]
+
+
 def test_non_ascii_offsets_survive(ws: Workspace):
     text = (
         "Ça va? 😀😀 Zoë Müller-Łukasiewicz (東京) met 👩‍👩‍👧 Ñandú Corp. "
@@ -471,3 +499,84 @@ def test_studio_status_when_stopped(tmp_path):
         [ANNOTATE, "studio", "stop"], env=_clean_env(**env), capture_output=True, text=True
     )
     assert stop.returncode == 0 and "not running" in stop.stdout
+
+
+def test_two_concurrent_pushes_create_no_duplicate_task(ws: Workspace):
+    from annotate.schemas import load_labelset
+
+    n = 220
+    add_articles(ws, [article_text(i) for i in range(n)])
+    lset = load_labelset()
+    barrier = threading.Barrier(2)
+    errors: list[str] = []
+    summaries: list = []
+
+    def one() -> None:
+        try:
+            barrier.wait()
+            summaries.append(
+                sync.push(
+                    ws.engine(), ws.studio.client(), lset, ws.studio.home, ws.project, batch_size=50
+                )
+            )
+        except Exception:  # noqa: BLE001
+            import traceback
+
+            errors.append(traceback.format_exc())
+
+    threads = [threading.Thread(target=one) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    assert errors == []
+    assert sorted(s.created for s in summaries) == [0, n]
+    client, pid = ws.studio.client(), ws.ls_project_id()
+    _no_duplicates(client, pid, n)
+    with session_scope(ws.engine()) as s:
+        assert s.scalar(select(func.count(Task.id))) == n
+    assert all(s.duplicates == [] for s in summaries)
+
+
+def test_annotations_on_duplicate_tasks_are_adopted_never_dropped(ws: Workspace):
+    add_articles(ws, [article_text(i) for i in range(2)])
+    _json(ws.push())
+    client, pid = ws.studio.client(), ws.ls_project_id()
+    first = _tasks(client, pid)[0]
+    # a duplicate of the first article's task, as a second push or a hand import makes it
+    (dup_id,) = client.import_tasks(pid, [{"data": first["data"]}])
+    ann = client.create_annotation(dup_id, _result_from_prediction(first))
+    out = _json(ws.pull())
+    assert (out["new"], out["adopted"], out["invalid"]) == (1, 1, 0)
+    with session_scope(ws.engine()) as s:
+        row = s.scalar(select(Annotation))
+        assert row.ls_annotation_id == ann["id"] and row.ls_task_id == dup_id
+        assert row.task.ls_task_id == first["id"] and len(row.entities) == 4
+    full = _json(ws.pull("--full"))
+    assert (full["new"], full["deleted"], full["unchanged"]) == (0, 0, 1)
+
+    pushed = ws.invoke("push", "--project", ws.project)
+    assert pushed.exit_code == 0, pushed.output
+    assert "duplicate_tasks 1" in pushed.output and str(dup_id) in pushed.output
+    assert "delete the duplicate tasks" in pushed.output
+    assert _json(ws.push())["duplicates"] == [
+        {"content_hash": first["data"]["content_hash"], "task": first["id"], "duplicates": [dup_id]}
+    ]
+
+    client.delete_annotation(ann["id"])
+    assert _json(ws.pull("--full"))["deleted"] == 1
+
+
+def test_annotations_on_a_task_of_no_known_article_fail_the_pull(ws: Workspace):
+    add_articles(ws, [article_text(0)])
+    _json(ws.push())
+    client, pid = ws.studio.client(), ws.ls_project_id()
+    task = _tasks(client, pid)[0]
+    stray = {**task["data"], "text": task["data"]["text"] + " More.", "content_hash": "f" * 64}
+    (stray_id,) = client.import_tasks(pid, [{"data": stray}])
+    client.create_annotation(stray_id, _result_from_prediction(task))
+    for args in ((), ("--full",)):
+        res = ws.invoke("pull", "--project", ws.project, *args)
+        assert res.exit_code == 1, res.output
+        assert "1 annotation(s) on 1 Label Studio task(s)" in res.output
+        assert str(stray_id) in res.output
