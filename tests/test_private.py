@@ -6,6 +6,8 @@ import os
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from annotate.cli import app
 from annotate.locks import project_lock
 from annotate.resources import samples_dir
@@ -52,3 +54,42 @@ def test_an_existing_store_and_its_locks_are_repaired_when_used(workspace: Path)
         assert oct((home / "locks").stat().st_mode & 0o777) == "0o700"
     finally:
         held.close()
+
+
+def test_a_password_in_label_studio_url_is_never_printed(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LABEL_STUDIO_URL may carry user info; an unreachable port makes every command say so."""
+    from annotate.studio.server import free_port
+
+    assert runner.invoke(app, ["ingest", str(samples_dir())]).exit_code == 0
+    monkeypatch.setenv("LABEL_STUDIO_URL", f"http://ana:Hunter2-pw@127.0.0.1:{free_port()}")
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "0123456789abcdef0123456789abcdef01234567")
+    for args in (
+        ["push", "--project", "news"],
+        ["pull", "--project", "news"],
+        ["studio", "invite"],
+        ["validate", "--server"],
+        ["status"],
+    ):
+        result = runner.invoke(app, args)
+        assert "Hunter2-pw" not in result.output, (args, result.output)
+        assert "Traceback" not in result.output and "unexpectedly" not in result.output, args
+        if args != ["status"]:
+            assert result.exit_code == 1 and "ana:***@127.0.0.1" in result.output, args
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("http://u:pw@host:8080/x?y=1", "http://u:***@host:8080/x?y=1"),
+        ("postgresql://u:p@ss@127.0.0.1:abc/db", "postgresql://u:***@127.0.0.1:abc/db"),
+        ("http://host/a@b", "http://host/a@b"),
+        ("http://user@host", "http://user@host"),
+        ("not a url", "not a url"),
+    ],
+)
+def test_safe_url_masks_only_the_password(url: str, shown: str) -> None:
+    from annotate.private import safe_url
+
+    assert safe_url(url) == shown

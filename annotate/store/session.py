@@ -10,7 +10,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from annotate.errors import StoreError
-from annotate.private import private_dir, private_file, restrict
+from annotate.private import private_dir, private_file, restrict, safe_url
 
 
 def make_engine(url: str) -> Engine:
@@ -55,16 +55,6 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
-
-
-def safe_url(url: str) -> str:
-    """The database URL with any password masked, for messages."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - an unparsable URL is shown as a placeholder
-        return "<unparsable URL>"
 
 
 def open_store(url: str, migrate: bool = True) -> Engine:

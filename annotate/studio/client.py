@@ -7,7 +7,8 @@ and skip the SDK's pydantic models, which cost more than the HTTP round trip on 
 of tasks. Building payloads is `convert.py`'s job, deciding what to send is `sync.py`'s.
 
 Errors become `StudioError` subclasses carrying the HTTP status as `status`; their
-messages never contain a token or password.
+messages never contain a token or password. `StudioClient.url` is the server's URL with
+any password in it masked: it is what messages print and what the store records.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from annotate.errors import StudioApiError, StudioAuthError, StudioError, StudioUnavailable
+from annotate.private import safe_url
 from annotate.studio.server import LocalStudio
 
 URL_ENV = "LABEL_STUDIO_URL"
@@ -36,7 +38,7 @@ class Connection:
     source: str  # "env" or "local"
 
     def __repr__(self) -> str:
-        return f"Connection(url={self.url!r}, token='***', source={self.source!r})"
+        return f"Connection(url={safe_url(self.url)!r}, token='***', source={self.source!r})"
 
 
 def resolve_connection(home: Path) -> Connection:
@@ -76,7 +78,7 @@ class StudioClient:
         from label_studio_sdk import LabelStudio
 
         self.conn = conn
-        self.url = conn.url
+        self.url = safe_url(conn.url)
         self._timeout = timeout
         # No automatic retries: a retried import could create tasks twice.
         self._sdk = LabelStudio(
@@ -445,6 +447,7 @@ def login(url: str, email: str, password: str, timeout: float = 60.0) -> Connect
     import httpx
 
     url = url.rstrip("/")
+    shown = safe_url(url)
     try:
         with httpx.Client(base_url=url, timeout=timeout, follow_redirects=False) as http:
             http.get("/user/login/")
@@ -458,15 +461,15 @@ def login(url: str, email: str, password: str, timeout: float = 60.0) -> Connect
                 headers={"Referer": f"{url}/user/login/"},
             )
             if resp.status_code not in (301, 302, 303):
-                raise StudioAuthError(f"Label Studio at {url} refused the login of {email}")
+                raise StudioAuthError(f"Label Studio at {shown} refused the login of {email}")
             token = http.get("/api/current-user/token")
     except httpx.HTTPError as exc:
         raise StudioUnavailable(
-            f"cannot reach Label Studio at {url} to log in ({type(exc).__name__})"
+            f"cannot reach Label Studio at {shown} to log in ({type(exc).__name__})"
         ) from None
     if token.status_code != 200:
         raise StudioAuthError(
-            f"Label Studio at {url} gave no API token to {email} (HTTP {token.status_code})"
+            f"Label Studio at {shown} gave no API token to {email} (HTTP {token.status_code})"
         )
     return Connection(url, str(token.json()["token"]), "login")
 

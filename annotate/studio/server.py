@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from annotate.errors import StudioError
-from annotate.private import UMASK, private_dir, repair, restrict
+from annotate.private import UMASK, private_dir, repair, restrict, safe_url
 
 DEFAULT_PORT = 8080
 HOST = "127.0.0.1"
@@ -176,7 +176,7 @@ class LocalStudio:
             if wait_healthy(record["url"], timeout):
                 return record["url"], False
             raise StudioError(
-                f"Label Studio (pid {record['pid']}) does not answer on {record['url']}; "
+                f"Label Studio (pid {record['pid']}) does not answer on {safe_url(record['url'])}; "
                 f"see {self.log_file}, or run `annotate studio stop`"
             )
         deadline = time.monotonic() + 10
