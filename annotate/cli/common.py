@@ -7,13 +7,17 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine
 
 from annotate.config import Settings
 
-console = Console()
-err_console = Console(stderr=True)
+# Markup is off by default: file names, project and annotator names are printed as they are
+# (a name like `[/x]` would crash rich, `[bold]x` would be rewritten). Our own styling goes
+# through `styled`, which escapes the user's part.
+console = Console(markup=False)
+err_console = Console(stderr=True, markup=False)
 
 # Options several commands share, declared once.
 ProjectOpt = Annotated[
@@ -51,11 +55,14 @@ class State:
             self._engine = None
 
 
+def styled(prefix: str, text: str, console: Console = err_console) -> None:
+    """One line: our fixed `prefix` as markup (e.g. `[red]error:[/]`), `text` verbatim."""
+    console.print(f"{prefix} {escape(text)}", markup=True, highlight=False, soft_wrap=True)
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print a one-line error and exit non-zero."""
-    err_console.print(
-        f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True
-    )
+    styled("[bold red]error:[/]", message)
     raise typer.Exit(code)
 
 
