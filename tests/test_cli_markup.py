@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from annotate.cli import app
 from tests.conftest import runner
 
@@ -47,3 +49,14 @@ def test_status_of_a_project_named_like_markup_is_a_clean_error(workspace: Path)
         assert result.exit_code == 1, result.output
         (line,) = result.output.strip().splitlines()
         assert line.startswith("error: no project named ") and repr(name) in line, line
+
+
+@pytest.mark.parametrize("name", ["", "  ", "\t"])
+@pytest.mark.parametrize("command", ["push", "pull", "review", "export", "status"])
+def test_an_empty_or_blank_project_name_is_refused(
+    workspace: Path, command: str, name: str
+) -> None:
+    result = runner.invoke(app, [command, "--project", name])
+    assert result.exit_code == 1, result.output
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("error: --project") and "empty" in line, line

@@ -12,12 +12,22 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import Engine
 
 from annotate.config import Settings
+from annotate.errors import UsageError
 
 # Markup is off by default: file names, project and annotator names are printed as they are
 # (a name like `[/x]` would crash rich, `[bold]x` would be rewritten). Our own styling goes
 # through `styled`, which escapes the user's part.
 console = Console(markup=False)
 err_console = Console(stderr=True, markup=False)
+
+
+def check_project(value: str | None) -> str | None:
+    """A project name must show: an empty or blank one would make a project no one can
+    name again (every --project option runs this)."""
+    if value is not None and not value.strip():
+        raise UsageError("--project must not be empty or blank: give the project's name")
+    return value
+
 
 # Options several commands share, declared once.
 ProjectOpt = Annotated[
@@ -26,6 +36,7 @@ ProjectOpt = Annotated[
         "--project",
         help="Label Studio project title (default: the store's only project).",
         show_default=False,
+        callback=check_project,
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")]

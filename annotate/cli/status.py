@@ -10,7 +10,7 @@ import typer
 from rich.panel import Panel
 from rich.table import Table
 
-from annotate.cli.common import JsonOpt, State, console
+from annotate.cli.common import JsonOpt, State, check_project, console
 from annotate.config import review_name
 
 
@@ -74,6 +74,7 @@ def status(
         typer.Option(
             help="Also show this project's progress per annotator (annotated, skipped, "
             "median lead time, pre-annotations kept, agreement with the others).",
+            callback=check_project,
         ),
     ] = None,
 ) -> None:
