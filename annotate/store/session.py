@@ -78,6 +78,11 @@ def open_store(url: str, migrate: bool = True) -> Engine:
             f"--db / ANNOTATE_DB is not a usable database URL ({type(exc).__name__}); "
             "see README, Storage"
         ) from None
+    except ValueError:  # SQLAlchemy's URL parser on a port that is not a number
+        raise StoreError(
+            f"--db / ANNOTATE_DB is not a usable database URL: {safe_url(url)} "
+            "(is the port a number?); see README, Storage"
+        ) from None
     except OSError as exc:
         raise StoreError(
             f"cannot create the database file {safe_url(url)}: {exc.strerror}"
