@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,16 +47,56 @@ def _private_sqlite(path: Path) -> None:
 
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """One transaction: commit on success, roll back everything on any error."""
+    """One transaction: commit on success, roll back everything on any error.
+
+    The database failing under us (a full disk, a lost connection) is a one-line
+    StoreError: SQLAlchemy's own message would print the statement and its parameters,
+    i.e. article text.
+    """
+    from sqlalchemy.exc import OperationalError
+
     session = sessionmaker(engine, expire_on_commit=False)()
     try:
         yield session
         session.commit()
+    except (OperationalError, OSError) as exc:
+        with contextlib.suppress(Exception):
+            session.rollback()
+        failure = _store_failure(exc)
+        if failure is None:
+            raise
+        raise failure from None
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+_DISK_FULL = ("database or disk is full", "no space left on device", "could not extend file")
+
+
+def _store_failure(exc: BaseException) -> StoreError | None:
+    """The StoreError saying what happened and what to do; None for an OSError that is
+    not a full disk (a bug, shown as such). Never the statement nor its parameters."""
+    orig = getattr(exc, "orig", None) or exc
+    if isinstance(exc, OSError) and exc.errno != errno.ENOSPC:
+        return None
+    lines = str(orig).strip().splitlines()
+    reason = lines[0] if lines else type(orig).__name__
+    full = (
+        getattr(orig, "errno", None) == errno.ENOSPC
+        or getattr(orig, "sqlstate", None) == "53100"  # PostgreSQL's disk_full
+        or any(s in reason.lower() for s in _DISK_FULL)
+    )
+    if full:
+        return StoreError(
+            f"the store ran out of space ({reason}); the change was rolled back: free disk "
+            "space (or raise the database's size limit) and run the command again"
+        )
+    return StoreError(
+        f"the store failed ({reason}); the change was rolled back: run the command again"
+    )
 
 
 def open_store(url: str, migrate: bool = True) -> Engine:
