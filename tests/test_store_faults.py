@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, func, select
 
 from annotate.cli import app
+from annotate.ingest import IngestReport, ingest_paths
 from annotate.resources import samples_dir
+from annotate.store.models import Article
+from annotate.store.session import make_engine, session_scope
 from tests.conftest import runner
 
 SECRET_WORD = "Zanzibarian-rows"
@@ -45,3 +49,41 @@ def test_a_full_store_is_one_line_and_stores_nothing(workspace: Path, tmp_path: 
     assert SECRET_WORD not in result.output and "INSERT" not in result.output
     status = runner.invoke(app, ["status", "--json"])
     assert '"articles": 4' in status.output, status.output
+
+
+def test_two_ingests_of_one_folder_at_once_store_each_article_once(
+    engine: Engine, db_url: str
+) -> None:
+    """Both runs read the known hashes before either inserts (a barrier on the insert):
+    the loser hits the unique constraint, re-reads, and reports the articles as duplicates."""
+    barrier = threading.Barrier(2, timeout=30)
+    reports: list[IngestReport] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        own = make_engine(db_url)
+        waited = threading.Event()
+
+        @event.listens_for(own, "before_cursor_execute")
+        def meet(_conn, _cursor, statement: str, *_args) -> None:
+            if statement.startswith("INSERT INTO articles") and not waited.is_set():
+                waited.set()
+                barrier.wait()
+
+        try:
+            reports.append(ingest_paths(own, [samples_dir()]))
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            own.dispose()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert sorted((len(r.new), len(r.duplicates)) for r in reports) == [(0, 4), (4, 0)]
+    with session_scope(engine) as s:
+        assert s.scalar(select(func.count(Article.id))) == 4
+    assert all("already in the store" in d for r in reports for d in r.duplicates)
