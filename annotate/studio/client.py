@@ -76,14 +76,18 @@ class StudioClient:
     def __init__(self, conn: Connection, timeout: float = DEFAULT_TIMEOUT) -> None:
         import httpx
         from label_studio_sdk import LabelStudio
+        from label_studio_sdk.core.api_error import ApiError
 
         self.conn = conn
         self.url = safe_url(conn.url)
         self._timeout = timeout
         # No automatic retries: a retried import could create tasks twice.
-        self._sdk = LabelStudio(
-            base_url=conn.url, api_key=conn.token, timeout=timeout, max_retries=0
-        )
+        try:
+            self._sdk = LabelStudio(
+                base_url=conn.url, api_key=conn.token, timeout=timeout, max_retries=0
+            )
+        except ApiError as exc:  # the SDK reads a JWT's expiry before any request
+            raise self._token_refused(_describe_body(exc.body), exc.status_code) from None
         self._http = httpx.Client(base_url=conn.url.rstrip("/") + "/", timeout=timeout)
         self._access: str | None = None  # a personal access token's current access token
 
@@ -132,14 +136,23 @@ class StudioClient:
             return f"Token {token}"
         if self._access is None or refresh:
             resp = self._http.post("api/token/refresh/", json={"refresh": token})
-            if resp.status_code != 200:
-                raise StudioAuthError(
-                    f"Label Studio at {self.url} refused to refresh the personal access token "
-                    f"(HTTP {resp.status_code}): create a new one and set {KEY_ENV}",
-                    status=resp.status_code,
-                )
-            self._access = str(resp.json()["access"])
+            try:
+                access = resp.json()["access"] if resp.status_code == 200 else None
+            except (ValueError, KeyError, TypeError):
+                access = None
+            if not access:
+                raise self._token_refused(f"HTTP {resp.status_code}", resp.status_code)
+            self._access = str(access)
         return f"Bearer {self._access}"
+
+    def _token_refused(self, why: str, status: int | None) -> StudioAuthError:
+        """A personal access token (JWT) that is expired, malformed or not the server's."""
+        return StudioAuthError(
+            f"Label Studio at {self.url} does not accept the personal access token in "
+            f"{KEY_ENV} ({why}): create a new one in Label Studio (Account & Settings) "
+            f"and set {KEY_ENV}",
+            status=status,
+        )
 
     def _request(self, method: str, path: str, what: str, **kwargs: Any) -> Any:
         """One authenticated request (an expired access token is refreshed once)."""
