@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
 from collections.abc import Iterator
 from pathlib import Path
+
+from annotate.private import FILE_MODE, private_dir, restrict
 
 
 @contextlib.contextmanager
 def project_lock(home: Path, name: str) -> Iterator[None]:
     """An exclusive lock on one project (waits for the other holder)."""
-    lock_dir = Path(home) / "locks"
-    lock_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    lock_dir = private_dir(Path(home) / "locks")
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
-    with open(lock_dir / f"project-{safe}.lock", "a+") as fh:
+    path = lock_dir / f"project-{safe}.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    restrict(path)
+    with os.fdopen(fd, "a+") as fh:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
         try:
             yield

@@ -94,6 +94,7 @@ def test_failed_transaction_leaves_the_store_as_it_was(engine: Engine) -> None:
     [
         ("postgresql://reader:s3cret-pw@127.0.0.1:1/none", "cannot open the database"),
         ("notadialect://x", "not a usable database URL"),
+        ("postgresql://u:s3cret-pw@127.0.0.1:abc/db", "not a usable database URL"),
         ("/proc/no-such-dir/store.db", "cannot create the database file"),
     ],
 )
@@ -104,4 +105,5 @@ def test_unusable_database_is_a_one_line_error_without_the_password(url: str, me
     result = runner.invoke(app, ["--db", url, "status"])
     assert result.exit_code == 1
     assert message in result.output and "s3cret-pw" not in result.output
+    assert "unexpectedly" not in result.output
     assert "Traceback" not in result.output and len(result.output.strip().splitlines()) <= 2

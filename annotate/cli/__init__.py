@@ -44,6 +44,7 @@ class _Commands(TyperGroup):
             err_console.print(
                 f"[bold red]error:[/] {command} failed unexpectedly ({type(exc).__name__}); "
                 "rerun with --debug for the traceback, and please report it",
+                markup=True,  # our fixed text only: the command words, the exception type
                 highlight=False,
                 soft_wrap=True,
             )

@@ -7,13 +7,27 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine
 
 from annotate.config import Settings
+from annotate.errors import UsageError
 
-console = Console()
-err_console = Console(stderr=True)
+# Markup is off by default: file names, project and annotator names are printed as they are
+# (a name like `[/x]` would crash rich, `[bold]x` would be rewritten). Our own styling goes
+# through `styled`, which escapes the user's part.
+console = Console(markup=False)
+err_console = Console(stderr=True, markup=False)
+
+
+def check_project(value: str | None) -> str | None:
+    """A project name must show: an empty or blank one would make a project no one can
+    name again (every --project option runs this)."""
+    if value is not None and not value.strip():
+        raise UsageError("--project must not be empty or blank: give the project's name")
+    return value
+
 
 # Options several commands share, declared once.
 ProjectOpt = Annotated[
@@ -22,6 +36,7 @@ ProjectOpt = Annotated[
         "--project",
         help="Label Studio project title (default: the store's only project).",
         show_default=False,
+        callback=check_project,
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")]
@@ -51,11 +66,14 @@ class State:
             self._engine = None
 
 
+def styled(prefix: str, text: str, console: Console = err_console) -> None:
+    """One line: our fixed `prefix` as markup (e.g. `[red]error:[/]`), `text` verbatim."""
+    console.print(f"{prefix} {escape(text)}", markup=True, highlight=False, soft_wrap=True)
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print a one-line error and exit non-zero."""
-    err_console.print(
-        f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True
-    )
+    styled("[bold red]error:[/]", message)
     raise typer.Exit(code)
 
 

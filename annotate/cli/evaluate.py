@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from annotate.cli.common import console, err_console, fail
 
@@ -99,5 +100,5 @@ def _table(title: str, rows: dict, micro: dict) -> Table:
 
     for label, v in rows.items():
         table.add_row(label, *cells(v))
-    table.add_row("[bold]micro[/]", *cells(micro))
+    table.add_row(Text("micro", style="bold"), *cells(micro))
     return table

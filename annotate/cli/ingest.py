@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from annotate.cli.common import State, console, err_console, fail, progress_bar
+from annotate.cli.common import State, console, fail, progress_bar, styled
 from annotate.ingest import DEFAULT_MAX_BYTES, IngestFailed, ingest_paths
 from annotate.ingest.readers import expand
 
@@ -42,18 +42,18 @@ def ingest(
             )
         except IngestFailed as exc:
             for bad in exc.report.rejected:
-                err_console.print(f"[red]error:[/] {bad}", highlight=False, soft_wrap=True)
+                styled("[red]error:[/]", str(bad))
             fail(
                 f"{len(exc.report.rejected)} bad input(s); nothing was stored. "
                 "Fix them, or pass --skip-bad to store the good ones."
             )
     for bad in report.rejected:
-        err_console.print(f"[yellow]rejected:[/] {bad}", highlight=False, soft_wrap=True)
+        styled("[yellow]rejected:[/]", str(bad))
     if verbose:
         for origin in report.new:
-            console.print(f"new: {origin}", highlight=False)
+            console.print(f"new: {origin}", highlight=False, soft_wrap=True)
         for origin in report.duplicates:
-            console.print(f"duplicate: {origin}", highlight=False)
+            console.print(f"duplicate: {origin}", highlight=False, soft_wrap=True)
     console.print(
         f"{len(report.new)} new, {len(report.duplicates)} duplicate, "
         f"{len(report.rejected)} rejected"

@@ -10,7 +10,7 @@ import typer
 from rich.panel import Panel
 from rich.table import Table
 
-from annotate.cli.common import JsonOpt, State, console
+from annotate.cli.common import JsonOpt, State, check_project, console
 from annotate.config import review_name
 
 
@@ -35,12 +35,13 @@ def next_steps(state: State, project: str, team: bool = False) -> str | None:
 
     `team`: several annotators work on the project, so the review loop is the next step.
     """
+    from annotate.private import safe_url
     from annotate.studio.client import KEY_ENV, URL_ENV
     from annotate.studio.server import LocalStudio
     from annotate.studio.team import users_file
 
     if os.environ.get(URL_ENV) and os.environ.get(KEY_ENV):
-        url, login = os.environ[URL_ENV], "your Label Studio account"
+        url, login = safe_url(os.environ[URL_ENV]), "your Label Studio account"
     else:
         studio = LocalStudio(state.settings.home)
         status, creds = studio.status(), studio.credentials()
@@ -73,6 +74,7 @@ def status(
         typer.Option(
             help="Also show this project's progress per annotator (annotated, skipped, "
             "median lead time, pre-annotations kept, agreement with the others).",
+            callback=check_project,
         ),
     ] = None,
 ) -> None:

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
-from annotate.errors import InputError
+from annotate.errors import InputError, StoreError
 from annotate.ingest.clean import content_hash
 from annotate.ingest.readers import DEFAULT_MAX_BYTES, ArticleIn, BadInput, expand, read
 from annotate.store import queries
@@ -73,10 +74,28 @@ def ingest_paths(
         else:
             by_hash[digest] = article
 
+    # The store's unique content hash is the net for a concurrent ingest of the same
+    # articles: the loser re-reads the known hashes once and reports them as duplicates.
+    for attempt in (1, 2):
+        try:
+            report.new, already = _store_new(engine, by_hash)
+            break
+        except IntegrityError:
+            if attempt == 2:
+                raise StoreError(
+                    "another ingest kept storing the same articles at the same time; "
+                    "run `annotate ingest` again (nothing of this run was stored)"
+                ) from None
+    report.duplicates += [f"{origin} (already in the store)" for origin in already]
+    return report
+
+
+def _store_new(engine: Engine, by_hash: dict[str, ArticleIn]) -> tuple[list[str], list[str]]:
+    """One transaction: insert the articles whose hash the store lacks; returns the
+    origins stored and those already there."""
     with session_scope(engine) as session:
         known = queries.known_hashes(session, list(by_hash))
-        for digest in [d for d in by_hash if d in known]:
-            report.duplicates.append(f"{by_hash.pop(digest).origin} (already in the store)")
+        already = [a.origin for d, a in by_hash.items() if d in known]
         now = utcnow()
         rows = [
             {
@@ -91,7 +110,7 @@ def ingest_paths(
                 "meta": a.meta,
             }
             for digest, a in by_hash.items()
+            if digest not in known
         ]
         queries.insert_articles(session, rows)
-        report.new = [a.origin for a in by_hash.values()]
-    return report
+    return [a.origin for d, a in by_hash.items() if d not in known], already

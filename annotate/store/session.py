@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,13 +12,14 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from annotate.errors import StoreError
+from annotate.private import private_dir, private_file, restrict, safe_url
 
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         db_path = url.split("///", 1)[-1]
         if db_path and db_path != ":memory:":
-            Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+            _private_sqlite(Path(db_path))
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -31,13 +34,38 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def _private_sqlite(path: Path) -> None:
+    """The store's file 0600 before SQLite opens it (its -wal/-shm files take that mode),
+    and any older files repaired; a missing folder is made 0700, an existing one is the
+    user's and left as it is."""
+    if not path.parent.exists():
+        private_dir(path.parent)
+    private_file(path)
+    for suffix in ("-wal", "-shm", "-journal"):
+        restrict(path.with_name(path.name + suffix))
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """One transaction: commit on success, roll back everything on any error."""
+    """One transaction: commit on success, roll back everything on any error.
+
+    The database failing under us (a full disk, a lost connection) is a one-line
+    StoreError: SQLAlchemy's own message would print the statement and its parameters,
+    i.e. article text.
+    """
+    from sqlalchemy.exc import OperationalError
+
     session = sessionmaker(engine, expire_on_commit=False)()
     try:
         yield session
         session.commit()
+    except (OperationalError, OSError) as exc:
+        with contextlib.suppress(Exception):
+            session.rollback()
+        failure = _store_failure(exc)
+        if failure is None:
+            raise
+        raise failure from None
     except BaseException:
         session.rollback()
         raise
@@ -45,14 +73,30 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         session.close()
 
 
-def safe_url(url: str) -> str:
-    """The database URL with any password masked, for messages."""
-    from sqlalchemy.engine import make_url
+_DISK_FULL = ("database or disk is full", "no space left on device", "could not extend file")
 
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - an unparsable URL is shown as a placeholder
-        return "<unparsable URL>"
+
+def _store_failure(exc: BaseException) -> StoreError | None:
+    """The StoreError saying what happened and what to do; None for an OSError that is
+    not a full disk (a bug, shown as such). Never the statement nor its parameters."""
+    orig = getattr(exc, "orig", None) or exc
+    if isinstance(exc, OSError) and exc.errno != errno.ENOSPC:
+        return None
+    lines = str(orig).strip().splitlines()
+    reason = lines[0] if lines else type(orig).__name__
+    full = (
+        getattr(orig, "errno", None) == errno.ENOSPC
+        or getattr(orig, "sqlstate", None) == "53100"  # PostgreSQL's disk_full
+        or any(s in reason.lower() for s in _DISK_FULL)
+    )
+    if full:
+        return StoreError(
+            f"the store ran out of space ({reason}); the change was rolled back: free disk "
+            "space (or raise the database's size limit) and run the command again"
+        )
+    return StoreError(
+        f"the store failed ({reason}); the change was rolled back: run the command again"
+    )
 
 
 def open_store(url: str, migrate: bool = True) -> Engine:
@@ -75,6 +119,11 @@ def open_store(url: str, migrate: bool = True) -> Engine:
         raise StoreError(
             f"--db / ANNOTATE_DB is not a usable database URL ({type(exc).__name__}); "
             "see README, Storage"
+        ) from None
+    except ValueError:  # SQLAlchemy's URL parser on a port that is not a number
+        raise StoreError(
+            f"--db / ANNOTATE_DB is not a usable database URL: {safe_url(url)} "
+            "(is the port a number?); see README, Storage"
         ) from None
     except OSError as exc:
         raise StoreError(

@@ -7,7 +7,8 @@ and skip the SDK's pydantic models, which cost more than the HTTP round trip on 
 of tasks. Building payloads is `convert.py`'s job, deciding what to send is `sync.py`'s.
 
 Errors become `StudioError` subclasses carrying the HTTP status as `status`; their
-messages never contain a token or password.
+messages never contain a token or password. `StudioClient.url` is the server's URL with
+any password in it masked: it is what messages print and what the store records.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from annotate.errors import StudioApiError, StudioAuthError, StudioError, StudioUnavailable
+from annotate.private import safe_url
 from annotate.studio.server import LocalStudio
 
 URL_ENV = "LABEL_STUDIO_URL"
@@ -36,7 +38,7 @@ class Connection:
     source: str  # "env" or "local"
 
     def __repr__(self) -> str:
-        return f"Connection(url={self.url!r}, token='***', source={self.source!r})"
+        return f"Connection(url={safe_url(self.url)!r}, token='***', source={self.source!r})"
 
 
 def resolve_connection(home: Path) -> Connection:
@@ -74,14 +76,18 @@ class StudioClient:
     def __init__(self, conn: Connection, timeout: float = DEFAULT_TIMEOUT) -> None:
         import httpx
         from label_studio_sdk import LabelStudio
+        from label_studio_sdk.core.api_error import ApiError
 
         self.conn = conn
-        self.url = conn.url
+        self.url = safe_url(conn.url)
         self._timeout = timeout
         # No automatic retries: a retried import could create tasks twice.
-        self._sdk = LabelStudio(
-            base_url=conn.url, api_key=conn.token, timeout=timeout, max_retries=0
-        )
+        try:
+            self._sdk = LabelStudio(
+                base_url=conn.url, api_key=conn.token, timeout=timeout, max_retries=0
+            )
+        except ApiError as exc:  # the SDK reads a JWT's expiry before any request
+            raise self._token_refused(_describe_body(exc.body), exc.status_code) from None
         self._http = httpx.Client(base_url=conn.url.rstrip("/") + "/", timeout=timeout)
         self._access: str | None = None  # a personal access token's current access token
 
@@ -130,14 +136,23 @@ class StudioClient:
             return f"Token {token}"
         if self._access is None or refresh:
             resp = self._http.post("api/token/refresh/", json={"refresh": token})
-            if resp.status_code != 200:
-                raise StudioAuthError(
-                    f"Label Studio at {self.url} refused to refresh the personal access token "
-                    f"(HTTP {resp.status_code}): create a new one and set {KEY_ENV}",
-                    status=resp.status_code,
-                )
-            self._access = str(resp.json()["access"])
+            try:
+                access = resp.json()["access"] if resp.status_code == 200 else None
+            except (ValueError, KeyError, TypeError):
+                access = None
+            if not access:
+                raise self._token_refused(f"HTTP {resp.status_code}", resp.status_code)
+            self._access = str(access)
         return f"Bearer {self._access}"
+
+    def _token_refused(self, why: str, status: int | None) -> StudioAuthError:
+        """A personal access token (JWT) that is expired, malformed or not the server's."""
+        return StudioAuthError(
+            f"Label Studio at {self.url} does not accept the personal access token in "
+            f"{KEY_ENV} ({why}): create a new one in Label Studio (Account & Settings) "
+            f"and set {KEY_ENV}",
+            status=status,
+        )
 
     def _request(self, method: str, path: str, what: str, **kwargs: Any) -> Any:
         """One authenticated request (an expired access token is refreshed once)."""
@@ -445,6 +460,7 @@ def login(url: str, email: str, password: str, timeout: float = 60.0) -> Connect
     import httpx
 
     url = url.rstrip("/")
+    shown = safe_url(url)
     try:
         with httpx.Client(base_url=url, timeout=timeout, follow_redirects=False) as http:
             http.get("/user/login/")
@@ -458,15 +474,15 @@ def login(url: str, email: str, password: str, timeout: float = 60.0) -> Connect
                 headers={"Referer": f"{url}/user/login/"},
             )
             if resp.status_code not in (301, 302, 303):
-                raise StudioAuthError(f"Label Studio at {url} refused the login of {email}")
+                raise StudioAuthError(f"Label Studio at {shown} refused the login of {email}")
             token = http.get("/api/current-user/token")
     except httpx.HTTPError as exc:
         raise StudioUnavailable(
-            f"cannot reach Label Studio at {url} to log in ({type(exc).__name__})"
+            f"cannot reach Label Studio at {shown} to log in ({type(exc).__name__})"
         ) from None
     if token.status_code != 200:
         raise StudioAuthError(
-            f"Label Studio at {url} gave no API token to {email} (HTTP {token.status_code})"
+            f"Label Studio at {shown} gave no API token to {email} (HTTP {token.status_code})"
         )
     return Connection(url, str(token.json()["token"]), "login")
 

@@ -7,6 +7,10 @@ Everything lives under `$ANNOTATE_HOME/studio/`:
 - `server.json`      pid, port and url of the running server (the pid file)
 - `server.log`       the server's output (mode 0600)
 
+Label Studio keeps the admin token in its own database under `data/`, so the server runs
+with a umask of 0o077 and `start` repairs the modes of the whole workspace (0700/0600, see
+`annotate.private`) before it runs.
+
 The server binds 127.0.0.1 only, sign-up is closed, and Sentry and the version check are off.
 Secrets are only ever read from `credentials.json`; nothing here prints or raises them.
 """
@@ -29,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from annotate.errors import StudioError
+from annotate.private import UMASK, private_dir, repair, restrict, safe_url
 
 DEFAULT_PORT = 8080
 HOST = "127.0.0.1"
@@ -76,7 +81,8 @@ class LocalStudio:
     """The Label Studio server of one workspace."""
 
     def __init__(self, home: Path) -> None:
-        self.root = Path(home) / "studio"
+        self.home = Path(home)
+        self.root = self.home / "studio"
         self.data_dir = self.root / "data"
         self.credentials_file = self.root / "credentials.json"
         self.pid_file = self.root / "server.json"
@@ -96,7 +102,7 @@ class LocalStudio:
             password=secrets.token_urlsafe(24),
             token=secrets.token_hex(20),  # 40 characters, sent as a legacy `Token`
         )
-        self.root.mkdir(parents=True, exist_ok=True)
+        private_dir(self.root)
         _write_private(
             self.credentials_file,
             json.dumps(
@@ -151,15 +157,26 @@ class LocalStudio:
         record = self._record()
         return record["url"] if record and self._alive(record) else None
 
+    def secure(self) -> None:
+        """Repair the modes of what the workspace holds: the home folder itself, all of
+        `studio/` and `locks/`, and the default store's files. Other files in the home are
+        the user's and left alone."""
+        restrict(self.home)
+        repair(self.root)
+        repair(self.home / "locks")
+        for store in self.home.glob("annotate.db*"):
+            restrict(store)
+
     def start(self, port: int = DEFAULT_PORT, timeout: float = START_TIMEOUT) -> tuple[str, bool]:
         """Start the server (or find it running); returns (url, started_now)."""
+        self.secure()
         record = self._record()
         if self._alive(record):
             assert record is not None
             if wait_healthy(record["url"], timeout):
                 return record["url"], False
             raise StudioError(
-                f"Label Studio (pid {record['pid']}) does not answer on {record['url']}; "
+                f"Label Studio (pid {record['pid']}) does not answer on {safe_url(record['url'])}; "
                 f"see {self.log_file}, or run `annotate studio stop`"
             )
         deadline = time.monotonic() + 10
@@ -169,7 +186,7 @@ class LocalStudio:
             raise StudioError(f"port {port} on {HOST} is in use; choose another with --port")
         creds = self.credentials(create=True)
         assert creds is not None
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.data_dir)
         url = f"http://{HOST}:{port}"
         executable = Path(sys.executable).with_name("label-studio")
         if not executable.exists():
@@ -188,7 +205,6 @@ class LocalStudio:
             url,
         ]
         env = _server_env(self.data_dir, creds)
-        self.root.mkdir(parents=True, exist_ok=True)
         log = os.open(self.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         try:
             proc = subprocess.Popen(
@@ -198,6 +214,7 @@ class LocalStudio:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 cwd=self.root,
+                umask=UMASK,  # its database holds the admin token: nothing for group/other
                 start_new_session=True,  # its own process group: stop ends it and its children
             )
         finally:

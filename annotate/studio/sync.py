@@ -39,6 +39,7 @@ from sqlalchemy.exc import IntegrityError
 from annotate.config import DEFAULT_BATCH, DEFAULT_PROJECT
 from annotate.errors import StudioError, SyncError
 from annotate.locks import project_lock
+from annotate.private import safe_url
 from annotate.schemas import LabelSet
 from annotate.store import queries
 from annotate.store.models import Project, utcnow
@@ -123,9 +124,9 @@ def ensure_project(
     wanted = ls_config.config_hash(xml)
     with session_scope(engine) as s:
         row = queries.find_project(s, name)
-        if row is not None and row.ls_url.rstrip("/") != client.url.rstrip("/"):
+        if row is not None and not _same_server(row.ls_url, client.url):
             raise SyncError(
-                f"project {name!r} is linked to {row.ls_url}, not {client.url}; "
+                f"project {name!r} is linked to {safe_url(row.ls_url)}, not {client.url}; "
                 "use another --project name for this server"
             )
         remote: dict[str, Any] | None
@@ -164,12 +165,20 @@ def ensure_project(
     return row, created, updated
 
 
+def _same_server(stored: str, url: str) -> bool:
+    """Whether a project's stored URL is this client's (stores kept passwords before they
+    were masked: compare masked)."""
+    return safe_url(stored).rstrip("/") == url.rstrip("/")
+
+
 def load_project(engine: Engine, name: str | None, client: StudioClient) -> Project:
     """The store's project (the only one when `name` is None), checked to be on this server."""
     with session_scope(engine) as s:
         row = queries.resolve_project(s, name)
-        if row.ls_url.rstrip("/") != client.url.rstrip("/"):
-            raise SyncError(f"project {row.name!r} is linked to {row.ls_url}, not {client.url}")
+        if not _same_server(row.ls_url, client.url):
+            raise SyncError(
+                f"project {row.name!r} is linked to {safe_url(row.ls_url)}, not {client.url}"
+            )
         s.expunge(row)
         return row
 

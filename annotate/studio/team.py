@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from annotate.errors import StudioError
+from annotate.private import private_dir
 from annotate.studio.client import StudioClient
 from annotate.studio.server import _write_private
 
@@ -108,7 +109,7 @@ def add_user(
         "password": password,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     _write_private(path, json.dumps(users, indent=2, sort_keys=True))
     return AddedUser(email, int(user["id"]), client.url, path, True, password)
 
