@@ -142,6 +142,16 @@ def _gold_line(label: str, holder: str = "GPE") -> str:
             "three.conll:1: expected 4 columns (token POS chunk NER), got 3",
         ),
         ("five.conll", b"Paris NNP I-NP I-LOC extra\n", "five.conll:1: expected 4 columns"),
+        (
+            "floats.jsonl",
+            _gold_line("GPE").replace('"start": 0', '"start": 0.0').encode(),
+            "floats.jsonl:1: entity offsets must be whole numbers",
+        ),
+        (
+            "digits.jsonl",
+            _gold_line("GPE").replace('"end": 22', '"end": ' + "2" * 5000).encode(),
+            "digits.jsonl:1: invalid JSON: number with too many digits",
+        ),
     ],
 )
 def test_bad_gold_is_a_one_line_error(tmp_path: Path, name: str, content: bytes, message: str):

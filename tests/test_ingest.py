@@ -274,6 +274,14 @@ def test_text_is_nfc_normalized_once_at_ingest(engine: Engine, tmp_path: Path) -
         ("null", "wire.jsonl:2: not a JSON object (got null)"),
         ('{"text": 5}', "wire.jsonl:2: field text: 5 is not of type 'string'"),
         ('{"text": ["Oslo"]}', "wire.jsonl:2: field text: ['Oslo'] is not of type 'string'"),
+        (
+            '{"text": "Oslo", "n": ' + "9" * 5000 + "}",
+            "wire.jsonl:2: malformed JSON: number with too many digits (column 23)",
+        ),
+        (
+            '{"text": "Oslo \\ud800 talks."}',
+            "wire.jsonl:2: malformed JSON: lone surrogate escape, not Unicode text (column 16)",
+        ),
     ],
 )
 def test_jsonl_line_that_is_not_an_article_object(

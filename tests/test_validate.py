@@ -90,6 +90,25 @@ def test_targets_file_replaces_the_schema_targets(tmp_path: Path) -> None:
 DEEP = "[" * 100_000 + "]" * 100_000
 
 
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"id": "a", "n": ' + "9" * 5000 + "}", "number with too many digits"),
+        ('{"id": "a", "text": "Rome \\udfff."}', "lone surrogate escape, not Unicode text"),
+    ],
+)
+def test_huge_numbers_and_lone_surrogates_are_one_problem(
+    tmp_path: Path, line: str, message: str
+) -> None:
+    data = tmp_path / "odd.jsonl"
+    data.write_text('{"id": "b", "text": "Rome."}\n' + line + "\n")
+    assert [str(p) for p in validate_files([data])] == [
+        f"{data}:2: line: malformed JSON: {message}"
+    ]
+    res = runner.invoke(app, ["validate", str(data)])
+    assert res.exit_code == 1 and message in res.output and "Traceback" not in res.output
+
+
 @pytest.mark.parametrize("line", [DEEP, '{"id": "a", "text": ' + DEEP + "}"])
 def test_deeply_nested_json_is_one_problem(tmp_path: Path, line: str) -> None:
     data = tmp_path / "deep.jsonl"
