@@ -190,3 +190,11 @@ def test_gold_line_that_is_not_a_record(tmp_path: Path, line: str, message: str)
     gold.write_text(_gold_line("GPE") + line + "\n")
     res = runner.invoke(app, ["evaluate", "--gold", str(gold)])
     assert res.exit_code == 1 and message in res.output, res.output
+
+
+def test_markup_in_a_gold_label_prints_as_text(tmp_path: Path) -> None:
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(_gold_line("[/b]"))
+    res = runner.invoke(app, ["evaluate", "--gold", str(gold)])
+    assert res.exit_code == 1, res.output
+    assert "entities[0].label: unknown label '[/b]'" in res.output

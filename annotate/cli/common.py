@@ -7,6 +7,7 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine
 
@@ -52,9 +53,9 @@ class State:
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    """Print a one-line error and exit non-zero."""
+    """Print a one-line error (as text: a path may hold "[/b]") and exit non-zero."""
     err_console.print(
-        f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True
+        f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False, soft_wrap=True
     )
     raise typer.Exit(code)
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from annotate.cli.common import State, console, err_console, fail, progress_bar
 from annotate.ingest import DEFAULT_MAX_BYTES, IngestFailed, ingest_paths
@@ -42,18 +43,22 @@ def ingest(
             )
         except IngestFailed as exc:
             for bad in exc.report.rejected:
-                err_console.print(f"[red]error:[/] {bad}", highlight=False, soft_wrap=True)
+                err_console.print(
+                    f"[red]error:[/] {escape(str(bad))}", highlight=False, soft_wrap=True
+                )
             fail(
                 f"{len(exc.report.rejected)} bad input(s); nothing was stored. "
                 "Fix them, or pass --skip-bad to store the good ones."
             )
     for bad in report.rejected:
-        err_console.print(f"[yellow]rejected:[/] {bad}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"[yellow]rejected:[/] {escape(str(bad))}", highlight=False, soft_wrap=True
+        )
     if verbose:
         for origin in report.new:
-            console.print(f"new: {origin}", highlight=False)
+            console.print(f"new: {escape(origin)}", highlight=False)
         for origin in report.duplicates:
-            console.print(f"duplicate: {origin}", highlight=False)
+            console.print(f"duplicate: {escape(origin)}", highlight=False)
     console.print(
         f"{len(report.new)} new, {len(report.duplicates)} duplicate, "
         f"{len(report.rejected)} rejected"

@@ -17,7 +17,7 @@ FUZZ = settings(
 )
 
 # Characters readers trip over: NUL, BOM, separators, CR, combining marks, emoji, RTL.
-AWKWARD_CHARS = "\x00\ufeff\u2028\u2029\r\n\t \u00a0\u0301\u200d\U0001f600\u05d0\ufffd"
+AWKWARD_CHARS = "[/]\x00\ufeff\u2028\u2029\r\n\t \u00a0\u0301\u200d\U0001f600\u05d0\ufffd"
 
 json_keys = st.text(max_size=8) | st.sampled_from(
     ["id", "text", "entities", "stances", "label", "start", "end", "holder", "target"]
@@ -91,7 +91,10 @@ any_bytes = st.binary(max_size=300) | text_bytes() | jsonl_bytes()
 
 # Values that pass or nearly pass the schemas: 1.0 is an "integer" to JSON Schema, and so is 1e300.
 offsets = st.integers(min_value=-2, max_value=60) | st.sampled_from([0.0, 3.0, 1e300, True, "3"])
-labels = st.sampled_from(["PERSON", "ORG", "GPE", "LOC", "NORP", "EVENT", "person", "", "O"])
+# Rich console markup in a label ("[/b]") must reach the terminal as text, not as a tag.
+labels = st.sampled_from(
+    ["PERSON", "ORG", "GPE", "LOC", "NORP", "EVENT", "person", "", "O", "[/b]", "[bold]"]
+)
 stance_labels = st.sampled_from(["support", "oppose", "neutral", "maybe"])
 target_ids = st.sampled_from(["ceasefire", "humanitarian_pause", "nope", ""])
 short_text = st.text(alphabet=st.characters() | st.sampled_from(AWKWARD_CHARS), max_size=40)
