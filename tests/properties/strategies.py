@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import codecs
 import json
+import os
 from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-# The default run stays well under a minute on a shared 2-core machine; heavier runs are `slow`.
+# The default run stays well under a minute on a shared 2-core machine; for a deeper search
+# set ANNOTATE_FUZZ_EXAMPLES (e.g. 5000) when running tests/properties.
+EXAMPLES = int(os.environ.get("ANNOTATE_FUZZ_EXAMPLES", "150"))
 FUZZ = settings(
-    max_examples=150,
+    max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

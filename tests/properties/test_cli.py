@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from annotate.cli import app
 from tests.properties.strategies import (
+    EXAMPLES,
     FUZZ,
     any_bytes,
     consistent_jsonl_bytes,
@@ -35,7 +36,7 @@ def _write(home: Path, name: str, data: bytes) -> str:
 
 
 # Fewer examples than the readers': each one is a whole command run.
-CLI = settings(FUZZ, max_examples=40)
+CLI = settings(FUZZ, max_examples=max(EXAMPLES // 4, 10))
 
 
 @pytest.fixture

@@ -217,3 +217,27 @@ def test_config_labels_match_schema(lset):
     assert [c.get("value") for c in root.find("Relations")] == lset.stance_names
     assert root.find("Header").get("value") == "$title"
     assert root.find("Text").get("value") == "$text"
+
+
+def test_holder_relation_starts_at_the_region_with_the_holder_label(lset):
+    """Two labels on one span (ORG and PERSON on "Ruiz"): the stance keeps its PERSON holder."""
+    text = "Ruiz backed a truce."
+    ruiz = {"start": 0, "end": 4, "text": "Ruiz"}
+    prediction = {
+        "entities": [{**ruiz, "label": "ORG"}, {**ruiz, "label": "PERSON"}],
+        "stances": [
+            {
+                "holder": {**ruiz, "label": "PERSON"},
+                "target": "ceasefire",
+                "target_span": {"start": 14, "end": 19},
+                "label": "support",
+            }
+        ],
+    }
+    results, skipped = prediction_to_results(prediction, text, lset)
+    assert skipped == []
+    (relation,) = [r for r in results if r["type"] == "relation"]
+    assert relation["from_id"] == "e1"
+    back = results_to_records(results, text, lset)
+    assert back.problems == []
+    assert [s["holder"]["label"] for s in back.stances] == ["PERSON"]
