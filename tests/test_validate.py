@@ -187,3 +187,17 @@ def test_wrongly_shaped_records_get_schema_errors_not_a_traceback(
     problems = [str(p) for p in validate_files([data])]
     assert problems and all(p.startswith(f"{data}:1: ") for p in problems)
     assert any(p.startswith(f"{data}:1: {field}: ") for p in problems), problems
+
+
+def test_offsets_written_as_floats_are_a_problem(tmp_path: Path) -> None:
+    """3.0 is an integer to JSON Schema; the conversion to Label Studio rejects it."""
+    articles = tmp_path / "articles.jsonl"
+    articles.write_text('{"id": "a", "text": "Quito voted."}\n')
+    ent = '{"start": 0.0, "end": 5, "label": "GPE", "text": "Quito"}'
+    preds = tmp_path / "predictions.jsonl"
+    preds.write_text(
+        '{"id": "a", "model_version": "m", "entities": [' + ent + '], "stances": []}\n'
+    )
+    assert [str(p) for p in validate_files([preds, articles])] == [
+        f"{preds}:1: entities[0]: offsets 0.0, 5 must be written as integers"
+    ]
