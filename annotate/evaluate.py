@@ -156,6 +156,9 @@ def read_gold_jsonl(path: Path, labelset: LabelSet | None = None) -> Iterator[Go
             where = "/".join(str(p) for p in err.absolute_path) or "<root>"
             raise GoldError(f"{path}:{lineno}: {where}: {err.message}")
         for ent in rec["entities"]:
+            if not all(isinstance(ent[k], int) for k in ("start", "end")):
+                # JSON Schema's "integer" takes 3.0 too; a slice does not.
+                raise GoldError(f"{path}:{lineno}: entity offsets must be whole numbers")
             if rec["text"][ent["start"] : ent["end"]] != ent["text"]:
                 raise GoldError(f"{path}:{lineno}: entity text does not match offsets")
         problem = next(_unknown_labels(rec, labelset), None)

@@ -7,12 +7,19 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 # Far above any real record (a prediction is 4 levels deep), far below Python's recursion limit.
 MAX_DEPTH = 100
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+# A high + low pair is one character; an escape matching the second alternative is lone.
+_LONE_SURROGATE = re.compile(
+    r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|(\\u[dD][89a-fA-F][0-9a-fA-F]{2})"
+)
 
 
 class TooDeep(ValueError):
@@ -27,11 +34,20 @@ def parse_json(text: str) -> Any:
 
     The parser, and later json.dumps, jsonschema and repr, recurse once per level, and how
     deep they get depends on the caller's stack; a fixed limit makes the outcome predictable.
+    A number too long for Python's int conversion and an escaped lone surrogate (text no
+    UTF-8 writer can store) raise json.JSONDecodeError, as other invalid JSON does.
     """
     try:
         value = json.loads(text)
     except RecursionError:
         raise TooDeep from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError:
+        # int() refuses more than sys.get_int_max_str_digits() digits: point at the longest run.
+        longest = max(re.finditer(r"[0-9]+", text), key=lambda m: len(m[0]), default=None)
+        pos = longest.start() if longest else 0
+        raise json.JSONDecodeError("number with too many digits", text, pos) from None
     stack = [(value, 1)]
     while stack:
         node, depth = stack.pop()
@@ -40,7 +56,20 @@ def parse_json(text: str) -> Any:
         children = node.values() if isinstance(node, dict) else node
         if isinstance(node, dict | list):
             stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    _check_surrogates(text, value)
     return value
+
+
+def _check_surrogates(text: str, value: Any) -> None:
+    """Raise JSONDecodeError when the value holds a lone surrogate (from a \\udXXX escape)."""
+    if _SURROGATE_ESCAPE.search(text) is None:
+        return
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        lone = next((m for m in _LONE_SURROGATE.finditer(text) if m.group(1)), None)
+        pos = lone.start() if lone else 0
+        raise json.JSONDecodeError("lone surrogate escape, not Unicode text", text, pos) from None
 
 
 def iter_json_lines(path: Path, error: type[Exception]) -> Iterator[tuple[int, Any]]:

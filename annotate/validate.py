@@ -81,6 +81,9 @@ def _span_problems(
     """
     start, end = span.get("start"), span.get("end")
     if not isinstance(start, int) or not isinstance(end, int):
+        # JSON Schema's "integer" takes 3.0; Label Studio and slicing do not.
+        if any(isinstance(x, float) and x.is_integer() for x in (start, end)):
+            yield Problem(where, field, f"offsets {start!r}, {end!r} must be written as integers")
         return
     if start >= end:
         yield Problem(where, field, f"start {start} is not before end {end}")

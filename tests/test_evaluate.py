@@ -142,6 +142,16 @@ def _gold_line(label: str, holder: str = "GPE") -> str:
             "three.conll:1: expected 4 columns (token POS chunk NER), got 3",
         ),
         ("five.conll", b"Paris NNP I-NP I-LOC extra\n", "five.conll:1: expected 4 columns"),
+        (
+            "floats.jsonl",
+            _gold_line("GPE").replace('"start": 0', '"start": 0.0').encode(),
+            "floats.jsonl:1: entity offsets must be whole numbers",
+        ),
+        (
+            "digits.jsonl",
+            _gold_line("GPE").replace('"end": 22', '"end": ' + "2" * 5000).encode(),
+            "digits.jsonl:1: invalid JSON: number with too many digits",
+        ),
     ],
 )
 def test_bad_gold_is_a_one_line_error(tmp_path: Path, name: str, content: bytes, message: str):
@@ -180,3 +190,11 @@ def test_gold_line_that_is_not_a_record(tmp_path: Path, line: str, message: str)
     gold.write_text(_gold_line("GPE") + line + "\n")
     res = runner.invoke(app, ["evaluate", "--gold", str(gold)])
     assert res.exit_code == 1 and message in res.output, res.output
+
+
+def test_markup_in_a_gold_label_prints_as_text(tmp_path: Path) -> None:
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(_gold_line("[/b]"))
+    res = runner.invoke(app, ["evaluate", "--gold", str(gold)])
+    assert res.exit_code == 1, res.output
+    assert "entities[0].label: unknown label '[/b]'" in res.output

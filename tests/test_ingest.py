@@ -274,6 +274,14 @@ def test_text_is_nfc_normalized_once_at_ingest(engine: Engine, tmp_path: Path) -
         ("null", "wire.jsonl:2: not a JSON object (got null)"),
         ('{"text": 5}', "wire.jsonl:2: field text: 5 is not of type 'string'"),
         ('{"text": ["Oslo"]}', "wire.jsonl:2: field text: ['Oslo'] is not of type 'string'"),
+        (
+            '{"text": "Oslo", "n": ' + "9" * 5000 + "}",
+            "wire.jsonl:2: malformed JSON: number with too many digits (column 23)",
+        ),
+        (
+            '{"text": "Oslo \\ud800 talks."}',
+            "wire.jsonl:2: malformed JSON: lone surrogate escape, not Unicode text (column 16)",
+        ),
     ],
 )
 def test_jsonl_line_that_is_not_an_article_object(
@@ -284,3 +292,18 @@ def test_jsonl_line_that_is_not_an_article_object(
     with pytest.raises(IngestFailed) as exc:
         ingest_paths(engine, [wire])
     assert [str(b) for b in exc.value.report.rejected] == [f"{tmp_path}/{message}"]
+
+
+def test_cli_prints_markup_in_paths_as_text(workspace: Path) -> None:
+    """A path holding "[/b]" (folder "wire [", file "b].txt") is text, not a rich closing tag."""
+    bad = workspace / "wire [" / "b].txt"
+    bad.parent.mkdir()
+    bad.write_bytes(b"\x89PNG\x00\x00")
+    good = workspace / "wire [" / "b] ok.txt"
+    good.write_text("Talks in Lima resumed on Monday.\n", encoding="utf-8")
+    res = runner.invoke(app, ["ingest", str(bad.parent)])
+    assert res.exit_code == 1, res.output
+    assert f"{bad}: binary file" in res.output and "1 bad input(s)" in res.output
+    res = runner.invoke(app, ["ingest", "--skip-bad", "--verbose", str(bad.parent)])
+    out = " ".join(res.output.split())  # the console wraps long lines
+    assert res.exit_code == 1 and f"rejected: {bad}" in out and f"new: {good}" in out

@@ -90,6 +90,25 @@ def test_targets_file_replaces_the_schema_targets(tmp_path: Path) -> None:
 DEEP = "[" * 100_000 + "]" * 100_000
 
 
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"id": "a", "n": ' + "9" * 5000 + "}", "number with too many digits"),
+        ('{"id": "a", "text": "Rome \\udfff."}', "lone surrogate escape, not Unicode text"),
+    ],
+)
+def test_huge_numbers_and_lone_surrogates_are_one_problem(
+    tmp_path: Path, line: str, message: str
+) -> None:
+    data = tmp_path / "odd.jsonl"
+    data.write_text('{"id": "b", "text": "Rome."}\n' + line + "\n")
+    assert [str(p) for p in validate_files([data])] == [
+        f"{data}:2: line: malformed JSON: {message}"
+    ]
+    res = runner.invoke(app, ["validate", str(data)])
+    assert res.exit_code == 1 and message in res.output and "Traceback" not in res.output
+
+
 @pytest.mark.parametrize("line", [DEEP, '{"id": "a", "text": ' + DEEP + "}"])
 def test_deeply_nested_json_is_one_problem(tmp_path: Path, line: str) -> None:
     data = tmp_path / "deep.jsonl"
@@ -168,3 +187,17 @@ def test_wrongly_shaped_records_get_schema_errors_not_a_traceback(
     problems = [str(p) for p in validate_files([data])]
     assert problems and all(p.startswith(f"{data}:1: ") for p in problems)
     assert any(p.startswith(f"{data}:1: {field}: ") for p in problems), problems
+
+
+def test_offsets_written_as_floats_are_a_problem(tmp_path: Path) -> None:
+    """3.0 is an integer to JSON Schema; the conversion to Label Studio rejects it."""
+    articles = tmp_path / "articles.jsonl"
+    articles.write_text('{"id": "a", "text": "Quito voted."}\n')
+    ent = '{"start": 0.0, "end": 5, "label": "GPE", "text": "Quito"}'
+    preds = tmp_path / "predictions.jsonl"
+    preds.write_text(
+        '{"id": "a", "model_version": "m", "entities": [' + ent + '], "stances": []}\n'
+    )
+    assert [str(p) for p in validate_files([preds, articles])] == [
+        f"{preds}:1: entities[0]: offsets 0.0, 5 must be written as integers"
+    ]

@@ -114,7 +114,7 @@ def prediction_to_results(
     skipped: list[str] = []
     results: list[dict[str, Any]] = []
     known = set(labelset.entity_names)
-    by_offsets: dict[tuple[int, int], str] = {}
+    by_offsets: dict[tuple[int, int, str], str] = {}  # a holder's region has its label too
     for i, ent in enumerate(prediction.get("entities") or []):
         start, end, label = ent.get("start"), ent.get("end"), ent.get("label")
         why = _span_ok(text, start, end) or (None if label in known else f"unknown label {label!r}")
@@ -126,7 +126,7 @@ def prediction_to_results(
         if "score" in ent:
             region["score"] = ent["score"]
         results.append(region)
-        by_offsets.setdefault((start, end), region_id)
+        by_offsets.setdefault((start, end, label), region_id)
     targets = set(labelset.target_ids)
     stance_names = set(labelset.stance_names)
     target_regions: dict[tuple[int, int, str], str] = {}
@@ -150,11 +150,11 @@ def prediction_to_results(
         if why:
             skipped.append(f"stance {i}: {why}")
             continue
-        hkey = (holder["start"], holder["end"])
+        hkey = (holder["start"], holder["end"], holder["label"])
         holder_id = by_offsets.get(hkey)
         if holder_id is None:
             holder_id = f"h{i}"
-            results.append(_region(holder_id, ENTITY, *hkey, holder["label"], text))
+            results.append(_region(holder_id, ENTITY, *hkey, text))
             by_offsets[hkey] = holder_id
         tkey = (span["start"], span["end"], target)
         target_id = target_regions.get(tkey)

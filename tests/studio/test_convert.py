@@ -270,3 +270,27 @@ def test_value_text_must_be_the_text_the_offsets_cover(lset, annotations):
     ui = ml_text[start:end].replace("\n", "\\n")
     got = results_to_records(_moved(ml, "ml", start, end, ui), ml_text, lset)
     assert got.problems == [] and len(got.entities) == 1
+
+
+def test_holder_relation_starts_at_the_region_with_the_holder_label(lset):
+    """Two labels on one span (ORG and PERSON on "Ruiz"): the stance keeps its PERSON holder."""
+    text = "Ruiz backed a truce."
+    ruiz = {"start": 0, "end": 4, "text": "Ruiz"}
+    prediction = {
+        "entities": [{**ruiz, "label": "ORG"}, {**ruiz, "label": "PERSON"}],
+        "stances": [
+            {
+                "holder": {**ruiz, "label": "PERSON"},
+                "target": "ceasefire",
+                "target_span": {"start": 14, "end": 19},
+                "label": "support",
+            }
+        ],
+    }
+    results, skipped = prediction_to_results(prediction, text, lset)
+    assert skipped == []
+    (relation,) = [r for r in results if r["type"] == "relation"]
+    assert relation["from_id"] == "e1"
+    back = results_to_records(results, text, lset)
+    assert back.problems == []
+    assert [s["holder"]["label"] for s in back.stances] == ["PERSON"]

@@ -1,0 +1,75 @@
+"""spans.bio_tags: token-aligned, non-overlapping spans are read back exactly from the tags;
+any span set is tagged or reported, none vanishes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from annotate import spans as sp
+from annotate.schemas import load_labelset
+from tests.properties.strategies import FUZZ
+from tests.properties.test_convert import article_text
+
+LABELS = load_labelset().entity_names
+
+
+def decode(tokens: Sequence[sp.Token], tags: Sequence[str]) -> set[sp.Span]:
+    """The spans of a BIO sequence: B-X starts one, I-X continues it, anything else ends it."""
+    found: set[sp.Span] = set()
+    start = end = label = None
+    for token, tag in zip(tokens, tags, strict=True):
+        prefix, _, tag_label = tag.partition("-")
+        if prefix == "I" and tag_label == label:
+            end = token.end
+            continue
+        if label is not None:
+            found.add(sp.Span(start, end, label))
+        start, end, label = (token.start, token.end, tag_label) if prefix == "B" else (None,) * 3
+        assert prefix in ("B", "O"), f"{tag} does not continue a span"
+    if label is not None:
+        found.add(sp.Span(start, end, label))
+    return found
+
+
+@st.composite
+def aligned_spans(draw: st.DrawFn) -> tuple[str, list[sp.Token], list[sp.Span]]:
+    """A text, its tokens, and disjoint spans over whole tokens (adjacent ones too)."""
+    text = draw(article_text)
+    tokens = sp.tokenize(text)
+    cuts = sorted(draw(st.sets(st.integers(0, len(tokens)), max_size=12)))
+    spans = []
+    for i, j in zip(cuts, cuts[1:], strict=False):
+        if draw(st.booleans()):
+            spans.append(sp.Span(tokens[i].start, tokens[j - 1].end, draw(st.sampled_from(LABELS))))
+    return text, tokens, spans
+
+
+@FUZZ
+@given(case=aligned_spans())
+def test_bio_tags_of_aligned_spans_decode_to_the_same_spans(
+    case: tuple[str, list[sp.Token], list[sp.Span]],
+) -> None:
+    text, tokens, spans = case
+    tags, issues = sp.bio_tags(text, tokens, spans, LABELS)
+    assert issues == []
+    assert sp.bio_problems(tags, LABELS) == []
+    assert decode(tokens, tags) == set(spans)
+
+
+@FUZZ
+@given(text=article_text, data=st.data())
+def test_every_span_is_tagged_or_reported(text: str, data: st.DataObject) -> None:
+    bound = st.integers(-2, len(text) + 2)
+    label = st.sampled_from([*LABELS, "NOPE"])
+    spans = data.draw(st.lists(st.builds(sp.Span, bound, bound, label), max_size=6))
+    tokens = sp.tokenize(text)
+    tags, issues = sp.bio_tags(text, tokens, spans, LABELS)
+    assert len(tags) == len(tokens)
+    assert sp.bio_problems(tags, LABELS) == []
+    dropped = [i for i in issues if i.kind in ("invalid", "no-token", "overlap")]
+    assert sum(tag.startswith("B-") for tag in tags) + len(dropped) == len(spans)
+    for issue in issues:
+        issue.describe()
