@@ -79,7 +79,12 @@ def _root(
         ),
     ] = None,
     debug: Annotated[
-        bool, typer.Option("--debug", help="Show the traceback of an unexpected error.")
+        bool,
+        typer.Option(
+            "--debug",
+            envvar="ANNOTATE_DEBUG",
+            help="Show the traceback of an unexpected error.",
+        ),
     ] = False,
 ) -> None:
     """News articles in, human-checked entity and stance datasets out."""

@@ -118,6 +118,7 @@ def export(
             labels,
             progress=lambda done, total: bar.update(job, completed=done, total=total),
             reuse_identical=out is None,
+            home=ctx.obj.settings.home,
         )
     _render(
         summary, adjudicated=parsed_policy.kind == "adjudicated", include_invalid=include_invalid

@@ -31,6 +31,7 @@ from annotate.export.features import CONFIGS, features_for
 from annotate.export.splits import assign_split
 from annotate.export.summary import MAX_EXAMPLES, REPORT_FILE, ExportOptions, ExportSummary
 from annotate.judgement import ArticleText, Judgement, Triple
+from annotate.locks import project_lock
 from annotate.schemas import LabelSet
 from annotate.store import queries
 from annotate.store.queries import TaskItem
@@ -381,6 +382,25 @@ def export_project(
     progress: Callable[[int, int], None] | None = None,
     *,
     reuse_identical: bool = False,
+    home: Path | None = None,
+) -> ExportSummary:
+    """Export one project's adjudicated annotations as a Hub-style dataset folder.
+
+    With `home` (the workspace), the project's lock is held throughout, so the export run
+    it records never races a push, pull or review of the same project.
+    """
+    if home is None:
+        return _export_project(engine, options, labels, progress, reuse_identical)
+    with project_lock(home, project_name(engine, options.project)):
+        return _export_project(engine, options, labels, progress, reuse_identical)
+
+
+def _export_project(
+    engine: Engine,
+    options: ExportOptions,
+    labels: LabelSet,
+    progress: Callable[[int, int], None] | None,
+    reuse_identical: bool,
 ) -> ExportSummary:
     """Export one project's adjudicated annotations as a Hub-style dataset folder.
 

@@ -243,6 +243,19 @@ class TaskImporter:
         if not payload:
             return 0
         ids = self.client.import_tasks(self.project.ls_project_id, [t for _, _, t in payload])
+        try:
+            self._record(payload, ids)
+        except IntegrityError:
+            # Another host recorded these articles' tasks first (the store's unique
+            # constraint is the net across hosts): the next run reconciles and reports.
+            raise SyncError(
+                f"another push to {self.project.name!r} recorded the same articles at the "
+                "same time; run `annotate push` again to reconcile"
+            ) from None
+        self.expected = (self.expected or 0) + len(ids)
+        return len(ids)
+
+    def _record(self, payload: list[tuple[int, list[str], dict[str, Any]]], ids: list[int]) -> None:
         with session_scope(self.engine) as s:
             queries.add_tasks(
                 s,
@@ -252,8 +265,6 @@ class TaskImporter:
                     for (art, versions, _), task_id in zip(payload, ids, strict=True)
                 ),
             )
-        self.expected = (self.expected or 0) + len(ids)
-        return len(ids)
 
 
 # -- push --------------------------------------------------------------------------------
