@@ -306,14 +306,14 @@ class _Exporter:
     ) -> int:
         rows = {}
         for t, agreement in result.triples:
-            problem = self._stance_problem(doc, t)
+            problem = stance_problem(doc, t, self.labels)
             if problem:
                 kind, detail = problem
                 self.stance_problems[kind] += 1
                 self._example(self.stance_problem_examples, f"{doc.id}: {detail}", "stance")
                 continue
             s_start, s_end = doc.evidence(t)
-            row_id = f"{doc.id}/{t.target}/{s_start}/{t.holder.start}-{t.holder.end}"
+            row_id = stance_row_id(doc, t)
             if row_id in rows:
                 self.stance_problems["duplicate"] += 1
                 self._example(
@@ -344,19 +344,25 @@ class _Exporter:
             self.writers.add("stance", split, row)
         return len(rows)
 
-    def _stance_problem(self, doc: ArticleText, t: Triple) -> tuple[str, str] | None:
-        """Why a triple cannot be exported (reported, never dropped silently)."""
-        problems = sp.check_span(doc.text, t.holder, self.labels.holder_labels)
-        if problems:
-            return "invalid holder", f"holder {t.holder_text!r}: {'; '.join(problems)}"
-        if t.target not in self.target_index:
-            return "unknown target", f"unknown target {t.target!r}"
-        if t.label not in self.stance_index:
-            return "unknown label", f"unknown stance label {t.label!r}"
-        ev = doc.evidence(t)
-        if not (0 <= ev[0] < ev[1] <= len(doc.text)):
-            return "invalid evidence", f"evidence {ev} outside the text"
-        return None
+
+def stance_problem(doc: ArticleText, t: Triple, labels: LabelSet) -> tuple[str, str] | None:
+    """Why a triple cannot be exported (reported, never dropped silently): (kind, detail)."""
+    problems = sp.check_span(doc.text, t.holder, labels.holder_labels)
+    if problems:
+        return "invalid holder", f"holder {t.holder_text!r}: {'; '.join(problems)}"
+    if t.target not in labels.target_ids:
+        return "unknown target", f"unknown target {t.target!r}"
+    if t.label not in labels.stance_names:
+        return "unknown label", f"unknown stance label {t.label!r}"
+    ev = doc.evidence(t)
+    if not (0 <= ev[0] < ev[1] <= len(doc.text)):
+        return "invalid evidence", f"evidence {ev} outside the text"
+    return None
+
+
+def stance_row_id(doc: ArticleText, t: Triple) -> str:
+    """The stance row's id: two triples with the same id are one row (a duplicate)."""
+    return f"{doc.id}/{t.target}/{doc.evidence(t)[0]}/{t.holder.start}-{t.holder.end}"
 
 
 def _check_out_dir(out_dir: Path) -> None:
