@@ -26,6 +26,25 @@ SVG_RC = {
 }
 
 
+def _date_axis(ax: Any, days: Sequence[date]) -> None:
+    """Ticks on whole days (a week or a month apart on long spans), counts as integers."""
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DayLocator
+    from matplotlib.ticker import MaxNLocator
+
+    locator = DayLocator() if len(days) <= 14 else AutoDateLocator(minticks=3, maxticks=10)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    if days:
+        ax.set_xlim(_num(days[0]) - 0.6, _num(days[-1]) + 0.6)
+
+
+def _num(day: date) -> float:
+    from matplotlib.dates import date2num
+
+    return float(date2num(day))
+
+
 def _figure(width: float = 7.0, height: float = 3.0, ncols: int = 1) -> tuple[Any, list[Any]]:
     from matplotlib.figure import Figure
 
@@ -111,6 +130,10 @@ def grouped_bars(
     ax.set_ylabel(ylabel)
     if ylim:
         ax.set_ylim(*ylim)
+    else:
+        from matplotlib.ticker import MaxNLocator
+
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     if len(series) > 1:
         ax.legend(frameon=False, fontsize=8)
 
@@ -151,7 +174,7 @@ def per_day(name: str, days: Sequence[date], counts: Mapping[str, Sequence[int]]
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     ax.set_ylabel("articles annotated that day")
     ax.legend(frameon=False, fontsize=8, loc="upper left")
-    fig.autofmt_xdate()
+    _date_axis(ax, days)
     return to_svg(fig, name)
 
 
@@ -163,7 +186,7 @@ def cumulative(name: str, days: Sequence[date], totals: Sequence[int], ylabel: s
     marks.tag(line)
     ax.set_ylabel(ylabel)
     ax.set_ylim(0, max([*totals, 1]) * 1.1)
-    fig.autofmt_xdate()
+    _date_axis(ax, days)
     return to_svg(fig, name)
 
 

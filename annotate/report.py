@@ -317,7 +317,12 @@ def _sections(
             "agreement-entities",
             "Entity agreement per label (exact span F1)",
             plots.bars(
-                "agreement-entities", list(f1), {"span F1": list(f1.values())}, "F1", ylim=(0, 1.05)
+                "agreement-entities",
+                list(f1),
+                {"span F1": list(f1.values())},
+                "F1",
+                ylim=(0, 1.1),
+                values_shown=True,
             ),
             f"Over the {both} articles with two or more annotators; n/a: nobody marked "
             "that label there.",
