@@ -231,3 +231,25 @@ def test_report_renders_in_chromium(sqlite_url: str, tmp_path: Path) -> None:
     assert console == [], console
     assert [u for u in requests if not u.startswith("file://")] == []
     assert (ARTIFACTS / "report.png").stat().st_size > 10_000
+
+
+def test_card_shows_key_figures_and_its_picture(report_store: Store, tmp_path: Path) -> None:
+    from annotate.export.check import validate_export
+
+    first = run(report_store, tmp_path / "one")
+    run(report_store, tmp_path / "two")
+    svg = (tmp_path / "one" / "label_distribution.svg").read_text(encoding="utf-8")
+    assert svg == (tmp_path / "two" / "label_distribution.svg").read_text(encoding="utf-8")
+    cells = [n for per in first.entity_counts.values() for n in per.values()]
+    cells += [n for per in first.stance_counts.values() for n in per.values()]
+    assert count_marks(svg, "labels") == len(cells) == 5
+    card = (tmp_path / "one" / "README.md").read_text(encoding="utf-8")
+    # 2 articles (both in train), 6 spans, 2 stances, 2 annotators, F1 4/6, kappa 0
+    assert "| 2 (train 2, validation 0, test 0) | 6 | 2 | 2 | 0.667 | 0.000 |" in card
+    assert "![Entity spans and stances per label and split](label_distribution.svg)" in card
+    assert list(validate_export(tmp_path / "one")) == []
+    result = runner.invoke(app, ["validate", str(tmp_path / "one")])
+    assert result.exit_code == 0, result.output
+    (tmp_path / "one" / "label_distribution.svg").unlink()
+    (problem,) = validate_export(tmp_path / "one")
+    assert problem.field == "label_distribution.svg" and "not in the folder" in problem.message

@@ -29,7 +29,13 @@ from annotate.export.adjudicate import Adjudicated, adjudicate
 from annotate.export.card import write_card
 from annotate.export.features import CONFIGS, features_for
 from annotate.export.splits import assign_split
-from annotate.export.summary import MAX_EXAMPLES, REPORT_FILE, ExportOptions, ExportSummary
+from annotate.export.summary import (
+    MAX_EXAMPLES,
+    PLOT_FILE,
+    REPORT_FILE,
+    ExportOptions,
+    ExportSummary,
+)
 from annotate.judgement import ArticleText, Judgement, Triple
 from annotate.schemas import LabelSet
 from annotate.store import queries
@@ -537,8 +543,8 @@ def push_to_hub(
     """Upload the export folder to a Hub dataset repo; returns the commit URL.
 
     The folder already is the Hub layout (card + ``data/<config>/<split>.parquet``), so
-    uploading it as is means the Hub serves byte-identical Parquet and the same card that
-    were validated locally, rather than a re-encoded copy.
+    uploading it as is means the Hub serves byte-identical Parquet and the same card (with
+    its picture) that were validated locally, rather than a re-encoded copy.
     """
     from huggingface_hub import HfApi
 
@@ -548,7 +554,7 @@ def push_to_hub(
         repo_id=repo_id,
         repo_type="dataset",
         folder_path=str(out_dir),
-        allow_patterns=["README.md", "data/**"],
+        allow_patterns=["README.md", PLOT_FILE, "data/**"],
         commit_message=f"annotate export {out_dir.name}",
     )
     return str(getattr(info, "commit_url", info))
