@@ -179,7 +179,7 @@ def test_cli_report(report_store: Store, tmp_path: Path) -> None:
     assert f"wrote {out} (7 plots) for project 'news': 2 of 4 tasks annotated by 2" in (
         " ".join(result.output.split())
     )
-    assert "not shown: Rules against the humans" in result.output
+    assert "Rules against the humans: Not shown:" in " ".join(result.output.split())
     assert out.read_text(encoding="utf-8").startswith("<!doctype html>")
     result = runner.invoke(app, ["--db", db, "report", "--out", str(out), "--json"])
     assert result.exit_code == 0, result.output

@@ -43,4 +43,4 @@ def report(
     )
     for section in summary.sections:
         if not section.svg:
-            console.print(f"  not shown: {section.title}: {section.note}", highlight=False)
+            console.print(f"  {section.title}: {section.note}", highlight=False)
