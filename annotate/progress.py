@@ -163,41 +163,54 @@ def compute(tasks: Sequence[TaskRecord]) -> Progress:
     return Progress(sorted(people.values(), key=lambda p: p.annotator), pairs)
 
 
+def project_facts(session: Any, name: str | None) -> tuple[Any, dict[str, Any]]:
+    """(project row, the facts `status` shows) of the named project (or the only one)."""
+    project = queries.resolve_project(session, name)
+    review_of = session.get(type(project), project.review_of_id) if project.review_of_id else None
+    facts: dict[str, Any] = {
+        "project": project.name,
+        "overlap": project.overlap,
+        "review_of": review_of.name if review_of else None,
+    }
+    return project, facts
+
+
+class RecordBuilder:
+    """Turns the store's task items into `TaskRecord`s, given each annotator's latest state
+    per task (`queries.latest_annotation_states`): a skip newer than a submission wins."""
+
+    def __init__(self, last: dict[tuple[int, str], Any]) -> None:
+        self.skipped: dict[int, list[str]] = defaultdict(list)
+        self.lead: dict[int, dict[str, float]] = defaultdict(dict)
+        for (task_id, who), r in last.items():
+            if r.cancelled:
+                self.skipped[task_id].append(who)
+            elif r.lead_time is not None:
+                self.lead[task_id][who] = float(r.lead_time)
+
+    def record(self, item: queries.TaskItem) -> TaskRecord:
+        shown = item.shown_prediction()
+        skipped = self.skipped[item.task_id]
+        judgements = [j for j in item.judgements if j.annotator not in skipped]
+        return TaskRecord(
+            judgements,
+            stance_key_for(item.text),
+            skipped,
+            self.lead[item.task_id],
+            shown[1] if shown else None,
+        )
+
+
 def project_progress(engine: Engine, name: str | None) -> tuple[dict[str, Any], Progress]:
     """(project facts, figures) for the named project (or the only one), from the store."""
     with session_scope(engine) as s:
-        project = queries.resolve_project(s, name)
-        review_of = s.get(type(project), project.review_of_id) if project.review_of_id else None
-        facts: dict[str, Any] = {
-            "project": project.name,
-            "overlap": project.overlap,
-            "review_of": review_of.name if review_of else None,
-        }
+        project, facts = project_facts(s, name)
         task_ids = queries.project_task_ids(s, project.id)
         facts["tasks"] = len(task_ids)
-        last = queries.latest_annotation_states(s, project.id)
-    skipped: dict[int, list[str]] = defaultdict(list)
-    lead: dict[int, dict[str, float]] = defaultdict(dict)
-    for (task_id, who), r in last.items():
-        if r.cancelled:
-            skipped[task_id].append(who)
-        elif r.lead_time is not None:
-            lead[task_id][who] = float(r.lead_time)
+        builder = RecordBuilder(queries.latest_annotation_states(s, project.id))
     records: list[TaskRecord] = []
     for items in queries.iter_task_items(
         lambda: session_scope(engine), task_ids, with_predictions=True
     ):
-        for item in items:
-            shown = item.shown_prediction()
-            # a skip newer than a submission wins: drop that annotator's submissions
-            judgements = [j for j in item.judgements if j.annotator not in skipped[item.task_id]]
-            records.append(
-                TaskRecord(
-                    judgements,
-                    stance_key_for(item.text),
-                    skipped[item.task_id],
-                    lead[item.task_id],
-                    shown[1] if shown else None,
-                )
-            )
+        records += [builder.record(item) for item in items]
     return facts, compute(records)

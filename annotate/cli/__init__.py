@@ -13,6 +13,7 @@ from annotate.cli import (
     export,
     ingest,
     preannotate,
+    report,
     review,
     status,
     studio,
@@ -100,6 +101,7 @@ app.command("push")(sync.push)
 app.command("pull")(sync.pull)
 app.command("review")(review.review)
 app.command("export")(export.export)
+app.command("report")(report.report)
 app.command("status")(status.status)
 app.command("validate")(validate.validate)
 app.command("evaluate")(evaluate.evaluate)

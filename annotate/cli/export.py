@@ -76,8 +76,9 @@ def export(
     --include-unreviewed. Splits are assigned per article by a hash of its content and
     --seed: stable as articles are added, never separating one article's rows.
 
-    --push-to-hub REPO_ID uploads the same folder (card and Parquet files, byte for byte)
-    with huggingface_hub's `HfApi.upload_folder`, creating the dataset repo if needed.
+    --push-to-hub REPO_ID uploads the same folder (card, its picture and Parquet files,
+    byte for byte) with huggingface_hub's `HfApi.upload_folder`, creating the dataset repo
+    if needed.
 
     --policy adjudicated takes the reviewer's resolution of the articles `annotate
     review` sent to NAME-review (pulled with `annotate pull --project NAME-review`) and

@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from annotate.export.features import CONFIGS, features_for
-from annotate.export.summary import MAX_EXAMPLES, REPORT_FILE, ExportOptions, ExportSummary
+from annotate.export.summary import (
+    MAX_EXAMPLES,
+    PLOT_FILE,
+    REPORT_FILE,
+    ExportOptions,
+    ExportSummary,
+)
 from annotate.schemas import LabelSet
 
 TASKS = {
@@ -169,6 +175,7 @@ def card_body(summary: ExportSummary, options: ExportOptions, labels: LabelSet) 
         "```python\nfrom datasets import load_dataset\n"
         'entities = load_dataset("<this repo or folder>", "entities")\n'
         'stance = load_dataset("<this repo or folder>", "stance")\n```\n',
+        *at_a_glance(summary, options),
         "## Configurations\n",
         "- `entities`: one row per article: `text`, `tokens` with `token_offsets` "
         "(character offsets, end exclusive), `ner_tags` (BIO, `ClassLabel`), `spans` "
@@ -282,6 +289,44 @@ def card_body(summary: ExportSummary, options: ExportOptions, labels: LabelSet) 
     return "\n".join(out)
 
 
+def _splits(options: ExportOptions) -> list[str]:
+    return [s for s, ratio in options.splits.items() if ratio > 0]
+
+
+def at_a_glance(summary: ExportSummary, options: ExportOptions) -> list[str]:
+    """The key figures and the label picture, right under the title."""
+    rows = summary.rows
+    agreement = summary.agreement
+    articles = sum(rows.get("entities", {}).values())
+    per_split = ", ".join(f"{s} {rows.get('entities', {}).get(s, 0)}" for s in _splits(options))
+    spans = sum(n for per in summary.entity_counts.values() for n in per.values())
+    f1 = agreement.get("entities_span_f1", {}).get("all")
+    return [
+        "## At a glance\n",
+        "| articles | entity spans | stances | annotators | entity span F1 | stance kappa |",
+        "|---|---|---|---|---|---|",
+        f"| {articles} ({per_split}) | {spans} | {sum(rows.get('stance', {}).values())} | "
+        f"{len(summary.annotators)} | {_fmt(f1)} | "
+        f"{_fmt(agreement.get('stance_cohen_kappa_mean_pairwise'))} |",
+        "",
+        f"![Entity spans and stances per label and split]({PLOT_FILE})\n",
+    ]
+
+
+def label_plot(summary: ExportSummary, options: ExportOptions, labels: LabelSet) -> str:
+    """The card's picture, drawn by the same code as `annotate report`'s (deterministic SVG)."""
+    from annotate import plots
+
+    return plots.label_distribution(
+        "labels",
+        _splits(options),
+        labels.entity_names,
+        summary.entity_counts,
+        labels.stance_names,
+        summary.stance_counts,
+    )
+
+
 def invalid_text(summary: ExportSummary, options: ExportOptions) -> str:
     """What became of the annotations that failed their checks at pull (never gold)."""
     if not summary.invalid_annotations:
@@ -305,9 +350,10 @@ def invalid_text(summary: ExportSummary, options: ExportOptions) -> str:
 def write_card(
     root: Path, summary: ExportSummary, options: ExportOptions, labels: LabelSet
 ) -> Path:
-    """Write README.md (YAML header + body) into the export folder."""
+    """Write README.md (YAML header + body) and its picture into the export folder."""
     from huggingface_hub import DatasetCard
 
+    (root / PLOT_FILE).write_text(label_plot(summary, options, labels), encoding="utf-8")
     data = card_data(summary, options, labels)
     card = DatasetCard(f"---\n{data.to_yaml()}\n---\n\n{card_body(summary, options, labels)}")
     path = root / "README.md"

@@ -166,6 +166,25 @@ def _stance_problems(
         yield "holder", f"is not text[{row['holder_start']}:{row['holder_end']}]"
 
 
+def _card_images(root: Path) -> Iterator[Problem]:
+    """Every picture the card shows is in the folder, and is an SVG that parses."""
+    import re
+    import xml.etree.ElementTree as ET
+
+    readme = root / "README.md"
+    for ref in re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", readme.read_text(encoding="utf-8")):
+        if "://" in ref:
+            continue
+        path = root / ref
+        if not path.is_file():
+            yield Problem(str(readme), ref, "the card shows a picture that is not in the folder")
+        elif path.suffix == ".svg":
+            try:
+                ET.parse(path)
+            except ET.ParseError as exc:
+                yield Problem(str(path), "svg", f"does not parse: {exc}")
+
+
 def validate_export(root: Path, labels: LabelSet | None = None) -> Iterator[Problem]:
     """Every problem of an export folder (nothing yielded means it is valid)."""
     labels = labels or load_labelset()
@@ -174,6 +193,7 @@ def validate_export(root: Path, labels: LabelSet | None = None) -> Iterator[Prob
     if header is None:
         return
     yield from _declared(root, header, labels)
+    yield from _card_images(root)
     row_schema = {c: validator(f"{c}-row") for c in CONFIGS}
     split_of: dict[str, str] = {}
     texts: dict[str, str] = {}

@@ -29,7 +29,13 @@ from annotate.export.adjudicate import Adjudicated, adjudicate
 from annotate.export.card import write_card
 from annotate.export.features import CONFIGS, features_for
 from annotate.export.splits import assign_split
-from annotate.export.summary import MAX_EXAMPLES, REPORT_FILE, ExportOptions, ExportSummary
+from annotate.export.summary import (
+    MAX_EXAMPLES,
+    PLOT_FILE,
+    REPORT_FILE,
+    ExportOptions,
+    ExportSummary,
+)
 from annotate.judgement import ArticleText, Judgement, Triple
 from annotate.locks import project_lock
 from annotate.schemas import LabelSet
@@ -307,14 +313,14 @@ class _Exporter:
     ) -> int:
         rows = {}
         for t, agreement in result.triples:
-            problem = self._stance_problem(doc, t)
+            problem = stance_problem(doc, t, self.labels)
             if problem:
                 kind, detail = problem
                 self.stance_problems[kind] += 1
                 self._example(self.stance_problem_examples, f"{doc.id}: {detail}", "stance")
                 continue
             s_start, s_end = doc.evidence(t)
-            row_id = f"{doc.id}/{t.target}/{s_start}/{t.holder.start}-{t.holder.end}"
+            row_id = stance_row_id(doc, t)
             if row_id in rows:
                 self.stance_problems["duplicate"] += 1
                 self._example(
@@ -345,19 +351,25 @@ class _Exporter:
             self.writers.add("stance", split, row)
         return len(rows)
 
-    def _stance_problem(self, doc: ArticleText, t: Triple) -> tuple[str, str] | None:
-        """Why a triple cannot be exported (reported, never dropped silently)."""
-        problems = sp.check_span(doc.text, t.holder, self.labels.holder_labels)
-        if problems:
-            return "invalid holder", f"holder {t.holder_text!r}: {'; '.join(problems)}"
-        if t.target not in self.target_index:
-            return "unknown target", f"unknown target {t.target!r}"
-        if t.label not in self.stance_index:
-            return "unknown label", f"unknown stance label {t.label!r}"
-        ev = doc.evidence(t)
-        if not (0 <= ev[0] < ev[1] <= len(doc.text)):
-            return "invalid evidence", f"evidence {ev} outside the text"
-        return None
+
+def stance_problem(doc: ArticleText, t: Triple, labels: LabelSet) -> tuple[str, str] | None:
+    """Why a triple cannot be exported (reported, never dropped silently): (kind, detail)."""
+    problems = sp.check_span(doc.text, t.holder, labels.holder_labels)
+    if problems:
+        return "invalid holder", f"holder {t.holder_text!r}: {'; '.join(problems)}"
+    if t.target not in labels.target_ids:
+        return "unknown target", f"unknown target {t.target!r}"
+    if t.label not in labels.stance_names:
+        return "unknown label", f"unknown stance label {t.label!r}"
+    ev = doc.evidence(t)
+    if not (0 <= ev[0] < ev[1] <= len(doc.text)):
+        return "invalid evidence", f"evidence {ev} outside the text"
+    return None
+
+
+def stance_row_id(doc: ArticleText, t: Triple) -> str:
+    """The stance row's id: two triples with the same id are one row (a duplicate)."""
+    return f"{doc.id}/{t.target}/{doc.evidence(t)[0]}/{t.holder.start}-{t.holder.end}"
 
 
 def _check_out_dir(out_dir: Path) -> None:
@@ -551,8 +563,8 @@ def push_to_hub(
     """Upload the export folder to a Hub dataset repo; returns the commit URL.
 
     The folder already is the Hub layout (card + ``data/<config>/<split>.parquet``), so
-    uploading it as is means the Hub serves byte-identical Parquet and the same card that
-    were validated locally, rather than a re-encoded copy.
+    uploading it as is means the Hub serves byte-identical Parquet and the same card (with
+    its picture) that were validated locally, rather than a re-encoded copy.
     """
     from huggingface_hub import HfApi
 
@@ -562,7 +574,7 @@ def push_to_hub(
         repo_id=repo_id,
         repo_type="dataset",
         folder_path=str(out_dir),
-        allow_patterns=["README.md", "data/**"],
+        allow_patterns=["README.md", PLOT_FILE, "data/**"],
         commit_message=f"annotate export {out_dir.name}",
     )
     return str(getattr(info, "commit_url", info))

@@ -16,6 +16,8 @@ from annotate.schemas import LabelSet
 # every one is written to REPORT_FILE in the export folder.
 MAX_EXAMPLES = 10
 REPORT_FILE = "report.jsonl"
+# The card's picture: entity spans and stances per label and split (uploaded with the card).
+PLOT_FILE = "label_distribution.svg"
 
 
 @dataclass(frozen=True)

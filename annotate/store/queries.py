@@ -812,13 +812,14 @@ def iter_task_items(
 
 def latest_annotation_states(session: Session, project_id: int) -> dict[tuple[int, str], Any]:
     """(task id, annotator) -> that annotator's latest live annotation of the task: whether
-    it is a skip and its lead time."""
+    it is a skip, its lead time, and when it was created and updated."""
     rows = session.execute(
         select(
             Annotation.task_id,
             Annotation.annotator,
             Annotation.cancelled,
             Annotation.lead_time,
+            Annotation.created_at,
             Annotation.updated_at,
             Annotation.ls_annotation_id,
         )
