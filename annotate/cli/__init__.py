@@ -8,6 +8,7 @@ import typer
 from typer.core import TyperGroup
 
 from annotate.cli import (
+    corpus,
     db,
     evaluate,
     export,
@@ -90,6 +91,7 @@ def _root(
 
 # In the order data flows: ingest -> preannotate -> push -> pull -> review -> export.
 app.command("ingest")(ingest.ingest)
+app.command("import")(corpus.import_)
 app.command("preannotate")(preannotate.preannotate)
 app.command("push")(sync.push)
 app.command("pull")(sync.pull)
