@@ -18,6 +18,7 @@ from annotate.cli import (
     status,
     studio,
     sync,
+    train,
     validate,
 )
 from annotate.cli.common import State, err_console, fail
@@ -97,6 +98,7 @@ app.command("push")(sync.push)
 app.command("pull")(sync.pull)
 app.command("review")(review.review)
 app.command("export")(export.export)
+app.command("train")(train.train)
 app.command("status")(status.status)
 app.command("validate")(validate.validate)
 app.command("evaluate")(evaluate.evaluate)
