@@ -32,6 +32,12 @@ def normalize_db_url(url: str) -> str:
 DEFAULT_PROJECT = "annotate"  # the project `push` creates when none is named or known
 DEFAULT_BATCH = 500  # tasks per Label Studio import request
 REVIEW_SUFFIX = "-review"
+IMPORT_PREFIX = "import:"  # the project (and annotator) of an imported corpus: import:<name>
+
+
+def import_name(name: str) -> str:
+    """The store project and annotator of an imported corpus."""
+    return name if name.startswith(IMPORT_PREFIX) else f"{IMPORT_PREFIX}{name}"
 
 
 def review_name(project: str) -> str:

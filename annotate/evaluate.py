@@ -10,7 +10,7 @@ any mention of the actor).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,17 +31,24 @@ class GoldDoc:
     entities: list[dict[str, Any]]
     stances: list[dict[str, Any]] = field(default_factory=list)
     conll: bool = False  # entity labels are CoNLL types (PER/ORG/LOC/MISC)
+    line: int = 0  # where the document starts in its file (provenance of an import)
 
 
-def read_conll(path: Path, labelset: LabelSet | None = None) -> Iterator[GoldDoc]:
+def read_conll(
+    path: Path, labelset: LabelSet | None = None, types: Collection[str] | None = None
+) -> Iterator[GoldDoc]:
     """Stream CoNLL-2003 documents (four columns, IOB1 or IOB2, `-DOCSTART-` separators).
 
     Document text is the tokens joined by single spaces, sentences joined by newlines.
     Entity types must be ones the label set maps to (its `conll` column): any other type
-    could never be predicted, so it would only lower the scores in silence.
+    could never be predicted, so it would only lower the scores in silence. An import
+    passes the `types` its label mapping knows instead.
     """
-    conll_types = set((labelset or load_labelset()).conll_map.values())
+    conll_types = (
+        set(types) if types is not None else set((labelset or load_labelset()).conll_map.values())
+    )
     n_doc = 0
+    first_line = 0
     sentences: list[list[tuple[str, str]]] = []
     sent: list[tuple[str, str]] = []
 
@@ -81,7 +88,7 @@ def read_conll(path: Path, labelset: LabelSet | None = None) -> Iterator[GoldDoc
         for ent in entities:
             ent["text"] = text[ent["start"] : ent["end"]]
         sentences.clear()
-        return GoldDoc(f"{path.stem}-{n_doc}", text, entities, conll=True)
+        return GoldDoc(f"{path.stem}-{n_doc}", text, entities, conll=True, line=first_line)
 
     for lineno, line in _text_lines(path):
         if not line.strip():
@@ -94,7 +101,9 @@ def read_conll(path: Path, labelset: LabelSet | None = None) -> Iterator[GoldDoc
             doc = build()
             if doc:
                 yield doc
+            first_line = 0
             continue
+        first_line = first_line or lineno
         if len(cols) != 4:
             raise GoldError(
                 f"{path}:{lineno}: expected 4 columns (token POS chunk NER), got {len(cols)}"
@@ -102,6 +111,11 @@ def read_conll(path: Path, labelset: LabelSet | None = None) -> Iterator[GoldDoc
         tag = cols[3]
         if tag != "O" and not (tag[:2] in ("I-", "B-") and len(tag) > 2):
             raise GoldError(f"{path}:{lineno}: bad IOB tag {tag!r}")
+        if tag != "O" and tag[2:] not in conll_types and types is not None:
+            raise GoldError(
+                f"{path}:{lineno}: entity type {tag[2:]!r} has no mapping to the label set: "
+                f"pass --map {tag[2:]}=LABEL (or {tag[2:]}=- to leave it out)"
+            )
         if tag != "O" and tag[2:] not in conll_types:
             raise GoldError(
                 f"{path}:{lineno}: entity type {tag[2:]!r} is not a CoNLL type of the label set "
@@ -164,7 +178,7 @@ def read_gold_jsonl(path: Path, labelset: LabelSet | None = None) -> Iterator[Go
         problem = next(_unknown_labels(rec, labelset), None)
         if problem is not None:
             raise GoldError(f"{path}:{lineno}: {problem}")
-        yield GoldDoc(rec["id"], rec["text"], rec["entities"], rec["stances"])
+        yield GoldDoc(rec["id"], rec["text"], rec["entities"], rec["stances"], line=lineno)
 
 
 def read_gold(

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from more_itertools import chunked
 from sqlalchemy import Engine
 
-from annotate.preannotate.batch import predict_stream
-from annotate.preannotate.model import preannotator
+from annotate.preannotate.batch import annotator, predict_stream
 from annotate.schemas import LabelSet
 from annotate.store import queries
 from annotate.store.session import session_scope
@@ -49,12 +49,15 @@ def preannotate_store(
     ids: list[int],
     workers: int = 1,
     on_advance: Callable[[int], None] | None = None,
+    model_dir: Path | None = None,
 ) -> PredictionSummary:
-    """Predict and store the given articles, one transaction per batch (resumable)."""
-    version = preannotator(labelset).model_version
+    """Predict and store the given articles, one transaction per batch (resumable).
+
+    With ``model_dir``, the rules plus that learned layer, stored under its version."""
+    version = annotator(labelset, model_dir).model_version
     summary = PredictionSummary(version)
     for batch in _batches(engine, ids):
-        records = list(predict_stream(batch, labelset, workers))
+        records = list(predict_stream(batch, labelset, workers, model_dir=model_dir))
         with session_scope(engine) as session:
             queries.replace_predictions(session, version, records)
         summary.articles += len(records)

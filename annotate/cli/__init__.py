@@ -8,6 +8,7 @@ import typer
 from typer.core import TyperGroup
 
 from annotate.cli import (
+    corpus,
     db,
     evaluate,
     export,
@@ -18,6 +19,7 @@ from annotate.cli import (
     status,
     studio,
     sync,
+    train,
     validate,
 )
 from annotate.cli.common import State, err_console, fail
@@ -96,12 +98,14 @@ def _root(
 
 # In the order data flows: ingest -> preannotate -> push -> pull -> review -> export.
 app.command("ingest")(ingest.ingest)
+app.command("import")(corpus.import_)
 app.command("preannotate")(preannotate.preannotate)
 app.command("push")(sync.push)
 app.command("pull")(sync.pull)
 app.command("review")(review.review)
 app.command("export")(export.export)
 app.command("report")(report.report)
+app.command("train")(train.train)
 app.command("status")(status.status)
 app.command("validate")(validate.validate)
 app.command("evaluate")(evaluate.evaluate)

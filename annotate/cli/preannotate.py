@@ -44,6 +44,12 @@ def preannotate(
         int | None, typer.Option(min=1, help="Store mode: at most this many articles.")
     ] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            "--model", help="Rules plus this learned layer (a folder of `annotate train`)."
+        ),
+    ] = None,
 ) -> None:
     """Pre-annotate entities and stances with rules, so annotators start from predictions.
 
@@ -53,19 +59,23 @@ def preannotate(
     Example: annotate preannotate --limit 100 --workers 2
 
     Example: annotate preannotate articles.jsonl -o predictions.jsonl --targets tariffs.yaml
+
+    Example: annotate preannotate --model models/conll
     """
     labelset = _labelset(targets)
     if inputs:
         if force or limit:
             fail("--force and --limit apply to store mode (no INPUT)")
-        _offline(inputs, output, labelset, workers)
+        _offline(inputs, output, labelset, workers, model)
     else:
         if output is not None:
             fail("--output needs INPUT files (offline mode)")
-        _store(ctx.obj, labelset, force, limit, workers)
+        _store(ctx.obj, labelset, force, limit, workers, model)
 
 
-def _offline(inputs: list[Path], output: Path | None, labelset: Any, workers: int) -> None:
+def _offline(
+    inputs: list[Path], output: Path | None, labelset: Any, workers: int, model: Path | None
+) -> None:
     """Stream predictions to stdout, or to OUTPUT through a temporary file renamed on success.
 
     So a failed run leaves OUTPUT as it was: absent, or the previous run's complete file.
@@ -75,7 +85,16 @@ def _offline(inputs: list[Path], output: Path | None, labelset: Any, workers: in
     import shutil
     from typing import TextIO
 
-    from annotate.preannotate.batch import InputError, predict_stream, read_articles, write_jsonl
+    from annotate.preannotate.batch import (
+        InputError,
+        annotator,
+        predict_stream,
+        read_articles,
+        write_jsonl,
+    )
+
+    if model is not None:
+        annotator(labelset, model)  # refuse a model of another label set before any output
 
     out: TextIO = sys.stdout
     tmp: Path | None = None
@@ -92,7 +111,7 @@ def _offline(inputs: list[Path], output: Path | None, labelset: Any, workers: in
         with progress_bar("preannotate", disable=output is None) as progress:
             bar = progress.add_task("articles", total=None)
             n = write_jsonl(
-                predict_stream(read_articles(inputs), labelset, workers),
+                predict_stream(read_articles(inputs), labelset, workers, model_dir=model),
                 out,
                 on_record=lambda _n: progress.advance(bar),
             )
@@ -112,12 +131,14 @@ def _offline(inputs: list[Path], output: Path | None, labelset: Any, workers: in
         console.print(f"{n} prediction(s) written to {output}")
 
 
-def _store(state: State, labelset: Any, force: bool, limit: int | None, workers: int) -> None:
-    from annotate.preannotate.model import preannotator
+def _store(
+    state: State, labelset: Any, force: bool, limit: int | None, workers: int, model: Path | None
+) -> None:
+    from annotate.preannotate.batch import annotator
     from annotate.predictions import pending, preannotate_store
 
     engine = state.engine()
-    version = preannotator(labelset).model_version
+    version = annotator(labelset, model).model_version
     ids = pending(engine, version, force, limit)
     if not ids:
         console.print(f"nothing to do: every article has a {version} prediction")
@@ -125,7 +146,12 @@ def _store(state: State, labelset: Any, force: bool, limit: int | None, workers:
     with progress_bar("preannotate") as progress:
         bar = progress.add_task("articles", total=len(ids))
         summary = preannotate_store(
-            engine, labelset, ids, workers, on_advance=lambda n: progress.advance(bar, n)
+            engine,
+            labelset,
+            ids,
+            workers,
+            on_advance=lambda n: progress.advance(bar, n),
+            model_dir=model,
         )
     console.print(
         f"{summary.articles} article(s) pre-annotated with {version}: "

@@ -53,11 +53,27 @@ def _read_jsonl(path: Path) -> Iterator[tuple[str, str]]:
 _WORKER: Any = None
 
 
-def _init_worker(labelset: LabelSet) -> None:
-    global _WORKER
-    from annotate.preannotate.model import PreAnnotator
+def annotator(labelset: LabelSet, model_dir: Path | None = None) -> Any:
+    """The rules, or the rules plus the learned layer of ``model_dir`` (checked against
+    ``labelset``: SchemaError for a model of another label set or other targets)."""
+    if model_dir is None:
+        from annotate.preannotate.model import preannotator
 
-    _WORKER = PreAnnotator(labelset)
+        return preannotator(labelset)
+    from annotate.preannotate.learned import LearnedAnnotator
+
+    key = (str(model_dir.resolve()), labelset)
+    if key not in _LEARNED:
+        _LEARNED[key] = LearnedAnnotator(model_dir, labelset)
+    return _LEARNED[key]
+
+
+_LEARNED: dict[tuple[str, LabelSet], Any] = {}
+
+
+def _init_worker(labelset: LabelSet, model_dir: Path | None) -> None:
+    global _WORKER
+    _WORKER = annotator(labelset, model_dir)
 
 
 def _predict_chunk(chunk: list[tuple[str, str]]) -> list[dict[str, Any]]:
@@ -69,20 +85,21 @@ def predict_stream(
     labelset: LabelSet,
     workers: int = 1,
     chunk_size: int = 64,
+    model_dir: Path | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Prediction records in input order; with workers > 1, a process pool over chunks.
 
     At most `2 * workers` chunks are in flight, so memory stays bounded.
     """
     if workers <= 1:
-        from annotate.preannotate.model import preannotator
-
-        model = preannotator(labelset)
+        model = annotator(labelset, model_dir)
         for art_id, text in articles:
             yield model.predict(text, art_id)
         return
     it = iter(articles)
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(labelset,)) as pool:
+    with ProcessPoolExecutor(
+        workers, initializer=_init_worker, initargs=(labelset, model_dir)
+    ) as pool:
         pending = []
         while True:
             while len(pending) < 2 * workers:

@@ -48,6 +48,11 @@ def aware(dt: datetime | None) -> datetime | None:
 # -- projects ------------------------------------------------------------------------------
 
 
+def _imported() -> Any:
+    """Projects of imported corpora (see `is_import`): never the default project."""
+    return (Project.ls_project_id == 0) & (Project.ls_url == "")
+
+
 def project_names(session: Session) -> list[str]:
     return list(session.scalars(select(Project.name).order_by(Project.name)))
 
@@ -71,7 +76,9 @@ def resolve_project(session: Session, name: str | None) -> Project:
         return get_project(session, name)
     projects = list(
         session.scalars(
-            select(Project).where(Project.review_of_id.is_(None)).order_by(Project.name)
+            select(Project)
+            .where(Project.review_of_id.is_(None), ~_imported())
+            .order_by(Project.name)
         )
     )
     if not projects:
@@ -84,7 +91,9 @@ def resolve_project(session: Session, name: str | None) -> Project:
 
 def only_project_name(session: Session) -> str | None:
     """The one non-review project's name, or None when there are none or several."""
-    names = list(session.scalars(select(Project.name).where(Project.review_of_id.is_(None))))
+    names = list(
+        session.scalars(select(Project.name).where(Project.review_of_id.is_(None), ~_imported()))
+    )
     return names[0] if len(names) == 1 else None
 
 
@@ -884,3 +893,98 @@ def stage_counts(session: Session, model_version: str | None) -> dict[str, int |
         or 0,
         "exports": session.scalar(select(func.count(ExportRun.id))) or 0,
     }
+
+
+# -- imported corpora ----------------------------------------------------------------------
+
+
+def import_project(session: Session, name: str) -> Project:
+    """The project row of an imported corpus (no Label Studio link: url '' and id 0)."""
+    row = find_project(session, name)
+    if row is None:
+        row = add_project(session, name, "", 0, None)
+    return row
+
+
+def is_import(project: Project) -> bool:
+    """An imported corpus' project: it has no Label Studio project behind it."""
+    return project.ls_project_id == 0 and not project.ls_url
+
+
+def store_imported(
+    session: Session,
+    project: Project,
+    articles: Sequence[dict[str, Any]],
+    annotator: str,
+) -> tuple[int, int, int]:
+    """Insert imported articles (new content hashes), one task and one annotation each.
+
+    Each item holds `article` (column values), `entities`, `stances` (public format) and
+    `provenance` (stored as the annotation's `result`). Returns (new articles, annotations
+    added, articles the project already had).
+    """
+    hashes = [a["article"]["content_hash"] for a in articles]
+    known = known_hashes(session, hashes)
+    insert_articles(
+        session, [a["article"] for a in articles if a["article"]["content_hash"] not in known]
+    )
+    ids: dict[str, int] = {}
+    for chunk in chunked(hashes, IN_CHUNK):
+        ids.update(
+            (h, i)
+            for h, i in session.execute(
+                select(Article.content_hash, Article.id).where(Article.content_hash.in_(chunk))
+            )
+        )
+    have = set(session.scalars(select(Task.article_id).where(Task.project_id == project.id)))
+    now = utcnow()
+    pending: list[tuple[dict[str, Any], Records]] = []
+    tasks = []
+    for item in articles:
+        art_id = ids[item["article"]["content_hash"]]
+        if art_id in have:
+            continue
+        have.add(art_id)
+        tasks.append({"project_id": project.id, "article_id": art_id, "ls_task_id": art_id})
+    if tasks:
+        session.execute(insert(Task), tasks)
+    task_of = {
+        a: t
+        for a, t in session.execute(
+            select(Task.article_id, Task.id).where(Task.project_id == project.id)
+        )
+    }
+    added = 0
+    new_tasks = {t["article_id"] for t in tasks}
+    for item in articles:
+        art_id = ids[item["article"]["content_hash"]]
+        if art_id not in new_tasks:
+            continue
+        new_tasks.discard(art_id)
+        values = {
+            "task_id": task_of[art_id],
+            "ls_annotation_id": 1,
+            "annotator": annotator,
+            "created_at": now,
+            "updated_at": now,
+            "result": [item["provenance"]],
+            "pulled_at": now,
+        }
+        pending.append((values, Records(item["entities"], item["stances"])))
+        added += 1
+    _insert_annotations(session, pending)
+    return len(hashes) - len(known), added, len(articles) - added
+
+
+def import_provenance(session: Session, task_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """task id -> the provenance record of its imported annotation (tasks of imports)."""
+    out: dict[int, dict[str, Any]] = {}
+    for chunk in chunked(task_ids, IN_CHUNK):
+        for task_id, result in session.execute(
+            select(Annotation.task_id, Annotation.result).where(
+                Annotation.task_id.in_(chunk), Annotation.ls_annotation_id == 1
+            )
+        ):
+            if result and isinstance(result[0], dict) and result[0].get("type") == "import":
+                out[task_id] = result[0]
+    return out

@@ -335,6 +335,10 @@ def _push(
 ) -> PushSummary:
     with session_scope(engine) as s:
         row = queries.find_project(s, name)
+        if row is not None and queries.is_import(row):
+            raise SyncError(
+                f"{name!r} holds an imported corpus: it has no Label Studio project to push to"
+            )
         if row is not None and row.review_of_id is not None:
             raise SyncError(
                 f"{name!r} is a review project: `annotate review` fills it, not `annotate push`"

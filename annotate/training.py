@@ -1,0 +1,301 @@
+"""`annotate train`: fit the learned entity layer from the store's human annotations.
+
+The annotation per article is chosen as export chooses it (`--policy`, latest by default),
+over the named projects and imported sources together (all of them without either).
+Spans an imported corpus had no single schema label for train a coarse class (never a
+negative). Everything that decides the model (examples in content-hash order, the rules'
+version, the features, the parameters, the label set) is hashed into `model_version`, and
+the CRF is deterministic, so training twice on the same data gives the same model file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from annotate.errors import UsageError
+from annotate.evaluate import GoldDoc, Report, evaluate
+from annotate.export.adjudicate import Policy, adjudicate, parse_policy
+from annotate.judgement import ArticleText
+from annotate.preannotate import learned as L
+from annotate.preannotate.model import PreAnnotator, preannotator
+from annotate.schemas import LabelSet
+from annotate.store import queries
+from annotate.store.session import session_scope
+
+PARAMS: dict[str, Any] = {
+    "c1": 0.05,
+    "c2": 0.01,
+    "max_iterations": 120,
+    "feature.possible_transitions": True,
+    "feature.minfreq": 1,
+}
+
+
+class TrainError(UsageError):
+    """Nothing to train on, or a project or source that does not exist."""
+
+
+def collect_examples(
+    engine: Engine,
+    projects: Sequence[str] = (),
+    sources: Sequence[str] = (),
+    policy: Policy | None = None,
+) -> list[L.Example]:
+    """One example per article: its judgements in the chosen projects, adjudicated."""
+    policy = policy or parse_policy("latest")
+    with session_scope(engine) as session:
+        names = list(projects) + list(sources)
+        if names:
+            rows = [queries.get_project(session, n) for n in names]
+        else:
+            rows = [queries.get_project(session, n) for n in queries.project_names(session)]
+            rows = [r for r in rows if r.review_of_id is None]
+        for src in sources:
+            if not src.startswith("import:"):
+                raise TrainError(f"--source {src!r}: name an imported corpus, import:NAME")
+        task_ids = [t for r in rows for t in queries.project_task_ids(session, r.id)]
+        by_article: dict[str, list[Any]] = {}
+        coarse: dict[str, list[tuple[int, int, tuple[str, ...]]]] = {}
+        for item in queries.load_task_items(session, task_ids, with_resolutions=True):
+            by_article.setdefault(item.content_hash, []).append(item)
+        prov = queries.import_provenance(session, task_ids)
+        task_hash = {i.task_id: i.content_hash for items in by_article.values() for i in items}
+        for task_id, p in prov.items():
+            coarse.setdefault(task_hash[task_id], []).extend(
+                (u["start"], u["end"], tuple(u["labels"]))
+                for u in p.get("unmapped", [])
+                if u.get("labels")
+            )
+    examples: list[L.Example] = []
+    for digest in sorted(by_article):
+        items = by_article[digest]
+        invalid = {id(j) for i in items for j, _ in i.invalid}
+        judgements = [j for i in items for j in i.judgements if id(j) not in invalid]
+        if not judgements:
+            continue
+        text = items[0].text
+        resolution = next((i.resolution for i in items if i.resolution is not None), None)
+        result = adjudicate(policy, judgements, ArticleText(text).stance_key, resolution)
+        if result.skipped:
+            continue
+        spans = sorted({(s.start, s.end, s.label) for s in result.spans})
+        unknown = [
+            c for c in coarse.get(digest, []) if not any(s < c[1] and c[0] < e for s, e, _ in spans)
+        ]
+        examples.append(L.Example(digest, text, spans, sorted(set(unknown))))
+    if not examples:
+        raise TrainError("no human annotation to train on: pull or import some first")
+    return examples
+
+
+def data_hash(examples: Sequence[L.Example], labelset: LabelSet, rules_version: str) -> str:
+    h = hashlib.sha256()
+    h.update(
+        json.dumps(
+            {
+                "features": L.FEATURES_VERSION,
+                "params": PARAMS,
+                "labels": labelset.fingerprint(),
+                "rules": rules_version,
+                "lexicon": [L.LEXICON_MIN_DOCS, L.LEXICON_AGREEMENT],
+            },
+            sort_keys=True,
+        ).encode()
+    )
+    for ex in examples:
+        h.update(json.dumps([ex.key, ex.text, ex.spans, ex.coarse]).encode())
+    return h.hexdigest()
+
+
+def _fit(examples: Sequence[L.Example], rules: PreAnnotator, model_path: Path) -> L.LearnedLexicon:
+    import pycrfsuite
+
+    lexicon = L.LearnedLexicon.build(examples)
+    feats = L.Featurizer(rules, lexicon)
+    trainer = pycrfsuite.Trainer(verbose=False)
+    trainer.set_params(PARAMS)
+    for ex in examples:
+        tokens, xseq, _m = feats.featurize(ex.text, own=L.doc_surfaces(ex))
+        if tokens:
+            trainer.append(xseq, L.bio_labels(tokens, ex))
+    trainer.train(str(model_path))
+    return lexicon
+
+
+def _coarse_default(examples: Sequence[L.Example]) -> dict[str, str]:
+    """Each coarse class's most frequent fine label among the training spans."""
+    freq = Counter(lab for ex in examples for _s, _e, lab in ex.spans)
+    classes = {L.coarse_class(labs) for ex in examples for _s, _e, labs in ex.coarse}
+    return {c: max(c.split("|"), key=lambda lab: (freq.get(lab, 0), lab)) for c in sorted(classes)}
+
+
+def _write_model(
+    examples: Sequence[L.Example],
+    labelset: LabelSet,
+    rules: PreAnnotator,
+    out: Path,
+    manifest: dict[str, Any],
+) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    lexicon = _fit(examples, rules, out / L.MODEL_FILE)
+    (out / L.LEXICON_FILE).write_text(
+        json.dumps(lexicon.to_json(), sort_keys=True, ensure_ascii=False), encoding="utf-8"
+    )
+    (out / L.MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+
+
+def _gold(ex: L.Example) -> GoldDoc:
+    return GoldDoc(
+        ex.key[:12],
+        ex.text,
+        [{"start": s, "end": e, "label": lab, "text": ex.text[s:e]} for s, e, lab in ex.spans],
+    )
+
+
+def _scores(report: Report) -> dict[str, Any]:
+    d = report.as_dict()
+    return {
+        "entities": d["entities"],
+        "micro": d["entities_micro"],
+        "conll_micro": d["conll_micro"],
+    }
+
+
+def cross_validate(
+    examples: Sequence[L.Example], labelset: LabelSet, folds: int, workdir: Path
+) -> dict[str, Any]:
+    """Scores of models trained without each fold of articles, on that fold; and the
+    rules' scores on the same articles. Coarse spans are not scored (no single label)."""
+    rules = preannotator(labelset)
+    ordered = sorted(examples, key=lambda ex: hashlib.sha256(ex.key.encode()).hexdigest())
+    parts = [ordered[i::folds] for i in range(folds)]
+    learned_preds: dict[str, dict[str, Any]] = {}
+    for i, held in enumerate(parts):
+        train = [ex for j, p in enumerate(parts) if j != i for ex in p]
+        fold_dir = workdir / f"fold{i}"
+        manifest = {
+            "features_version": L.FEATURES_VERSION,
+            "label_set": labelset.fingerprint(),
+            "model_version": f"{L.NAME}-fold{i}",
+            "coarse_default": _coarse_default(train),
+        }
+        _write_model(train, labelset, rules, fold_dir, manifest)
+        model = L.LearnedAnnotator(fold_dir, labelset)
+        for ex in held:
+            learned_preds[ex.key[:12]] = model.predict(ex.text, ex.key[:12])
+        shutil.rmtree(fold_dir)
+    gold = [_gold(ex) for ex in ordered]
+    learned = evaluate(gold, lambda _t, i: learned_preds[i], labelset)
+    base = evaluate(gold, rules.predict, labelset)
+    return {
+        "folds": folds,
+        "split": "by article (content hash)",
+        "learned": _scores(learned),
+        "rules": _scores(base),
+    }
+
+
+def _versions() -> dict[str, str]:
+    out = {}
+    for dist in ("python-crfsuite", "annotate"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = "-"
+    return out
+
+
+def train(
+    examples: Sequence[L.Example],
+    labelset: LabelSet,
+    out: Path,
+    *,
+    folds: int = 3,
+    sources: dict[str, Any] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Fit on all examples into ``out`` (model, lexicon, manifest); returns the manifest."""
+    if folds == 1 or folds < 0:
+        raise TrainError("--folds must be 0 (no cross-validation) or at least 2")
+    if out.exists() and any(out.iterdir()) and not (out / L.MANIFEST_FILE).is_file():
+        raise TrainError(f"{out}: a folder that holds no model: choose an empty or new --out")
+    rules = preannotator(labelset)
+    digest = data_hash(examples, labelset, rules.model_version)
+    counts = Counter(lab for ex in examples for _s, _e, lab in ex.spans)
+    coarse = Counter(L.coarse_class(labs) for ex in examples for _s, _e, labs in ex.coarse)
+    manifest: dict[str, Any] = {
+        "model_version": f"{L.NAME}-{digest[:12]}",
+        "features_version": L.FEATURES_VERSION,
+        "training_data_sha256": digest,
+        "label_set": labelset.fingerprint(),
+        "labels": labelset.entity_names,
+        "targets": labelset.target_ids,
+        "rules_version": rules.model_version,
+        "articles": len(examples),
+        "counts": dict(sorted(counts.items())),
+        "coarse_counts": dict(sorted(coarse.items())),
+        "coarse_default": _coarse_default(examples),
+        "params": PARAMS,
+        "libraries": _versions(),
+        "sources": sources or {},
+    }
+    staging = out.with_name(f".{out.name}.partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        t0 = time.perf_counter()
+        if folds and len(examples) >= folds:
+            if progress:
+                progress(f"cross-validating on {folds} folds of articles")
+            manifest["cross_validation"] = cross_validate(examples, labelset, folds, staging)
+        t1 = time.perf_counter()
+        if progress:
+            progress(f"training on {len(examples)} articles")
+        manifest["training_seconds"] = 0.0
+        _write_model(examples, labelset, rules, staging, manifest)
+        t2 = time.perf_counter()
+        manifest["training_seconds"] = round(t2 - t1, 2)
+        manifest["cross_validation_seconds"] = round(t1 - t0, 2)
+        (staging / L.MANIFEST_FILE).write_text(
+            json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+        )
+        if out.exists():
+            shutil.rmtree(out)
+        staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return manifest
+
+
+def train_store(
+    engine: Engine,
+    labelset: LabelSet,
+    out: Path,
+    *,
+    projects: Sequence[str] = (),
+    sources: Sequence[str] = (),
+    policy: str = "latest",
+    folds: int = 3,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """`annotate train`: collect the store's examples, then `train`."""
+    chosen = parse_policy(policy)
+    examples = collect_examples(engine, projects, sources, chosen)
+    return train(
+        examples,
+        labelset,
+        out,
+        folds=folds,
+        sources={"projects": list(projects), "sources": list(sources), "policy": str(chosen)},
+        progress=progress,
+    )
