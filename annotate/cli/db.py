@@ -6,7 +6,10 @@ import typer
 
 from annotate.cli.common import State, console
 
-app = typer.Typer(help="Manage the store's schema (Alembic migrations).", no_args_is_help=True)
+app = typer.Typer(
+    help="Manage the store's schema (Alembic migrations).\n\nExample: annotate db upgrade",
+    no_args_is_help=True,
+)
 
 
 @app.command()

@@ -120,7 +120,7 @@ def _store(state: State, labelset: Any, force: bool, limit: int | None, workers:
     version = preannotator(labelset).model_version
     ids = pending(engine, version, force, limit)
     if not ids:
-        console.print(f"nothing to do: every article has a {version} prediction")
+        console.print(f"nothing to do: every article has an {version} prediction")
         return
     with progress_bar("preannotate") as progress:
         bar = progress.add_task("articles", total=len(ids))
