@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import Engine
 
 from annotate.config import Settings
-from annotate.errors import UsageError
+from annotate.errors import StoreError, UsageError
 
 # Markup is off by default: file names, project and annotator names are printed as they are
 # (a name like `[/x]` would crash rich, `[bold]x` would be rewritten). Our own styling goes
@@ -52,12 +52,18 @@ class State:
     def create(cls, db_url: str | None, debug: bool = False) -> State:
         return cls(Settings.load(db=db_url), debug)
 
-    def engine(self, migrate: bool = True) -> Engine:
-        """The store's engine, opened on first use (see `annotate.store.session.open_store`)."""
+    def engine(self, migrate: bool = True, read_only: bool = False) -> Engine:
+        """The store's engine, opened on first use (see `annotate.store.session.open_store`).
+
+        `read_only`: the command only reads, so a missing workspace or store is an error
+        saying what to do, never created.
+        """
         if self._engine is None:
             from annotate.store.session import open_store
 
-            self._engine = open_store(self.settings.db_url, migrate=migrate)
+            if read_only and (missing := self.settings.missing_store()):
+                raise StoreError(missing)
+            self._engine = open_store(self.settings.db_url, migrate=migrate, create=not read_only)
         return self._engine
 
     def close(self) -> None:

@@ -37,7 +37,7 @@ def current(ctx: typer.Context) -> None:
     """
     from annotate.store.migrate import current_revision, head_revision
 
-    engine = ctx.obj.engine(migrate=False)
+    engine = ctx.obj.engine(migrate=False, read_only=True)
     rev = current_revision(engine)
     head = head_revision(engine)
     console.print(f"{rev or 'empty'} (code head: {head})")

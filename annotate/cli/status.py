@@ -26,8 +26,27 @@ def _stage_counts(state: State) -> dict[str, Any]:
     from annotate.store import queries
     from annotate.store.session import session_scope
 
-    with session_scope(state.engine()) as session:
+    with session_scope(state.engine(read_only=True)) as session:
         return dict(queries.stage_counts(session, _current_model_version()))
+
+
+def _where(state: State) -> dict[str, str]:
+    """Which workspace and store this run uses (found as git finds its repository)."""
+    from annotate.private import safe_url
+
+    settings = state.settings
+    return {
+        "workspace": str(settings.home),
+        "workspace_from": settings.home_from,
+        "store": safe_url(settings.db_url.replace("+psycopg", "", 1)),
+    }
+
+
+_FROM = {
+    "found": "the nearest .annotate/ from here",
+    "ANNOTATE_HOME": "ANNOTATE_HOME",
+    "argument": "given",
+}
 
 
 def next_steps(state: State, project: str, team: bool = False) -> str | None:
@@ -83,7 +102,9 @@ def status(
     Per annotator (from what `annotate pull` brought): tasks annotated and skipped, median
     lead time (s), share of predicted spans and stances kept unchanged, and agreement with
     the other annotators on shared tasks (entity span F1, Cohen's kappa of stance labels).
-    --json adds `project` and `annotators` / `pairs` to the stage counts.
+    --json adds `project` and `annotators` / `pairs` to the stage counts. Reads only:
+    outside a workspace (no .annotate/ here or above, no ANNOTATE_HOME) it says so and
+    creates nothing.
 
     Example: annotate status --project news --json
     """
@@ -94,15 +115,17 @@ def status(
         from annotate.progress import project_progress
 
         facts, progress = project_progress(state.engine(), project)
+    where = _where(state)
     if as_json:
         if progress is not None:
             counts["project"] = facts
             counts.update(progress.to_dict())
-        typer.echo(json.dumps(counts))
+        typer.echo(json.dumps({**counts, **where}))
         return
-    table = Table(
-        "stage", "count", title=f"annotate store ({state.settings.db_url.split('://')[0]})"
-    )
+    origin = _FROM.get(where["workspace_from"], where["workspace_from"])
+    console.print(f"workspace: {where['workspace']} ({origin})", highlight=False, soft_wrap=True)
+    console.print(f"store: {where['store']}", highlight=False, soft_wrap=True)
+    table = Table("stage", "count", title="annotate store")
     for key, value in counts.items():
         table.add_row(key, str(value))
     console.print(table)
