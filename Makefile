@@ -32,13 +32,23 @@ demo: install
 stop:
 	@$(BIN)/annotate studio stop
 
-## test: lint, validate the shipped schemas and fixtures, run the whole test suite.
+## test: lint, validate the shipped schemas and fixtures, run the whole test suite. Needs
+## PostgreSQL and Chromium (one line names the missing Debian package); without
+## ANNOTATE_TEST_POSTGRES_URL it starts a throwaway PostgreSQL and stops it afterwards.
 test: install lint
+	@.ci/need-test-binaries
 	$(BIN)/annotate validate
 	$(BIN)/annotate validate tests/fixtures/validate/articles.jsonl tests/fixtures/validate/predictions-good.jsonl
 	$(BIN)/annotate validate tests/fixtures/gold/news.jsonl --targets tests/fixtures/gold/targets.yaml
-	$(BIN)/pytest -q
+	@if [ -n "$$ANNOTATE_TEST_POSTGRES_URL" ]; then $(BIN)/pytest -q; else \
+		url=$$(.ci/start-postgres) || exit 1; \
+		trap '.ci/stop-postgres' INT TERM; \
+		echo "PostgreSQL for the store tests at $$url (stopped afterwards)"; \
+		rc=0; ANNOTATE_TEST_POSTGRES_URL=$$url $(BIN)/pytest -q || rc=$$?; \
+		.ci/stop-postgres; exit $$rc; \
+	fi
 
+## test-fast: no PostgreSQL, Label Studio or browser needed (those tests are skipped).
 test-fast: install
 	$(BIN)/pytest -q -m "not slow and not studio and not browser"
 

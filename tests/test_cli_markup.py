@@ -44,6 +44,7 @@ def test_a_bad_file_with_markup_in_its_name_is_named_verbatim(
 
 
 def test_status_of_a_project_named_like_markup_is_a_clean_error(workspace: Path) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0  # a store, without projects
     for name in ("[/x]", "[bold]news"):
         result = runner.invoke(app, ["status", "--project", name])
         assert result.exit_code == 1, result.output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -95,7 +97,7 @@ def test_failed_transaction_leaves_the_store_as_it_was(engine: Engine) -> None:
         ("postgresql://reader:s3cret-pw@127.0.0.1:1/none", "cannot open the database"),
         ("notadialect://x", "not a usable database URL"),
         ("postgresql://u:s3cret-pw@127.0.0.1:abc/db", "not a usable database URL"),
-        ("/proc/no-such-dir/store.db", "cannot create the database file"),
+        ("/proc/no-such-dir/store.db", "no store at /proc/no-such-dir/store.db"),  # read-only
     ],
 )
 def test_unusable_database_is_a_one_line_error_without_the_password(url: str, message: str) -> None:
@@ -106,4 +108,14 @@ def test_unusable_database_is_a_one_line_error_without_the_password(url: str, me
     assert result.exit_code == 1
     assert message in result.output and "s3cret-pw" not in result.output
     assert "unexpectedly" not in result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) <= 2
+
+
+def test_a_store_that_cannot_be_created_is_a_one_line_error(workspace: Path) -> None:
+    from annotate.cli import app
+    from tests.conftest import runner
+
+    result = runner.invoke(app, ["--db", "/proc/no-such-dir/store.db", "ingest", str(workspace)])
+    assert result.exit_code == 1
+    assert "cannot create the database file" in result.output, result.output
     assert "Traceback" not in result.output and len(result.output.strip().splitlines()) <= 2

@@ -22,7 +22,7 @@ from annotate.cli import (
     train,
     validate,
 )
-from annotate.cli.common import State, err_console, fail
+from annotate.cli.common import State, err_console, fail, program
 from annotate.errors import AnnotateError
 
 # Exit code of a bug (an exception outside the AnnotateError family), as sysexits' EX_SOFTWARE.
@@ -114,4 +114,4 @@ app.add_typer(db.app, name="db")
 
 
 def main() -> None:
-    app()
+    app(prog_name=program())  # usage lines and "Try ... --help" as this shell runs them

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import shlex
+import shutil
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
@@ -12,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import Engine
 
 from annotate.config import Settings
-from annotate.errors import UsageError
+from annotate.errors import StoreError, UsageError
 
 # Markup is off by default: file names, project and annotator names are printed as they are
 # (a name like `[/x]` would crash rich, `[bold]x` would be rewritten). Our own styling goes
@@ -52,12 +56,18 @@ class State:
     def create(cls, db_url: str | None, debug: bool = False) -> State:
         return cls(Settings.load(db=db_url), debug)
 
-    def engine(self, migrate: bool = True) -> Engine:
-        """The store's engine, opened on first use (see `annotate.store.session.open_store`)."""
+    def engine(self, migrate: bool = True, read_only: bool = False) -> Engine:
+        """The store's engine, opened on first use (see `annotate.store.session.open_store`).
+
+        `read_only`: the command only reads, so a missing workspace or store is an error
+        saying what to do, never created.
+        """
         if self._engine is None:
             from annotate.store.session import open_store
 
-            self._engine = open_store(self.settings.db_url, migrate=migrate)
+            if read_only and (missing := self.settings.missing_store()):
+                raise StoreError(missing)
+            self._engine = open_store(self.settings.db_url, migrate=migrate, create=not read_only)
         return self._engine
 
     def close(self) -> None:
@@ -66,9 +76,43 @@ class State:
             self._engine = None
 
 
+def program() -> str:
+    """This `annotate` as a shell runs it again from here: `annotate` when PATH finds this
+    very script, else its path (`.venv/bin/annotate` from the checkout), or
+    `python -m annotate` with this interpreter."""
+    argv0 = Path(sys.argv[0])
+    if argv0.name == "__main__.py" and argv0.parent.name == "annotate":
+        return f"{shlex.quote(sys.executable)} -m annotate"
+    if argv0.name != "annotate":  # embedded, or under a test runner
+        return "annotate"
+    on_path = shutil.which("annotate")
+    if on_path and Path(on_path).resolve() == argv0.resolve():
+        return "annotate"
+    path = argv0.absolute()
+    if path.is_relative_to(Path.cwd()):
+        relative = str(path.relative_to(Path.cwd()))
+        return shlex.quote(relative if "/" in relative else f"./{relative}")
+    return shlex.quote(str(path))
+
+
+def runnable(text: str) -> str:
+    """`text` with each `annotate ...` command in backticks written as `program()` runs it:
+    every hint the tool prints can be pasted as printed."""
+    prog = program()
+    return text if prog == "annotate" else text.replace("`annotate ", f"`{prog} ")
+
+
+def command(*words: str) -> str:
+    """One runnable command in backticks, its words quoted for the shell (project names)."""
+    return runnable("`" + " ".join(["annotate", *(shlex.quote(w) for w in words)]) + "`")
+
+
 def styled(prefix: str, text: str, console: Console = err_console) -> None:
-    """One line: our fixed `prefix` as markup (e.g. `[red]error:[/]`), `text` verbatim."""
-    console.print(f"{prefix} {escape(text)}", markup=True, highlight=False, soft_wrap=True)
+    """One line: our fixed `prefix` as markup (e.g. `[red]error:[/]`), `text` verbatim
+    (its `annotate ...` hints made runnable)."""
+    console.print(
+        f"{prefix} {escape(runnable(text))}", markup=True, highlight=False, soft_wrap=True
+    )
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

@@ -6,7 +6,10 @@ import typer
 
 from annotate.cli.common import State, console
 
-app = typer.Typer(help="Manage the store's schema (Alembic migrations).", no_args_is_help=True)
+app = typer.Typer(
+    help="Manage the store's schema (Alembic migrations).\n\nExample: annotate db upgrade",
+    no_args_is_help=True,
+)
 
 
 @app.command()
@@ -34,7 +37,7 @@ def current(ctx: typer.Context) -> None:
     """
     from annotate.store.migrate import current_revision, head_revision
 
-    engine = ctx.obj.engine(migrate=False)
+    engine = ctx.obj.engine(migrate=False, read_only=True)
     rev = current_revision(engine)
     head = head_revision(engine)
     console.print(f"{rev or 'empty'} (code head: {head})")

@@ -141,7 +141,7 @@ def _store(
     version = annotator(labelset, model).model_version
     ids = pending(engine, version, force, limit)
     if not ids:
-        console.print(f"nothing to do: every article has a {version} prediction")
+        console.print(f"nothing to do: every article has an {version} prediction")
         return
     with progress_bar("preannotate") as progress:
         bar = progress.add_task("articles", total=len(ids))

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from annotate.cli.common import JsonOpt, ProjectOpt, State, console, print_capped
+from annotate.cli.common import JsonOpt, ProjectOpt, State, command, console, print_capped
 
 
 def review(
@@ -70,7 +70,7 @@ def review(
             f"review project {summary.review_project!r} (Label Studio project "
             f"{summary.ls_project_id} at {summary.url}): {summary.created} task(s) created, "
             f"{summary.already_in_review} already there. A reviewer opens it and clicks "
-            f"'Label All Tasks'; then `annotate pull --project {summary.review_project}`.",
+            f"'Label All Tasks'; then {command('pull', '--project', summary.review_project)}.",
             highlight=False,
             soft_wrap=True,
         )

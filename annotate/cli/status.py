@@ -10,7 +10,7 @@ import typer
 from rich.panel import Panel
 from rich.table import Table
 
-from annotate.cli.common import JsonOpt, State, check_project, console
+from annotate.cli.common import JsonOpt, State, check_project, command, console
 from annotate.config import review_name
 
 
@@ -26,8 +26,40 @@ def _stage_counts(state: State) -> dict[str, Any]:
     from annotate.store import queries
     from annotate.store.session import session_scope
 
-    with session_scope(state.engine()) as session:
+    with session_scope(state.engine(read_only=True)) as session:
         return dict(queries.stage_counts(session, _current_model_version()))
+
+
+def _where(state: State) -> dict[str, str]:
+    """Which workspace and store this run uses (found as git finds its repository)."""
+    from annotate.private import safe_url
+
+    settings = state.settings
+    return {
+        "workspace": str(settings.home),
+        "workspace_from": settings.home_from,
+        "store": safe_url(settings.db_url.replace("+psycopg", "", 1)),
+    }
+
+
+_FROM = {
+    "found": "the nearest .annotate/ from here",
+    "ANNOTATE_HOME": "ANNOTATE_HOME",
+    "argument": "given",
+}
+
+
+def _default_project(state: State) -> str:
+    """The project the next steps name: the store's only one (as every command defaults
+    to), else the first of several, else the one `push` creates."""
+    from annotate.config import DEFAULT_PROJECT
+    from annotate.store import queries
+    from annotate.store.session import session_scope
+
+    with session_scope(state.engine(read_only=True)) as session:
+        only = queries.only_project_name(session)
+        names = [n for n in queries.project_names(session) if not n.endswith("-review")]
+    return only or (names[0] if names else DEFAULT_PROJECT)
 
 
 def next_steps(state: State, project: str, team: bool = False) -> str | None:
@@ -48,22 +80,23 @@ def next_steps(state: State, project: str, team: bool = False) -> str | None:
         if not status.running or creds is None:
             return None
         url = status.url
-        login = f"{creds.username} (password: `annotate studio credentials`)"
+        login = f"{creds.username} (password: {command('studio', 'credentials')})"
         if users_file(state.settings.home).is_file():
-            login = "your own account (from `annotate studio add-user` or the invite link)"
+            login = f"your own account (from {command('studio', 'add-user')} or the invite link)"
+    review = review_name(project)
     steps = (
         f"Annotators: open {url}, log in as {login},\n"
         f"  open project {project!r} and click 'Label All Tasks'.\n"
-        f"Maintainers: `annotate pull --project {project}` brings the corrections back,\n"
-        f"  `annotate export --project {project}` writes the Hugging Face dataset.\n"
+        f"Maintainers: {command('pull', '--project', project)} brings the corrections back,\n"
+        f"  {command('export', '--project', project)} writes the Hugging Face dataset.\n"
     )
     if team:
         steps += (
-            f"Disagreements: `annotate review --project {project}`, a reviewer resolves\n"
-            f"  {review_name(project)}, `annotate pull --project {review_name(project)}`, then\n"
-            f"  `annotate export --project {project} --policy adjudicated`.\n"
+            f"Disagreements: {command('review', '--project', project)}, a reviewer resolves\n"
+            f"  {review}, {command('pull', '--project', review)}, then\n"
+            f"  {command('export', '--project', project, '--policy', 'adjudicated')}.\n"
         )
-    return steps + "Stop the local server with `annotate studio stop` (or `make stop`)."
+    return steps + f"Stop the local server with {command('studio', 'stop')}."
 
 
 def status(
@@ -83,7 +116,9 @@ def status(
     Per annotator (from what `annotate pull` brought): tasks annotated and skipped, median
     lead time (s), share of predicted spans and stances kept unchanged, and agreement with
     the other annotators on shared tasks (entity span F1, Cohen's kappa of stance labels).
-    --json adds `project` and `annotators` / `pairs` to the stage counts.
+    --json adds `project` and `annotators` / `pairs` to the stage counts. Reads only:
+    outside a workspace (no .annotate/ here or above, no ANNOTATE_HOME) it says so and
+    creates nothing.
 
     Example: annotate status --project news --json
     """
@@ -94,15 +129,17 @@ def status(
         from annotate.progress import project_progress
 
         facts, progress = project_progress(state.engine(), project)
+    where = _where(state)
     if as_json:
         if progress is not None:
             counts["project"] = facts
             counts.update(progress.to_dict())
-        typer.echo(json.dumps(counts))
+        typer.echo(json.dumps({**counts, **where}))
         return
-    table = Table(
-        "stage", "count", title=f"annotate store ({state.settings.db_url.split('://')[0]})"
-    )
+    origin = _FROM.get(where["workspace_from"], where["workspace_from"])
+    console.print(f"workspace: {where['workspace']} ({origin})", highlight=False, soft_wrap=True)
+    console.print(f"store: {where['store']}", highlight=False, soft_wrap=True)
+    table = Table("stage", "count", title="annotate store")
     for key, value in counts.items():
         table.add_row(key, str(value))
     console.print(table)
@@ -118,7 +155,7 @@ def status(
     team = progress is not None and (len(progress.annotators) > 1 or facts["overlap"] > 1)
     if progress is not None and facts.get("review_of"):
         project, team = facts["review_of"], True
-    steps = next_steps(state, project or "annotate", team)
+    steps = next_steps(state, project or _default_project(state), team)
     if steps:
         console.print(Panel(steps, title="Next steps", expand=False), highlight=False)
 

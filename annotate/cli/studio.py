@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from annotate.cli.common import JsonOpt, State, console, fail
+from annotate.cli.common import JsonOpt, State, command, console, fail
 
 app = typer.Typer(
     help="Run the embedded Label Studio (127.0.0.1 only, data in $ANNOTATE_HOME/studio).\n\n"
@@ -43,7 +43,8 @@ def start(
     console.print(f"Label Studio {verb} at {url}", highlight=False)
     if creds is not None:
         console.print(
-            f"login: {creds.username} (password: `annotate studio credentials`)", highlight=False
+            f"login: {creds.username} (password: {command('studio', 'credentials')})",
+            highlight=False,
         )
 
 

@@ -13,6 +13,7 @@ from annotate.cli.common import (
     JsonOpt,
     ProjectOpt,
     State,
+    command,
     console,
     fail,
     print_capped,
@@ -130,7 +131,7 @@ def push(
     if summary.duplicates and not as_json:
         console.print(
             f"{len(summary.duplicates)} article(s) have duplicate tasks in Label Studio: run "
-            f"`annotate pull --project {summary.project} --full` (it adopts their annotations "
+            f"{command('pull', '--project', summary.project, '--full')} (it adopts their annotations "
             "onto the article's task), then delete the duplicate tasks listed above in Label "
             "Studio",
             highlight=False,
@@ -196,8 +197,8 @@ def pull(
     if summary.review_of is not None and not as_json:
         console.print(
             f"adjudicated: {summary.adjudicated} article(s) of {summary.review_of!r} have a "
-            f"reviewer's resolution (`annotate export --project {summary.review_of} "
-            "--policy adjudicated`)",
+            "reviewer's resolution ("
+            f"{command('export', '--project', summary.review_of, '--policy', 'adjudicated')})",
             highlight=False,
             soft_wrap=True,
         )

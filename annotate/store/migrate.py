@@ -51,10 +51,16 @@ def downgrade(engine: Engine, revision: str = "base") -> None:
         command.downgrade(cfg, revision)
 
 
-def ensure_current(engine: Engine) -> None:
-    """Migrate a fresh database; refuse to touch one that is behind the code."""
+def ensure_current(engine: Engine, create: bool = True) -> None:
+    """Migrate a fresh database (unless not `create`: a read-only command writes nothing);
+    refuse to touch one that is behind the code."""
     current = current_revision(engine)
     if current is None:
+        if not create:
+            raise StoreError(
+                f"the store at {engine.url.render_as_string(hide_password=True)} is empty: "
+                "run `annotate ingest PATH` first"
+            )
         upgrade(engine)
     elif current != head_revision(engine):
         raise OutdatedDatabase(

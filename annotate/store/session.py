@@ -99,20 +99,24 @@ def _store_failure(exc: BaseException) -> StoreError | None:
     )
 
 
-def open_store(url: str, migrate: bool = True) -> Engine:
+def open_store(url: str, migrate: bool = True, create: bool = True) -> Engine:
     """An engine on the store at `url`; migrates a fresh database, refuses an outdated one.
 
-    Every way the URL or the database can be unusable is a one-line StoreError, with any
-    password masked.
+    Without `create` (a read-only command) a missing SQLite file or an empty database is a
+    StoreError: reading never leaves a new store behind. Every way the URL or the database
+    can be unusable is a one-line StoreError, with any password masked.
     """
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
     from annotate.store.migrate import ensure_current
 
+    file = url.split("///", 1)[-1] if url.startswith("sqlite") else ""
+    if not create and file and file != ":memory:" and not Path(file).exists():
+        raise StoreError(f"no store at {file}: run `annotate ingest PATH` to create it")
     try:
         engine = make_engine(url)
         if migrate:
-            ensure_current(engine)
+            ensure_current(engine, create=create)
     except StoreError:
         raise
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
