@@ -73,9 +73,19 @@ class Settings:
         return f"the workspace {self.home} has no store yet: run `annotate ingest PATH` first"
 
 
+CEILING_ENV = "ANNOTATE_CEILING_DIRECTORIES"
+
+
 def find_workspace(start: Path) -> Path | None:
-    """The nearest `.annotate/` folder in `start` or one of its parents, as git finds `.git`."""
+    """The nearest `.annotate/` folder in `start` or one of its parents, as git finds `.git`.
+
+    As with GIT_CEILING_DIRECTORIES, the search never enters the folders listed in
+    ANNOTATE_CEILING_DIRECTORIES (colon-separated) nor any folder above them.
+    """
+    ceilings = {Path(p).resolve() for p in os.environ.get(CEILING_ENV, "").split(os.pathsep) if p}
     for folder in (start, *start.parents):
+        if folder.resolve() in ceilings:
+            return None
         candidate = folder / WORKSPACE_DIR
         if candidate.is_dir():
             return candidate

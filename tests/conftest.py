@@ -18,6 +18,14 @@ FIXTURES = Path(__file__).parent / "fixtures"
 runner = CliRunner()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Workspace discovery stops at the temporary folder: a stray /tmp/.annotate left by
+    someone's run must not become every test's workspace."""
+    import tempfile
+
+    os.environ.setdefault("ANNOTATE_CEILING_DIRECTORIES", str(Path(tempfile.gettempdir())))
+
+
 def _postgres_server() -> str | None:
     url = os.environ.get("ANNOTATE_TEST_POSTGRES_URL")
     if not url and os.environ.get("CI"):

@@ -115,3 +115,16 @@ def test_status_on_an_empty_database_migrates_nothing(db_url: str, workspace: Pa
         engine = make_engine(db_url)
         assert current_revision(engine) is None
         engine.dispose()
+
+
+def test_the_search_stops_at_a_ceiling_directory(tmp_path: Path, monkeypatch) -> None:
+    """Like GIT_CEILING_DIRECTORIES: a workspace above the ceiling is never found."""
+    from annotate.config import find_workspace
+
+    (tmp_path / ".annotate").mkdir()
+    inner = tmp_path / "a" / "b"
+    inner.mkdir(parents=True)
+    monkeypatch.setenv("ANNOTATE_CEILING_DIRECTORIES", "")
+    assert find_workspace(inner) == tmp_path / ".annotate"
+    monkeypatch.setenv("ANNOTATE_CEILING_DIRECTORIES", str(tmp_path / "a"))
+    assert find_workspace(inner) is None

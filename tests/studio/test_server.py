@@ -420,7 +420,7 @@ def test_env_server_with_good_token(studio: Studio, tmp_path):
             "ANNOTATE_DB": str(tmp_path / "s.db"),
         },
     )
-    assert res.returncode == 1 and "run `annotate push` first" in res.stderr
+    assert res.returncode == 1 and "annotate push` first" in res.stderr
     assert studio.token not in res.stderr + res.stdout
 
 
