@@ -192,6 +192,9 @@ def results_to_records(results: Any, text: str, labelset: LabelSet) -> Converted
         return out
     entity_names = set(labelset.entity_names)
     target_ids = set(labelset.target_ids)
+    # the config shows a target's name and stores its id (`alias`); a result saved with the
+    # name (a config without the alias) means the same target
+    target_by_name = {t.display_name: t.id for t in labelset.targets}
     stance_names = set(labelset.stance_names)
     entities: dict[str, dict[str, Any]] = {}
     targets: dict[str, dict[str, Any]] = {}
@@ -212,6 +215,8 @@ def results_to_records(results: Any, text: str, labelset: LabelSet) -> Converted
             out.problem(i, res, f"region on unknown object {res.get('to_name')!r}")
             continue
         labels = value.get("labels") or []
+        if from_name == TARGET and len(labels) == 1 and labels[0] not in target_ids:
+            labels = [target_by_name.get(labels[0], labels[0])]
         why = None
         if len(labels) != 1:
             why = f"region has {len(labels)} labels, expected one"

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from annotate.spans import unit_text
 from annotate.store.models import Prediction
 from annotate.store.session import session_scope
 from tests.conftest import FIXTURES
@@ -39,7 +40,7 @@ def _pipeline(ws: Workspace) -> tuple[int, dict[str, Any], dict[str, Any], str]:
     with session_scope(ws.engine()) as s:
         prediction = s.scalars(select(Prediction)).one()
         pred = {"entities": prediction.entities, "stances": prediction.stances}
-        text = prediction.article.text
+        text = unit_text(prediction.article.title, prediction.article.text)
     pid = ws.ls_project_id()
     (task,) = list(ws.studio.client().iter_tasks(pid))
     return pid, task, pred, text
