@@ -27,6 +27,15 @@ def _target_color(index: int) -> str:
     return _TARGET_COLORS[index % len(_TARGET_COLORS)]
 
 
+# Stance chips sit on the arrows between lines: room between the lines so they do not cover
+# the words, a margin so the leftmost is not cut off, and smaller, translucent chips.
+_RELATION_CSS = (
+    ".lsf-richtext { line-height: 2.5; padding-left: 2.5em; padding-right: 2.5em; } "
+    ".relations-overlay text { font-size: 11px !important; } "
+    ".relations-overlay rect { opacity: 0.85; }"
+)
+
+
 def label_config(labelset: LabelSet) -> str:
     """The labeling config XML, built with the SDK's `LabelInterface.create`."""
     from label_studio_sdk.label_interface import LabelInterface
@@ -67,6 +76,9 @@ def label_config(labelset: LabelSet) -> str:
     for el in [*root.iter("Relations"), *root.iter("Header")]:
         el.attrib.pop("name", None)
         el.attrib.pop("toName", None)
+    style = ET.Element("Style")
+    style.text = _RELATION_CSS
+    root.insert(0, style)
     ET.indent(root, space="  ")
     return ET.tostring(root, encoding="unicode") + "\n"
 

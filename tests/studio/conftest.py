@@ -174,6 +174,8 @@ def add_articles(ws: Workspace, texts: list[str], model_version: str | None = "v
     from annotate.store.models import Article, Prediction
     from annotate.store.session import session_scope
 
+    from annotate.spans import unit_text
+
     ids = []
     with session_scope(ws.engine()) as s:
         for text in texts:
@@ -186,8 +188,8 @@ def add_articles(ws: Workspace, texts: list[str], model_version: str | None = "v
             s.add(art)
             s.flush()
             ids.append(art.id)
-            if model_version:
-                p = prediction_for(text, model_version)
+            if model_version:  # stored offsets index the unit text (title + body)
+                p = prediction_for(unit_text(art.title, text), model_version)
                 s.add(
                     Prediction(
                         article_id=art.id,

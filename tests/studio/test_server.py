@@ -89,7 +89,7 @@ def test_push_creates_tasks_with_predictions_and_repush_creates_nothing(ws: Work
     tasks = _tasks(client, pid)
     assert len(tasks) == 5
     for task in tasks:
-        assert set(task["data"]) == {"text", "title", "article_id", "content_hash", "url"}
+        assert set(task["data"]) == {"text", "title", "layout", "article_id", "content_hash", "url"}
         (pred,) = task["predictions"]
         assert pred["model_version"] == "v1" and pred["score"] is not None
         kinds = Counter(r["type"] for r in pred["result"])
