@@ -110,17 +110,18 @@ def _shift(sign: int) -> None:
         )
 
 
+# Plain ADD/DROP COLUMN, never a batch table copy: on SQLite, dropping the copied tasks table
+# would cascade to every annotation (foreign keys are on).
+
+
 def upgrade() -> None:
-    with op.batch_alter_table('tasks', schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column('layout', sa.String(length=16), nullable=False, server_default='body')
-        )
-    with op.batch_alter_table('tasks', schema=None) as batch_op:
-        batch_op.alter_column('layout', server_default='unit')
+    op.add_column(
+        'tasks', sa.Column('layout', sa.String(length=16), nullable=False, server_default='unit')
+    )
+    op.execute(sa.text("UPDATE tasks SET layout = 'body'"))
     _shift(+1)
 
 
 def downgrade() -> None:
     _shift(-1)
-    with op.batch_alter_table('tasks', schema=None) as batch_op:
-        batch_op.drop_column('layout')
+    op.drop_column('tasks', 'layout')

@@ -171,10 +171,9 @@ def prediction_for(text: str, model_version: str = "v1") -> dict[str, Any]:
 
 def add_articles(ws: Workspace, texts: list[str], model_version: str | None = "v1") -> list[int]:
     """Insert articles (and a prediction each, in the public format) through the store."""
+    from annotate.spans import unit_text
     from annotate.store.models import Article, Prediction
     from annotate.store.session import session_scope
-
-    from annotate.spans import unit_text
 
     ids = []
     with session_scope(ws.engine()) as s:
