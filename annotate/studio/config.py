@@ -95,15 +95,18 @@ def config_hash(xml: str) -> str:
 
 MAINTAINERS_MARK = "(maintainers)"
 
-# Label Studio's instructions panel has tight line heights and no table borders.
-_STYLES = {
-    "h1": "font-size:1.4em;line-height:1.3;margin:0 0 .6em",
-    "h2": "font-size:1.15em;line-height:1.3;margin:1.2em 0 .4em",
-    "h3": "font-size:1em;line-height:1.3;margin:1em 0 .3em",
-    "table": "border-collapse:collapse;margin:.5em 0",
-    "th": "border:1px solid #bbb;padding:3px 8px;text-align:left;background:#f3f4f6",
-    "td": "border:1px solid #bbb;padding:3px 8px;vertical-align:top",
-}
+# Label Studio's instructions panel has tight line heights and no table borders. Its sanitizer
+# (bleach, SAFE_HTML_TAGS/ATTRIBUTES of label_studio/constants.py) drops `style` attributes but
+# keeps a <style> element, `class`, and the table attributes `border` and `cellpadding`.
+_CSS = (
+    ".annotate-guidelines h1 { font-size: 1.4em; line-height: 1.3; margin: 0 0 .6em; } "
+    ".annotate-guidelines h2 { font-size: 1.15em; line-height: 1.3; margin: 1.2em 0 .4em; } "
+    ".annotate-guidelines h3 { font-size: 1em; line-height: 1.3; margin: 1em 0 .3em; } "
+    ".annotate-guidelines table { border-collapse: collapse; margin: .5em 0; } "
+    ".annotate-guidelines th, .annotate-guidelines td "
+    "{ border: 1px solid #bbb; padding: 3px 8px; text-align: left; vertical-align: top; } "
+    ".annotate-guidelines th { background: #f3f4f6; }"
+)
 
 
 def annotator_guidelines(markdown: str) -> str:
@@ -128,7 +131,7 @@ def annotator_guidelines(markdown: str) -> str:
 
 def instructions(labelset: LabelSet) -> str:
     """The project's instructions: the annotators' part of the Markdown guidelines rendered
-    as HTML, tables included, with inline styles for Label Studio's panel.
+    as HTML, tables included, with a style sheet for Label Studio's panel.
 
     markdown-it-py (already a dependency through rich) runs with raw HTML disabled, so the
     guidelines cannot inject markup into the annotators' pages.
@@ -139,9 +142,11 @@ def instructions(labelset: LabelSet) -> str:
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
     tokens = md.parse(annotator_guidelines(text))
     for tok in tokens:
-        if tok.nesting == 1 and tok.tag in _STYLES:
-            tok.attrSet("style", _STYLES[tok.tag])
-    return md.renderer.render(tokens, md.options, {})
+        if tok.type == "table_open":
+            tok.attrSet("border", "1")
+            tok.attrSet("cellpadding", "4")
+    body = md.renderer.render(tokens, md.options, {})
+    return f'<style>{_CSS}</style>\n<div class="annotate-guidelines">\n{body}</div>\n'
 
 
 def config_problems(labelset: LabelSet, xml: str | None = None) -> list[str]:
