@@ -169,6 +169,17 @@ def prediction_for(text: str, model_version: str = "v1") -> dict[str, Any]:
     }
 
 
+def title_of(text: str) -> str:
+    return f"Title: {text[:20]}"
+
+
+def shown_text(text: str) -> str:
+    """The text a task of an `add_articles` article shows: its title, a blank line, it."""
+    from annotate.spans import unit_text
+
+    return unit_text(title_of(text), text)
+
+
 def add_articles(ws: Workspace, texts: list[str], model_version: str | None = "v1") -> list[int]:
     """Insert articles (and a prediction each, in the public format) through the store."""
     from annotate.spans import unit_text
@@ -181,7 +192,7 @@ def add_articles(ws: Workspace, texts: list[str], model_version: str | None = "v
             art = Article(
                 content_hash=hashlib.sha256(text.encode()).hexdigest(),
                 text=text,
-                title=f"Title: {text[:20]}",
+                title=title_of(text),
                 url="https://example.org/a",
             )
             s.add(art)
