@@ -139,3 +139,40 @@ def judgement_record(spans: Sequence[Span], triples: Sequence[Triple], text: str
             for t in triples
         ],
     }
+
+
+def shift_record(record: dict[str, Any], delta: int) -> tuple[dict[str, Any], int]:
+    """A record (entities, stances) with every offset moved by `delta`, and how many items
+    were left out because an offset fell below 0 after the move.
+
+    Converts between the body's offsets and the unit text's (`spans.title_shift`): a task
+    pushed before the title was labelable shows the body only.
+    """
+
+    def moved(off: dict[str, Any] | None) -> dict[str, Any] | None:
+        if off is None:
+            return None
+        out = {**off, "start": off["start"] + delta, "end": off["end"] + delta}
+        if out["start"] < 0:
+            raise ValueError
+        return out
+
+    dropped = 0
+    entities = []
+    for e in record.get("entities") or []:
+        try:
+            entities.append(moved(e))
+        except ValueError:
+            dropped += 1
+    stances = []
+    for st in record.get("stances") or []:
+        try:
+            new = {**st, "holder": moved(st["holder"])}
+            for key in ("target_span", "evidence"):
+                if st.get(key) is not None:
+                    new[key] = moved(st[key])
+        except ValueError:
+            dropped += 1
+            continue
+        stances.append(new)
+    return {**record, "entities": entities, "stances": stances}, dropped

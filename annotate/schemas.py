@@ -45,6 +45,12 @@ class Target:
     id: str
     description: str
     cues: tuple[str, ...]
+    name: str = ""
+
+    @property
+    def display_name(self) -> str:
+        """What annotators see: the given name, else the id read as words."""
+        return self.name or self.id.replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True)
@@ -152,7 +158,9 @@ def check_labelset_data(data: Any) -> list[str]:
 
 
 def _targets_from(items: list[dict[str, Any]]) -> tuple[Target, ...]:
-    return tuple(Target(t["id"], t["description"], tuple(t["cues"])) for t in items)
+    return tuple(
+        Target(t["id"], t["description"], tuple(t["cues"]), t.get("name", "")) for t in items
+    )
 
 
 def load_labelset(path: Path | None = None) -> LabelSet:

@@ -24,6 +24,40 @@ class Span:
     label: str
 
 
+# The unit of annotation is the title as its first paragraph, then the body (guidelines).
+TITLE_SEPARATOR = "\n\n"
+
+
+def unit_text(title: str | None, body: str) -> str:
+    """The text annotators label and every stored offset indexes: title, blank line, body.
+
+    The store keeps title and body apart (the content hash is the body's); this is the one
+    place they are joined, so pre-annotation, Label Studio and the export see one text.
+    """
+    return f"{title}{TITLE_SEPARATOR}{body}" if title else body
+
+
+def title_shift(title: str | None) -> int:
+    """How far an offset into the body moves in the unit text (0 without a title)."""
+    return len(title) + len(TITLE_SEPARATOR) if title else 0
+
+
+# How a Label Studio task shows an article: "unit" (title + body, labelable) since store
+# revision 0004; "body" for tasks pushed before, whose title was a plain heading.
+UNIT_LAYOUT = "unit"
+BODY_LAYOUT = "body"
+
+
+def task_text(layout: str, title: str | None, body: str) -> str:
+    """The text a task of this layout shows, which its results' offsets index."""
+    return body if layout == BODY_LAYOUT else unit_text(title, body)
+
+
+def task_shift(layout: str, title: str | None) -> int:
+    """What to add to a task's offsets to make them offsets into the unit text."""
+    return title_shift(title) if layout == BODY_LAYOUT else 0
+
+
 def check_span(text: str, span: Span, labels: Iterable[str] | None = None) -> list[str]:
     """Why a span cannot stand on ``text``; empty when it can.
 

@@ -15,7 +15,8 @@ def test_label_studio_labels_equal_schema_labels_equal_feature_names() -> None:
 
     def values(tag: str, name: str | None = None) -> list[str]:
         found = [el for el in root.iter(tag) if name is None or el.get("name") == name]
-        return [child.get("value") for el in found for child in el]
+        # a stored value is the label's alias when it has one (targets: the id)
+        return [child.get("alias") or child.get("value") for el in found for child in el]
 
     ls_entities = values("Labels", ENTITY)
     ls_targets = values("Labels", TARGET)

@@ -114,6 +114,9 @@ class Task(Base):
     ls_task_id: Mapped[int] = mapped_column(BigInteger)
     model_versions: Mapped[list[Any]] = mapped_column(default=list)
     pushed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The text the task shows (`spans.task_text`): tasks pushed before revision 0004 show
+    # the body only, and their results are moved into the unit text when pulled.
+    layout: Mapped[str] = mapped_column(String(16), default="unit", server_default="unit")
 
     project: Mapped[Project] = relationship(back_populates="tasks")
     article: Mapped[Article] = relationship()

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from annotate.errors import StoreError
 from annotate.judgement import Judgement, Triple, public_article_id, record_judgement
 from annotate.problem import fatal_problems, notes
-from annotate.spans import Span
+from annotate.spans import Span, unit_text
 from annotate.store.models import (
     Annotation,
     Article,
@@ -141,10 +141,11 @@ def articles_to_predict(
 
 
 def article_texts(session: Session, ids: Sequence[int]) -> list[tuple[int, str]]:
+    """(row id, unit text) of some articles: what the pre-annotator reads and offsets index."""
     return [
-        (row_id, text)
-        for row_id, text in session.execute(
-            select(Article.id, Article.text).where(Article.id.in_(ids))
+        (row_id, unit_text(title, text))
+        for row_id, title, text in session.execute(
+            select(Article.id, Article.title, Article.text).where(Article.id.in_(ids))
         )
     ]
 
@@ -292,9 +293,9 @@ def duplicate_tasks(
 
 def tasks_needing_prediction(
     session: Session, project_id: int
-) -> list[tuple[int, int, Prediction, Article]]:
-    """(task id, Label Studio task id, prediction, article) for every task whose article's
-    latest prediction has a model version not yet pushed with it."""
+) -> list[tuple[int, int, Prediction, Article, str]]:
+    """(task id, Label Studio task id, prediction, article, task layout) for every task whose
+    article's latest prediction has a model version not yet pushed with it."""
     tasks = list(session.scalars(select(Task).where(Task.project_id == project_id)))
     preds = latest_predictions(session, [t.article_id for t in tasks])
     todo = [
@@ -303,7 +304,7 @@ def tasks_needing_prediction(
         if t.article_id in preds and preds[t.article_id].model_version not in t.model_versions
     ]
     arts = articles_by_id(session, [t.article_id for t, _ in todo])
-    return [(t.id, t.ls_task_id, p, arts[t.article_id]) for t, p in todo]
+    return [(t.id, t.ls_task_id, p, arts[t.article_id], t.layout) for t, p in todo]
 
 
 def add_task_versions(session: Session, versions: Iterable[tuple[int, str]]) -> None:
@@ -339,6 +340,8 @@ class PulledTask:
     ls_task_id: int
     content_hash: str | None
     annotations: list[PulledAnnotation]
+    # the task's own `data.layout`: used only for a task the store adopts (no row yet)
+    layout: str = "body"
 
 
 @dataclass
@@ -398,7 +401,7 @@ def _span_columns(records: Records) -> tuple[list[dict[str, Any]], list[dict[str
 
 
 def _adopt_task(
-    session: Session, project_id: int, content_hash: str | None
+    session: Session, project_id: int, content_hash: str | None, layout: str
 ) -> tuple[Task | None, bool]:
     """The store's task for a pulled task it does not know, matched by content hash, and
     whether that pulled task is a duplicate of it.
@@ -418,19 +421,21 @@ def _adopt_task(
     )
     if existing is not None:
         return existing, True
-    return Task(project_id=project_id, article_id=article.id, article=article), False
+    task = Task(project_id=project_id, article_id=article.id, article=article, layout=layout)
+    return task, False
 
 
 def store_pulled(
     session: Session,
     project_id: int,
     tasks: Sequence[PulledTask],
-    to_records: Callable[[Any, str], Records],
+    to_records: Callable[[Any, Task], Records],
 ) -> PullCounts:
     """Upsert the annotations of some pulled tasks; mark the ones gone from them deleted.
 
-    `to_records(result, text)` reads a changed annotation's result on its article's text
-    (the caller owns Label Studio's JSON). Unchanged annotations are not read again.
+    `to_records(result, task)` reads a changed annotation's result on the text its task
+    shows, into offsets of the unit text (the caller owns Label Studio's JSON and the
+    layouts). Unchanged annotations are not read again.
     """
     counts = PullCounts()
     ids = [t.ls_task_id for t in tasks]
@@ -447,7 +452,7 @@ def store_pulled(
         task = local.get(data.ls_task_id)
         source: int | None = None  # the duplicate task the annotations came from
         if task is None:
-            task, duplicate = _adopt_task(session, project_id, data.content_hash)
+            task, duplicate = _adopt_task(session, project_id, data.content_hash, data.layout)
             if task is None:
                 counts.unknown += 1
                 if data.annotations:
@@ -459,7 +464,6 @@ def store_pulled(
                 task.ls_task_id = data.ls_task_id
                 session.add(task)
                 session.flush()
-        text = task.article.text
         stored = {a.ls_annotation_id: a for a in task.annotations if a.ls_task_id == source}
         seen: set[int] = set()
         for ann in data.annotations:
@@ -470,7 +474,7 @@ def store_pulled(
                 counts.unchanged += 1
                 continue
             values = {**ann.values, "deleted": False, "pulled_at": utcnow()}
-            records = to_records(values["result"], text)
+            records = to_records(values["result"], task)
             if unchanged and records.problems == row.problems:
                 counts.unchanged += 1  # still invalid, as reported when it was pulled
                 continue
@@ -600,7 +604,7 @@ class TaskItem:
 
     public_id: str
     content_hash: str
-    text: str
+    text: str  # the unit text (title + body), which every stored offset indexes
     model_versions: list[str]
     judgements: list[Judgement]
     pull_problems: int
@@ -782,7 +786,7 @@ def load_task_items(
         items[task_id] = TaskItem(
             public_id=public_article_id(external_id, content_hash),
             content_hash=content_hash,
-            text=text,
+            text=unit_text(title, text),
             model_versions=[str(v) for v in versions or []],
             judgements=judgements,
             pull_problems=len(invalid),

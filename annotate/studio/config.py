@@ -27,6 +27,15 @@ def _target_color(index: int) -> str:
     return _TARGET_COLORS[index % len(_TARGET_COLORS)]
 
 
+# Stance chips sit on the arrows between lines: room between the lines so they do not cover
+# the words, a margin so the leftmost is not cut off, and smaller, translucent chips.
+_RELATION_CSS = (
+    ".lsf-richtext { line-height: 2.5; padding-left: 2.5em; padding-right: 2.5em; } "
+    ".relations-overlay text { font-size: 11px !important; } "
+    ".relations-overlay rect { opacity: 0.85; }"
+)
+
+
 def label_config(labelset: LabelSet) -> str:
     """The labeling config XML, built with the SDK's `LabelInterface.create`."""
     from label_studio_sdk.label_interface import LabelInterface
@@ -39,8 +48,18 @@ def label_config(labelset: LabelSet) -> str:
         )
         for e in labelset.entities
     )
+    # Annotators read the target's name; `alias` makes Label Studio store the id in results.
     target_labels = tuple(
-        ("Label", {"value": t.id, "background": _target_color(i), "hint": t.description}, ())
+        (
+            "Label",
+            {
+                "value": t.display_name,
+                "alias": t.id,
+                "background": _target_color(i),
+                "hint": t.description,
+            },
+            (),
+        )
         for i, t in enumerate(labelset.targets)
     )
     relations = tuple(("Relation", {"value": s.name}, ()) for s in labelset.stance_labels)
@@ -57,6 +76,9 @@ def label_config(labelset: LabelSet) -> str:
     for el in [*root.iter("Relations"), *root.iter("Header")]:
         el.attrib.pop("name", None)
         el.attrib.pop("toName", None)
+    style = ET.Element("Style")
+    style.text = _RELATION_CSS
+    root.insert(0, style)
     ET.indent(root, space="  ")
     return ET.tostring(root, encoding="unicode") + "\n"
 
@@ -71,8 +93,45 @@ def config_hash(xml: str) -> str:
     return hashlib.sha256(ET.tostring(root, encoding="utf-8")).hexdigest()
 
 
+MAINTAINERS_MARK = "(maintainers)"
+
+# Label Studio's instructions panel has tight line heights and no table borders. Its sanitizer
+# (bleach, SAFE_HTML_TAGS/ATTRIBUTES of label_studio/constants.py) drops `style` attributes but
+# keeps a <style> element, `class`, and the table attributes `border` and `cellpadding`.
+_CSS = (
+    ".annotate-guidelines h1 { font-size: 1.4em; line-height: 1.3; margin: 0 0 .6em; } "
+    ".annotate-guidelines h2 { font-size: 1.15em; line-height: 1.3; margin: 1.2em 0 .4em; } "
+    ".annotate-guidelines h3 { font-size: 1em; line-height: 1.3; margin: 1em 0 .3em; } "
+    ".annotate-guidelines table { border-collapse: collapse; margin: .5em 0; } "
+    ".annotate-guidelines th, .annotate-guidelines td "
+    "{ border: 1px solid #bbb; padding: 3px 8px; text-align: left; vertical-align: top; } "
+    ".annotate-guidelines th { background: #f3f4f6; }"
+)
+
+
+def annotator_guidelines(markdown: str) -> str:
+    """The guidelines without their maintainers' sections (a heading ending in
+    "(maintainers)", down to the next heading of the same or a higher level)."""
+    out: list[str] = []
+    skip_level: int | None = None
+    fence = False
+    for line in markdown.splitlines():
+        if line.lstrip().startswith(("```", "~~~")):
+            fence = not fence
+        level = len(line) - len(line.lstrip("#")) if not fence and line.startswith("#") else 0
+        if level and line[level : level + 1] == " ":
+            if skip_level is not None and level <= skip_level:
+                skip_level = None
+            if skip_level is None and line.rstrip().endswith(MAINTAINERS_MARK):
+                skip_level = level
+        if skip_level is None:
+            out.append(line)
+    return "\n".join(out).strip() + "\n"
+
+
 def instructions(labelset: LabelSet) -> str:
-    """The project's instructions: the Markdown guidelines rendered as HTML, tables included.
+    """The project's instructions: the annotators' part of the Markdown guidelines rendered
+    as HTML, tables included, with a style sheet for Label Studio's panel.
 
     markdown-it-py (already a dependency through rich) runs with raw HTML disabled, so the
     guidelines cannot inject markup into the annotators' pages.
@@ -80,7 +139,14 @@ def instructions(labelset: LabelSet) -> str:
     from markdown_it import MarkdownIt
 
     text = labelset.guidelines.strip() or "See the project's annotation guidelines."
-    return MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    tokens = md.parse(annotator_guidelines(text))
+    for tok in tokens:
+        if tok.type == "table_open":
+            tok.attrSet("border", "1")
+            tok.attrSet("cellpadding", "4")
+    body = md.renderer.render(tokens, md.options, {})
+    return f'<style>{_CSS}</style>\n<div class="annotate-guidelines">\n{body}</div>\n'
 
 
 def config_problems(labelset: LabelSet, xml: str | None = None) -> list[str]:
@@ -106,18 +172,19 @@ def config_problems(labelset: LabelSet, xml: str | None = None) -> list[str]:
     if not texts or texts[0].get("value") != f"${TEXT}":
         problems.append(f'labeling config has no <Text name="{TEXT}" value="${TEXT}">')
 
-    def values(tag: str, name: str | None = None) -> list[str]:
+    def values(tag: str, name: str | None = None, key: str = "value") -> list[str]:
+        """The labels' stored values: a target's is its `alias` (the id) when it has one."""
         out: list[str] = []
         for el in root.iter(tag):
             if name is None or el.get("name") == name:
-                out += [c.get("value", "") for c in el]
+                out += [c.get(key) or c.get("value", "") for c in el]
         return out
 
     for kind, name, expected in (
         ("entity label", ENTITY, labelset.entity_names),
         ("target", TARGET, labelset.target_ids),
     ):
-        got = values("Labels", name)
+        got = values("Labels", name, key="alias") if name == TARGET else values("Labels", name)
         if not got and not root.findall(f".//Labels[@name='{name}']"):
             problems.append(f'labeling config has no <Labels name="{name}">')
             continue

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from annotate import spans as sp
-from annotate.judgement import Judgement, Triple, judgement_record
+from annotate.judgement import Judgement, Triple, judgement_record, shift_record
 from annotate.review import Merge
 from annotate.schemas import LabelSet
 from annotate.studio.config import ENTITY, TARGET, TEXT
@@ -192,6 +192,9 @@ def results_to_records(results: Any, text: str, labelset: LabelSet) -> Converted
         return out
     entity_names = set(labelset.entity_names)
     target_ids = set(labelset.target_ids)
+    # the config shows a target's name and stores its id (`alias`); a result saved with the
+    # name (a config without the alias) means the same target
+    target_by_name = {t.display_name: t.id for t in labelset.targets}
     stance_names = set(labelset.stance_names)
     entities: dict[str, dict[str, Any]] = {}
     targets: dict[str, dict[str, Any]] = {}
@@ -212,6 +215,8 @@ def results_to_records(results: Any, text: str, labelset: LabelSet) -> Converted
             out.problem(i, res, f"region on unknown object {res.get('to_name')!r}")
             continue
         labels = value.get("labels") or []
+        if from_name == TARGET and len(labels) == 1 and labels[0] not in target_ids:
+            labels = [target_by_name.get(labels[0], labels[0])]
         why = None
         if len(labels) != 1:
             why = f"region has {len(labels)} labels, expected one"
@@ -351,17 +356,35 @@ def merge_to_results(merge: Merge, text: str) -> list[dict[str, Any]]:
 # -- tasks ---------------------------------------------------------------------------------
 
 
-def task_data(
-    text: str, title: str | None, article_id: str, content_hash: str, url: str | None
-) -> dict[str, Any]:
-    """A task's `data`: what the labeling config shows, and the keys to find it again."""
+def task_data(text: str, article_id: str, content_hash: str, url: str | None) -> dict[str, Any]:
+    """A task's `data`: what the labeling config shows, and the keys to find it again.
+
+    `text` is the unit text (`spans.unit_text`: the title is its first paragraph, so it is
+    labelable); `title` is the plain heading above it, empty but for review tasks (and for
+    tasks pushed before, layout `body`, which showed the title there).
+    """
     return {
         "text": text,
-        "title": title or "",
+        "title": "",
+        "layout": sp.UNIT_LAYOUT,
         "article_id": article_id,
         "content_hash": content_hash,
         "url": url or "",
     }
+
+
+def task_layout(data: dict[str, Any]) -> str:
+    """The layout of a task's text: tasks pushed before `layout` existed show the body."""
+    return sp.UNIT_LAYOUT if data.get("layout") == sp.UNIT_LAYOUT else sp.BODY_LAYOUT
+
+
+def unit_records(converted: Converted, shift: int) -> Converted:
+    """Records read on a task's text, with offsets moved into the unit text (`shift`:
+    `spans.task_shift`, 0 for tasks of layout `unit`)."""
+    if not shift:
+        return converted
+    record, _ = shift_record({"entities": converted.entities, "stances": converted.stances}, shift)
+    return Converted(record["entities"], record["stances"], converted.problems)
 
 
 def prediction_payload(

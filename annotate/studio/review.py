@@ -186,5 +186,5 @@ def _review_task(
     item: TaskItem, m: Merge, labelset: LabelSet, project: str
 ) -> tuple[dict[str, Any], list[str]]:
     latest: dict[str, Judgement] = latest_per_annotator(item.judgements)
-    data = convert.task_data(item.text, item.title, item.public_id, item.content_hash, item.url)
+    data = convert.task_data(item.text, item.public_id, item.content_hash, item.url)
     return convert.review_task(data, m, latest, labelset, project, MERGED_VERSION)

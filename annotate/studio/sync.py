@@ -36,8 +36,10 @@ from more_itertools import chunked
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
+from annotate import spans as sp
 from annotate.config import DEFAULT_BATCH, DEFAULT_PROJECT
 from annotate.errors import StudioError, SyncError
+from annotate.judgement import shift_record
 from annotate.locks import project_lock
 from annotate.private import safe_url
 from annotate.schemas import LabelSet
@@ -272,7 +274,10 @@ class TaskImporter:
 
 def _task(article: Any, prediction: Any, labelset: LabelSet) -> tuple[dict[str, Any], list[str]]:
     data = convert.task_data(
-        article.text, article.title, article.article_id, article.content_hash, article.url
+        sp.unit_text(article.title, article.text),
+        article.article_id,
+        article.content_hash,
+        article.url,
     )
     pred = None
     if prediction is not None:
@@ -416,18 +421,21 @@ def _push_new_predictions(
         s.expunge_all()
     for batch in chunked(todo, max(1, batch_size)):
         items = []
-        for _, ls_id, pred, art in batch:
+        for _, ls_id, pred, art, layout in batch:
             record = {"entities": pred.entities, "stances": pred.stances}
-            body, problems = convert.prediction_payload(
-                pred.model_version, record, art.text, labelset
-            )
+            # a task pushed before the title was labelable shows the body only
+            record, dropped = shift_record(record, -sp.task_shift(layout, art.title))
+            text = sp.task_text(layout, art.title, art.text)
+            body, problems = convert.prediction_payload(pred.model_version, record, text, labelset)
+            if dropped:
+                problems.append(f"{dropped} item(s) in the title left out (task shows the body)")
             summary.skipped += [f"{art.article_id} ({pred.model_version}): {p}" for p in problems]
             items.append({"task": ls_id, **body})
             versions.append((queries.aware(pred.created_at) or utcnow(), pred.model_version))
         client.import_predictions(project.ls_project_id, items)
         with session_scope(engine) as s:
             queries.add_task_versions(
-                s, [(task_id, pred.model_version) for task_id, _, pred, _ in batch]
+                s, [(task_id, pred.model_version) for task_id, _, pred, _, _ in batch]
             )
         added += len(batch)
     return added
@@ -454,6 +462,7 @@ def _pulled(tasks: Iterable[dict[str, Any]], names: dict[int, str]) -> list[quer
         queries.PulledTask(
             ls_task_id=int(t["id"]),
             content_hash=(t.get("data") or {}).get("content_hash"),
+            layout=convert.task_layout(t.get("data") or {}),
             annotations=[
                 queries.PulledAnnotation(int(a["id"]), convert.annotation_values(a, names))
                 for a in t.get("annotations") or []
@@ -474,8 +483,13 @@ def _apply(
     """Store a chunk of pulled tasks in one transaction. A concurrent pull on another host
     may insert the same rows first: then re-read and retry."""
 
-    def to_records(result: Any, text: str) -> convert.Converted:
-        return convert.results_to_records(result, text, labelset)
+    def to_records(result: Any, task: Any) -> convert.Converted:
+        article = task.article
+        text = sp.task_text(task.layout, article.title, article.text)
+        return convert.unit_records(
+            convert.results_to_records(result, text, labelset),
+            sp.task_shift(task.layout, article.title),
+        )
 
     for attempt in range(attempts):
         try:

@@ -169,8 +169,20 @@ def prediction_for(text: str, model_version: str = "v1") -> dict[str, Any]:
     }
 
 
+def title_of(text: str) -> str:
+    return f"Title: {text[:20]}"
+
+
+def shown_text(text: str) -> str:
+    """The text a task of an `add_articles` article shows: its title, a blank line, it."""
+    from annotate.spans import unit_text
+
+    return unit_text(title_of(text), text)
+
+
 def add_articles(ws: Workspace, texts: list[str], model_version: str | None = "v1") -> list[int]:
     """Insert articles (and a prediction each, in the public format) through the store."""
+    from annotate.spans import unit_text
     from annotate.store.models import Article, Prediction
     from annotate.store.session import session_scope
 
@@ -180,14 +192,14 @@ def add_articles(ws: Workspace, texts: list[str], model_version: str | None = "v
             art = Article(
                 content_hash=hashlib.sha256(text.encode()).hexdigest(),
                 text=text,
-                title=f"Title: {text[:20]}",
+                title=title_of(text),
                 url="https://example.org/a",
             )
             s.add(art)
             s.flush()
             ids.append(art.id)
-            if model_version:
-                p = prediction_for(text, model_version)
+            if model_version:  # stored offsets index the unit text (title + body)
+                p = prediction_for(unit_text(art.title, text), model_version)
                 s.add(
                     Prediction(
                         article_id=art.id,

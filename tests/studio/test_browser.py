@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from annotate.spans import unit_text
 from annotate.store.models import Prediction
 from annotate.store.session import session_scope
 from tests.conftest import FIXTURES
@@ -39,7 +40,7 @@ def _pipeline(ws: Workspace) -> tuple[int, dict[str, Any], dict[str, Any], str]:
     with session_scope(ws.engine()) as s:
         prediction = s.scalars(select(Prediction)).one()
         pred = {"entities": prediction.entities, "stances": prediction.stances}
-        text = prediction.article.text
+        text = unit_text(prediction.article.title, prediction.article.text)
     pid = ws.ls_project_id()
     (task,) = list(ws.studio.client().iter_tasks(pid))
     return pid, task, pred, text
@@ -158,3 +159,57 @@ def test_two_annotators_disagree_and_the_export_says_so(ws: Workspace, tmp_path:
     card = (tmp_path / "out" / "README.md").read_text(encoding="utf-8")
     assert "agreement" in card.lower()
     json.dumps(row)  # plain data, as loaded from the Hub
+
+
+def test_label_all_tasks_shows_the_title_labeled_names_and_no_maintainer_text(
+    ws: Workspace,
+) -> None:
+    """ "Label All Tasks" on a pre-annotated task: the title's entity is a region, targets
+    read as names, stances are listed, the instructions are the annotators' part only."""
+    pid, task, pred, text = _pipeline(ws)
+    title = text.split("\n\n", 1)[0]
+    assert task["data"]["text"] == text and task["data"]["layout"] == "unit"
+    in_title = [e["text"] for e in pred["entities"] if e["end"] <= len(title)]
+    assert in_title == ["Doha"]
+    with ui.chromium() as browser:
+        email = _new_annotator(browser, ws, "reader")
+        with ui.recorded_page(browser, f"{ws.project}-label-all") as page:
+            ui.login(page, ws.studio.url, email, PASSWORD)
+            page.goto(f"{ws.studio.url}/projects/{pid}/data?labeling=1")
+            modal = ui.read_instructions(page)
+            shown = modal.inner_text()
+            assert "Annotation guidelines" in shown and "PERSON" in shown
+            for maintainer in ("must encode", "What the project exports", "(maintainers)"):
+                assert maintainer not in shown
+            # the style sheet survives Label Studio's sanitizer: bordered cells, and a
+            # heading whose wrapped lines do not overlap
+            td = modal.locator("table td").first.evaluate(
+                "el => [getComputedStyle(el).borderTopStyle, getComputedStyle(el).borderTopWidth]"
+            )
+            assert td == ["solid", "1px"]
+            h1 = modal.locator("h1").first.evaluate(
+                "el => [parseFloat(getComputedStyle(el).lineHeight),"
+                " parseFloat(getComputedStyle(el).fontSize)]"
+            )
+            assert h1[0] >= 1.2 * h1[1]
+            ui.screenshot(page, "label-all-instructions")
+            ui.close_instructions(page)
+            page.wait_for_selector(".lsf-richtext .htx-highlight")
+            page.wait_for_timeout(500)
+            assert ui.region(page, "Doha").count() == 1  # the title's entity is highlighted
+            assert ui.label_button(page, "Humanitarian pause").count() == 1
+            assert ui.label_button(page, "humanitarian_pause").count() == 0
+            items = ui.relations_tab(page)
+            assert items.count() == len(pred["stances"])
+            assert items.filter(has_text="Humanitarian pause").count() >= 1
+            ui.screenshot(page, "label-all-title-labeled")
+            ui.submit(page)
+    (ann,) = ws.studio.client().task_annotations(task["id"])
+    targets = {r["value"]["labels"][0] for r in ann["result"] if r.get("from_name") == "target"}
+    assert targets <= {"ceasefire", "humanitarian_pause"} and targets  # the ids, not names
+    _ok(ws.pull())
+    from annotate.store.models import EntitySpan
+
+    with session_scope(ws.engine()) as s:
+        spans = {(e.start, e.end, e.text) for e in s.scalars(select(EntitySpan))}
+    assert (title.index("Doha"), title.index("Doha") + 4, "Doha") in spans

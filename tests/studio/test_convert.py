@@ -13,7 +13,7 @@ import pytest
 
 from annotate.problem import fatal_problems
 from annotate.schemas import load_labelset
-from annotate.studio import config
+from annotate.studio import config, convert
 from annotate.studio.convert import prediction_score, prediction_to_results, results_to_records
 
 RECORDED = Path(__file__).parent / "recorded"
@@ -214,7 +214,10 @@ def test_config_labels_match_schema(lset):
     assert [(c.get("value"), c.get("background"), c.get("hotkey")) for c in ents] == [
         (e.name, e.color, e.hotkey) for e in lset.entities
     ]
-    assert [c.get("value") for c in root.find("Labels[@name='target']")] == lset.target_ids
+    # annotators read the names; results store the ids (the alias)
+    targets = root.find("Labels[@name='target']")
+    assert [c.get("alias") for c in targets] == lset.target_ids
+    assert [c.get("value") for c in targets] == ["Ceasefire", "Humanitarian pause"]
     assert [c.get("value") for c in root.find("Relations")] == lset.stance_names
     assert root.find("Header").get("value") == "$title"
     assert root.find("Text").get("value") == "$text"
@@ -294,3 +297,36 @@ def test_holder_relation_starts_at_the_region_with_the_holder_label(lset):
     back = results_to_records(results, text, lset)
     assert back.problems == []
     assert [s["holder"]["label"] for s in back.stances] == ["PERSON"]
+
+
+def test_a_target_saved_by_its_name_reads_as_its_id(lset, annotations):
+    """A result saved under a config without the alias carries the name: the same target."""
+    ann, text = annotations["accepted"]
+    by_id = convert.results_to_records(ann["result"], text, lset)
+    renamed = json.loads(json.dumps(ann["result"]))
+    names = {t.id: t.display_name for t in lset.targets}
+    for r in renamed:
+        if r.get("from_name") == "target":
+            r["value"]["labels"] = [names[r["value"]["labels"][0]]]
+    by_name = convert.results_to_records(renamed, text, lset)
+    assert by_name.stances == by_id.stances and by_name.stances and not by_name.problems
+
+
+def test_results_of_a_body_layout_task_move_into_the_unit_text(lset, annotations):
+    """A task pushed before the title was labelable shows the body: pull moves its spans."""
+    from annotate import spans as sp
+
+    ann, body = annotations["accepted"]
+    title = "UN weighs a truce"
+    unit = sp.unit_text(title, body)
+    assert convert.task_layout({"text": body}) == sp.BODY_LAYOUT
+    read = convert.results_to_records(ann["result"], body, lset)
+    moved = convert.unit_records(read, sp.task_shift(sp.BODY_LAYOUT, title))
+    assert moved.entities and len(moved.entities) == len(read.entities)
+    for e in moved.entities:
+        assert unit[e["start"] : e["end"]] == e["text"]
+    for st in moved.stances:
+        h = st["holder"]
+        assert unit[h["start"] : h["end"]] == h["text"]
+        assert unit[st["target_span"]["start"] : st["target_span"]["end"]] in unit
+    assert convert.unit_records(read, 0) is read

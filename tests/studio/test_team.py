@@ -25,7 +25,7 @@ from annotate.studio.client import login
 from annotate.studio.convert import prediction_to_results
 from annotate.studio.team import stored_password
 
-from .conftest import Workspace, add_articles, article_text, prediction_for
+from .conftest import Workspace, add_articles, article_text, prediction_for, shown_text
 from .lsclient import TestClient
 
 pytestmark = pytest.mark.studio
@@ -111,6 +111,7 @@ def test_team_overlap_progress_review_and_adjudicated_export(ws: Workspace, tmp_
     a, b = add_annotators(ws)
     texts = [article_text(100 + i) for i in range(4)]
     add_articles(ws, texts)
+    bodies, texts = texts, [shown_text(t) for t in texts]  # texts: what the tasks show
     pushed = _json(ws.push("--overlap", "2"))
     assert pushed["created"] == 4 and pushed["overlap"] == 2
     admin, pid = ws.studio.client(), ws.ls_project_id()
@@ -231,7 +232,7 @@ def test_team_overlap_progress_review_and_adjudicated_export(ws: Workspace, tmp_
     by_text = {r["text"]: r for r in rows}
     assert ("Antony Blinken", "PERSON") in _spans(by_text[texts[2]])
     assert ("Gaza", "LOC") in _spans(by_text[texts[1]])  # fallback latest: Ben's
-    t3_id = hashlib.sha256(texts[2].encode()).hexdigest()[:16]
+    t3_id = hashlib.sha256(bodies[2].encode()).hexdigest()[:16]  # the body's hash
     stance = {(r["holder"], r["label"]) for r in _stance_rows(out) if r["article_id"] == t3_id}
     card = (out / "README.md").read_text()
     assert "Adjudicated by a reviewer: 1 of 3 entities rows" in card
@@ -300,6 +301,7 @@ def test_review_dies_after_import_next_review_reconciles(ws: Workspace, monkeypa
     a, b = add_annotators(ws)
     texts = [article_text(300 + i) for i in range(3)]
     add_articles(ws, texts)
+    texts = [shown_text(t) for t in texts]  # what the tasks show and offsets index
     _json(ws.push("--overlap", "2"))
     admin, pid = ws.studio.client(), ws.ls_project_id()
     ana, ben = annotator(ws, a), annotator(ws, b)
