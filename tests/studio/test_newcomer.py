@@ -26,8 +26,9 @@ def test_the_next_steps_status_prints_run_as_printed(ws: Workspace) -> None:
     add_articles(ws, [article_text(0)])
     assert ws.push().exit_code == 0
     env = _without_venv_on_path(ws)
+    here = ws.db.parent  # outside the checkout: the printed path is the absolute one
     status = subprocess.run(
-        [ANNOTATE, "status"], env=env, capture_output=True, text=True, timeout=120
+        [ANNOTATE, "status"], env=env, capture_output=True, text=True, timeout=120, cwd=here
     )
     assert status.returncode == 0, status.stderr
     steps = re.findall(r"`([^`]+)`", status.stdout)
@@ -35,7 +36,7 @@ def test_the_next_steps_status_prints_run_as_printed(ws: Workspace) -> None:
     pull = next(s for s in steps if " pull --project " in s)
     for command in [pull, f"{ANNOTATE} studio credentials"]:
         ran = subprocess.run(
-            ["bash", "-c", command], env=env, capture_output=True, text=True, timeout=120
+            ["bash", "-c", command], env=env, capture_output=True, text=True, timeout=120, cwd=here
         )
         assert ran.returncode == 0, (command, ran.stderr)
     assert "password: " in ran.stdout
