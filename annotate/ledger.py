@@ -79,6 +79,29 @@ class Ledger:
     rows: list[LedgerRow] = field(default_factory=list)
     totals: list[LedgerRow] = field(default_factory=list)
 
+    def attributed(self) -> bool:
+        """Whether some compared prediction named its producer (a `source`)."""
+        return any(r.source != UNKNOWN for r in self.rows)
+
+    def by_source(self) -> list[LedgerRow]:
+        """One row per (kind, model version, source), its labels summed; label `all`.
+
+        Recall is kept / every human item of that kind and version."""
+        humans: dict[tuple[str, str], int] = defaultdict(int)
+        for t in self.totals:
+            humans[(t.kind, t.model_version)] += t.humans
+        out: dict[tuple[str, str, str], LedgerRow] = {}
+        for r in self.rows:
+            key = (r.kind, r.model_version, r.source)
+            row = out.setdefault(key, LedgerRow(*key, "all"))
+            for name in ("predicted", *OUTCOMES):
+                setattr(row, name, getattr(row, name) + getattr(r, name))
+        for row in out.values():
+            row.humans = humans[(row.kind, row.model_version)]
+            row.precision = _ratio(row.kept, row.predicted)
+            row.recall = _ratio(row.kept, row.humans)
+        return [out[k] for k in sorted(out)]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "project": self.project,
