@@ -206,3 +206,27 @@ def bars(
     if title:
         ax.set_title(title)
     return to_svg(fig, name)
+
+
+def outcomes(
+    name: str, categories: Sequence[str], series: Mapping[str, Sequence[int]], xlabel: str
+) -> str:
+    """One horizontal bar per category, stacked per outcome (long names stay readable)."""
+    fig, (ax,) = _figure(8.0, max(1.6, 0.32 * len(categories) + 1.0))
+    marks = _Marks(name)
+    ys = list(range(len(categories)))[::-1]  # the first category on top
+    left = [0] * len(categories)
+    for i, (outcome, values) in enumerate(series.items()):
+        bars = ax.barh(
+            ys, values, 0.7, left=left, label=plain(outcome), color=PALETTE[i % len(PALETTE)]
+        )
+        for bar, v in zip(bars, values, strict=True):
+            marks.tag(bar, v)
+        left = [a + v for a, v in zip(left, values, strict=True)]
+    ax.set_yticks(ys, [plain(c) for c in categories])
+    ax.set_xlabel(xlabel)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(frameon=False, fontsize=8, loc="lower right", ncols=len(series))
+    return to_svg(fig, name)

@@ -10,7 +10,8 @@ in one pass over the tasks and computed by the code that owns each figure:
   own adjudication, split and stance rules;
 - agreement per label: `agreement.AgreementStats`, as on the dataset card, and per pair of
   annotators from `progress.compute`;
-- acceptance of pre-annotations per annotator: `progress.compute`.
+- acceptance of pre-annotations per annotator: `progress.compute`;
+- the rule ledger: `ledger.project_ledger`, per rule family (`source`) and model version.
 
 Sections that need data other stages record (the rule ledger, the learning curve) are
 listed in `OPTIONAL_SECTIONS`; each shows when its loader finds data and is otherwise
@@ -39,6 +40,8 @@ from annotate.export.adjudicate import Policy, adjudicate
 from annotate.export.hf import stance_problem, stance_row_id
 from annotate.export.splits import DEFAULT_SPLITS, assign_split, parse_splits
 from annotate.judgement import ArticleText
+from annotate.ledger import OUTCOMES as LEDGER_OUTCOMES
+from annotate.ledger import project_ledger
 from annotate.progress import Progress, RecordBuilder, TaskRecord, compute, project_facts
 from annotate.schemas import LabelSet, load_labelset
 from annotate.store import queries
@@ -112,13 +115,45 @@ def _not_recorded(_engine: Engine, _project: str) -> Section | None:
     return None
 
 
+def _ledger(engine: Engine, project: str) -> Section | None:
+    """`annotate ledger`'s figures: each rule family's predictions by what humans did."""
+    figures = project_ledger(engine, project)
+    if not figures.attributed():
+        return None
+    rows = figures.by_source()
+    versions = {r.model_version for r in rows}
+    names = [
+        f"{r.source} ({'entities' if r.kind == 'entity' else 'stances'}"
+        + (f", {r.model_version})" if len(versions) > 1 else ")")
+        for r in rows
+    ]
+    svg = plots.outcomes(
+        "ledger",
+        names,
+        {o: [getattr(r, o) for r in rows] for o in LEDGER_OUTCOMES},
+        "predictions shown to annotators",
+    )
+    marks = plots.count_marks(svg, "ledger")
+    note = (
+        f"{figures.comparisons} annotations of {figures.tasks} tasks against the prediction "
+        "each annotator was shown (`annotate ledger` per label): "
+        + "; ".join(
+            f"{name} precision {_fmt(r.precision)}, recall {_fmt(r.recall)}"
+            for name, r in zip(names, rows, strict=True)
+        )
+        + "."
+    )
+    return Section("ledger", "Rules against the humans", svg if marks else None, note, marks)
+
+
 OPTIONAL_SECTIONS: list[tuple[str, str, Loader, str]] = [
     (
         "ledger",
         "Rules against the humans",
-        _not_recorded,
+        _ledger,
         "how many of each rule's predictions humans kept, relabeled, moved or deleted; "
-        "it appears once the store keeps a rule ledger (`annotate ledger`, not built yet)",
+        "it appears once an annotated task shows a prediction that names its rules "
+        "(pre-annotate again: older predictions have no `source`)",
     ),
     (
         "learning",

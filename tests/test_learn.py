@@ -107,6 +107,9 @@ def test_preannotate_store_with_model(imported: tuple[Engine, Path], tmp_path: P
     assert {p.model_version for p in preds} == {manifest["model_version"]}
     gold = next(p for p in preds if any(e["text"] == "Rhona Vesk" for e in p.entities))
     assert all(0 <= e["score"] <= 1 for e in gold.entities)
+    # the learned layer tags its own spans; its stances come from the stance rules
+    assert {e["source"] for p in preds for e in p.entities} == {"learned"}
+    assert all(st["source"].startswith("rules:") for p in preds for st in p.stances)
 
 
 def test_a_model_of_another_label_set_or_targets_is_refused(

@@ -253,3 +253,25 @@ def test_card_shows_key_figures_and_its_picture(report_store: Store, tmp_path: P
     (tmp_path / "one" / "label_distribution.svg").unlink()
     (problem,) = validate_export(tmp_path / "one")
     assert problem.field == "label_distribution.svg" and "not in the folder" in problem.message
+
+
+def test_the_ledger_section_shows_once_predictions_name_their_rules(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from tests.test_ledger import build as ledger_build
+
+    store = ledger_build(Store(engine))
+    out = tmp_path / "ledger.html"
+    summary = build_report(store.engine, "news", out)
+    section = {s.key: s for s in summary.sections}["ledger"]
+    assert section.svg is not None and section.title == "Rules against the humans"
+    # a bar per non-zero outcome of each (source, kind, version): first_name kept; gazetteer
+    # kept, relabeled; org_head moved; unknown deleted; learned kept, relabeled, moved (v2);
+    # cue relabeled (v1); cue kept, deleted (v2)
+    assert section.marks == 1 + 2 + 1 + 1 + 3 + 1 + 2
+    assert count_marks(out.read_text(encoding="utf-8"), "ledger") == section.marks
+    # recall over every human span of the version: v1 has 5 (Lena, Kestrel, Varna, Sofia,
+    # Norway), v2 has 4 (ann1's Marta Quell and Chile, ann2's Marta and Chile)
+    assert "rules:gazetteer (entities, v1) precision 0.50, recall 0.20" in section.note
+    assert "learned (entities, v2) precision 0.50, recall 0.50" in section.note
+    assert "3 annotations of 2 tasks" in section.note

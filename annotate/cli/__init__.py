@@ -13,6 +13,7 @@ from annotate.cli import (
     evaluate,
     export,
     ingest,
+    ledger,
     preannotate,
     report,
     review,
@@ -105,6 +106,7 @@ app.command("pull")(sync.pull)
 app.command("review")(review.review)
 app.command("export")(export.export)
 app.command("report")(report.report)
+app.command("ledger")(ledger.ledger)
 app.command("train")(train.train)
 app.command("status")(status.status)
 app.command("validate")(validate.validate)

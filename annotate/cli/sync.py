@@ -60,7 +60,11 @@ def push(
         bool, typer.Option(help="Replace the project's labeling config if it differs.")
     ] = False,
     update_predictions: Annotated[
-        bool, typer.Option(help="Add newer model versions' predictions to pushed tasks.")
+        bool,
+        typer.Option(
+            help="Add newer model versions' predictions to pushed tasks no human has "
+            "annotated yet (annotated tasks are never touched)."
+        ),
     ] = False,
     overlap: Annotated[
         int | None,
@@ -122,6 +126,7 @@ def push(
             "already",
             "reconciled",
             "predictions_added",
+            "predictions_held",
             "without_prediction",
             "overlap",
             "duplicate_tasks",

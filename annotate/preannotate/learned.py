@@ -30,6 +30,8 @@ from annotate.preannotate.model import PreAnnotator, preannotator
 from annotate.schemas import LabelSet
 
 NAME = "annotate-learned"
+# The `source` of the spans the learned layer predicts (the rules' read `rules:<rule>`).
+SOURCE = "learned"
 FEATURES_VERSION = "1"
 MODEL_FILE = "entities.crfsuite"
 LEXICON_FILE = "lexicon.json"
@@ -357,6 +359,7 @@ class LearnedAnnotator:
                     "label": m.label,
                     "text": m.text,
                     "score": round(m.strength / 1000, 3),
+                    "source": SOURCE,
                 }
                 for m in mentions
             ],

@@ -110,6 +110,7 @@ class PreAnnotator:
                 "label": m.label,
                 "text": m.text,
                 "score": SCORES.get(m.rule, 0.5),
+                "source": f"rules:{m.rule}",
             }
             for m in mentions
         ]

@@ -571,4 +571,5 @@ class StanceFinder:
                 "label": label,
                 "evidence": {"start": sentence[0], "end": sentence[1]},
                 "score": SCORES[rule] if h.start >= sentence[0] else min(SCORES[rule], 0.5),
+                "source": f"rules:{rule}",
             }

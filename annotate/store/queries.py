@@ -292,19 +292,36 @@ def duplicate_tasks(
 
 
 def tasks_needing_prediction(
-    session: Session, project_id: int
-) -> list[tuple[int, int, Prediction, Article, str]]:
+    session: Session, project_id: int, remote_annotated: Iterable[int] = ()
+) -> tuple[list[tuple[int, int, Prediction, Article, str]], int]:
     """(task id, Label Studio task id, prediction, article, task layout) for every task whose
-    article's latest prediction has a model version not yet pushed with it."""
+    article's latest prediction has a model version not yet pushed with it and that no human
+    has annotated yet, and how many such tasks were left alone because one has.
+
+    Annotated: a live (not deleted) annotation in the store, submitted or skipped, or a
+    Label Studio task id in ``remote_annotated`` (annotated since the last pull). A task a
+    human has worked on keeps the pre-annotation they saw.
+    """
     tasks = list(session.scalars(select(Task).where(Task.project_id == project_id)))
     preds = latest_predictions(session, [t.article_id for t in tasks])
-    todo = [
+    stale = [
         (t, preds[t.article_id])
         for t in tasks
         if t.article_id in preds and preds[t.article_id].model_version not in t.model_versions
     ]
+    annotated = set(
+        session.scalars(
+            select(Annotation.task_id)
+            .join(Task, Annotation.task_id == Task.id)
+            .where(Task.project_id == project_id, Annotation.deleted.is_(False))
+            .distinct()
+        )
+    )
+    remote = set(remote_annotated)
+    todo = [(t, p) for t, p in stale if t.id not in annotated and t.ls_task_id not in remote]
     arts = articles_by_id(session, [t.article_id for t, _ in todo])
-    return [(t.id, t.ls_task_id, p, arts[t.article_id], t.layout) for t, p in todo]
+    out = [(t.id, t.ls_task_id, p, arts[t.article_id], t.layout) for t, p in todo]
+    return out, len(stale) - len(todo)
 
 
 def add_task_versions(session: Session, versions: Iterable[tuple[int, str]]) -> None:

@@ -447,6 +447,14 @@ class StudioClient:
                 out.setdefault(h, []).append(int(task["id"]))
         return out
 
+    def annotated_task_ids(self, project_id: int) -> set[int]:
+        """Ids of the project's tasks with an annotation, submitted or skipped (pulled or not)."""
+        return {
+            int(task["id"])
+            for task in self.iter_tasks(project_id, fields="task_only")
+            if (task.get("total_annotations") or 0) + (task.get("cancelled_annotations") or 0)
+        }
+
     def export_json(self, project_id: int) -> list[dict[str, Any]]:
         """Every task of the project with its annotations and predictions (one request)."""
         # Seen here: two exports at once on the embedded server may answer one with an empty

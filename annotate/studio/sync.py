@@ -70,6 +70,8 @@ class PushSummary:
     reconciled: int = 0
     without_prediction: int = 0
     predictions_added: int = 0
+    # tasks with a newer prediction left as they are: a human has annotated them
+    predictions_held: int = 0
     model_version: str | None = None
     config_updated: bool = False
     project_created: bool = False
@@ -414,10 +416,13 @@ def _push_new_predictions(
     summary: PushSummary,
     versions: list[tuple[datetime, str]],
 ) -> int:
-    """Add each pushed task's latest prediction when its model version is not there yet."""
+    """Add each pushed task's latest prediction when its model version is not there yet,
+    only to tasks no human has annotated, in the store or in Label Studio since the last
+    pull: an annotated task keeps the pre-annotation its annotators saw."""
     added = 0
+    remote = client.annotated_task_ids(project.ls_project_id)
     with session_scope(engine) as s:
-        todo = queries.tasks_needing_prediction(s, project.id)
+        todo, summary.predictions_held = queries.tasks_needing_prediction(s, project.id, remote)
         s.expunge_all()
     for batch in chunked(todo, max(1, batch_size)):
         items = []

@@ -148,6 +148,44 @@ def test_different_config_refused_unless_update_config(ws: Workspace):
 # -- pull ---------------------------------------------------------------------------------
 
 
+def test_update_predictions_leaves_annotated_tasks_alone(ws: Workspace):
+    """Two tasks, one annotated (and pulled), one annotated in Label Studio only after the
+    pull, one left: a new model version reaches only the task nobody has annotated."""
+    from annotate.store.models import Prediction
+
+    ids = add_articles(ws, [article_text(i) for i in range(3)])
+    _json(ws.push())
+    client, pid = ws.studio.client(), ws.ls_project_id()
+    tasks = _tasks(client, pid)
+    by_id = {t["id"]: t for t in tasks}
+    annotated, late, fresh = (t["id"] for t in tasks)
+    client.create_annotation(annotated, _result_from_prediction(by_id[annotated]))
+    assert _json(ws.pull())["new"] == 1
+    client.create_annotation(late, [], was_cancelled=True)  # a skip, not pulled yet
+    with session_scope(ws.engine()) as s:
+        for art_id in ids:
+            old = s.scalar(select(Prediction).where(Prediction.article_id == art_id))
+            s.add(
+                Prediction(
+                    article_id=art_id, model_version="v2", entities=old.entities[:1], stances=[]
+                )
+            )
+    before = {t["id"]: t["predictions"] for t in _tasks(client, pid)}
+    out = _json(ws.push("--update-predictions"))
+    assert (out["predictions_added"], out["predictions_held"]) == (1, 2)
+    after = {t["id"]: t for t in _tasks(client, pid)}
+    assert [p["model_version"] for p in after[fresh]["predictions"]] == ["v1", "v2"]
+    (v2,) = [p for p in after[fresh]["predictions"] if p["model_version"] == "v2"]
+    assert [r["value"]["text"] for r in v2["result"]] == ["Antony Blinken"]
+    for task_id in (annotated, late):
+        assert after[task_id]["predictions"] == before[task_id]  # byte for byte, v1 only
+    with session_scope(ws.engine()) as s:
+        versions = {t.ls_task_id: t.model_versions for t in s.scalars(select(Task))}
+    assert versions == {annotated: ["v1"], late: ["v1"], fresh: ["v1", "v2"]}
+    again = _json(ws.push("--update-predictions"))
+    assert (again["predictions_added"], again["predictions_held"]) == (0, 2)
+
+
 def _result_from_prediction(task: dict) -> list[dict]:
     return json.loads(json.dumps(task["predictions"][0]["result"]))
 
