@@ -27,12 +27,16 @@ def _target_color(index: int) -> str:
     return _TARGET_COLORS[index % len(_TARGET_COLORS)]
 
 
-# Stance chips sit on the arrows between lines: room between the lines so they do not cover
-# the words, a margin so the leftmost is not cut off, and smaller, translucent chips.
+# Stance chips sit on the arrows, 15 px above the higher of their two spans. Label Studio
+# 1.23.2 sets the text's line height on `.lsf-richtext__container` (20 px), so the spacing
+# goes there: the chips then fall between the lines instead of on the words. A left margin
+# keeps the leftmost chip inside the panel; chips are smaller (the chip's box is measured
+# from its text after the style applies).
 _RELATION_CSS = (
-    ".lsf-richtext { line-height: 2.5; padding-left: 2.5em; padding-right: 2.5em; } "
-    ".relations-overlay text { font-size: 11px !important; } "
-    ".relations-overlay rect { opacity: 0.85; }"
+    ".lsf-richtext__container { line-height: 3.25em !important; "
+    "padding-left: 2.5em; padding-right: 2.5em; } "
+    ".relations-overlay text { font-size: 10px !important; } "
+    ".relations-overlay g[id] > g > rect { opacity: 0.9; } "
 )
 
 
