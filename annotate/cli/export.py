@@ -1,7 +1,5 @@
 """`annotate export`: the store's human annotations as a Hugging Face dataset folder."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

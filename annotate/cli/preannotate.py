@@ -1,7 +1,5 @@
 """`annotate preannotate`: heuristic entity and stance predictions, stored or written offline."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated, Any

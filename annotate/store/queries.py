@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from more_itertools import chunked
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from annotate.errors import StoreError
@@ -992,3 +992,14 @@ def import_provenance(session: Session, task_ids: Sequence[int]) -> dict[int, di
             if result and isinstance(result[0], dict) and result[0].get("type") == "import":
                 out[task_id] = result[0]
     return out
+
+
+def stored_revisions(engine: Engine) -> list[str] | None:
+    """The migration revisions recorded in the store (Alembic's own table), None when it
+    has none; read with plain SQL so a read-only command need not import Alembic."""
+    from sqlalchemy import inspect, text
+
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return list(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
