@@ -64,3 +64,29 @@ def test_status_is_at_the_head_without_alembic(tmp_path: Path) -> None:
         f"open_store('sqlite:///{tmp_path / 'a.db'}', create=False)"
     )
     assert "alembic" not in loaded
+
+
+def test_status_builds_no_lexicon_and_imports_no_alembic(tmp_path: Path) -> None:
+    """`annotate status` names the current rules version from file hashes."""
+    (tmp_path / "a.txt").write_text("Talks in Oslo went on.\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "ANNOTATE_HOME": str(tmp_path / "home")}
+    subprocess.run(
+        [sys.executable, "-m", "annotate", "ingest", str(tmp_path / "a.txt")],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    code = (
+        "import json, sys\n"
+        "from annotate.cli import main\n"
+        "sys.argv = ['annotate', 'status', '--json']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True
+    ).stdout.splitlines()
+    assert json.loads(out[0])["articles"] == 1
+    loaded = set(json.loads(out[-1]))
+    assert "sqlalchemy" in loaded  # it did read the store
+    assert not loaded & {"alembic", "annotate.preannotate.lexicon", "annotate.preannotate.entities"}
