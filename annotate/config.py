@@ -6,6 +6,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+# The largest article ingest accepts (in config, not ingest: `annotate --help` shows it
+# without importing the store).
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+
 WORKSPACE_DIR = ".annotate"  # the folder `find_workspace` looks for, as git looks for .git
 
 

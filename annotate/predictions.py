@@ -12,7 +12,7 @@ from pathlib import Path
 from more_itertools import chunked
 from sqlalchemy import Engine
 
-from annotate.preannotate.batch import annotator, predict_stream
+from annotate.preannotate.batch import annotator_version, predict_stream
 from annotate.schemas import LabelSet
 from annotate.store import queries
 from annotate.store.session import session_scope
@@ -36,11 +36,15 @@ def pending(
         return queries.articles_to_predict(session, model_version, force, limit)
 
 
-def _batches(engine: Engine, ids: list[int]) -> Iterator[list[tuple[str, str]]]:
-    """(row id, text) batches, each read in its own short transaction."""
+def _texts(engine: Engine, ids: list[int]) -> Iterator[tuple[str, str]]:
+    """(row id, text) of every article, read BATCH at a time, each read in its own short
+    transaction that ends before the texts are handed on (so no read stays open while the
+    predictions of an earlier batch are written)."""
     for chunk in chunked(ids, BATCH):
         with session_scope(engine) as session:
-            yield [(str(row_id), text) for row_id, text in queries.article_texts(session, chunk)]
+            rows = queries.article_texts(session, chunk)
+        for row_id, text in rows:
+            yield str(row_id), text
 
 
 def preannotate_store(
@@ -53,11 +57,13 @@ def preannotate_store(
 ) -> PredictionSummary:
     """Predict and store the given articles, one transaction per batch (resumable).
 
+    One `predict_stream` (so one process pool, each worker building the lexicon once) for
+    the whole run; its records, in input order, are stored BATCH at a time.
     With ``model_dir``, the rules plus that learned layer, stored under its version."""
-    version = annotator(labelset, model_dir).model_version
+    version = annotator_version(labelset, model_dir)
     summary = PredictionSummary(version)
-    for batch in _batches(engine, ids):
-        records = list(predict_stream(batch, labelset, workers, model_dir=model_dir))
+    stream = predict_stream(_texts(engine, ids), labelset, workers, model_dir=model_dir)
+    for records in chunked(stream, BATCH):
         with session_scope(engine) as session:
             queries.replace_predictions(session, version, records)
         summary.articles += len(records)

@@ -1,7 +1,9 @@
 """Ingest throughput: 10,000 generated articles (JSONL and .txt files) into a fresh SQLite store.
 
 Usage: python benchmarks/ingest.py [--articles 10000]
-Prints articles/s for the whole `ingest_paths` call (read, clean, hash, dedupe, insert).
+Prints articles/s for the whole `ingest_paths` call (read, clean, hash, dedupe, insert) and
+the process's peak RSS with its growth over the run's start (ingest streams in chunks, so
+the growth should not follow the number of articles).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -74,16 +77,24 @@ def main() -> None:
                 )
         for i in range(half, args.articles):
             (data / f"{i}.txt").write_text(f"Headline number {i}\n\n{article(rng, i)}\n")
-        words = sum(len(p.read_text().split()) for p in data.iterdir())
+        words = 0
+        for path in data.iterdir():  # line by line: the peak RSS below is ingest's own
+            with path.open() as lines:
+                words += sum(len(line.split()) for line in lines)
+        input_mib = sum(p.stat().st_size for p in data.iterdir()) / 2**20
         engine = make_engine(f"sqlite:///{root / 'bench.db'}")
         upgrade(engine)
+        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         start = time.perf_counter()
         report = ingest_paths(engine, [data])
         elapsed = time.perf_counter() - start
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         assert len(report.new) == args.articles, report.rejected[:3]
         print(
             f"ingest: {args.articles} articles ({words / args.articles:.0f} words each) in "
-            f"{elapsed:.2f} s = {args.articles / elapsed:,.0f} articles/s"
+            f"{elapsed:.2f} s = {args.articles / elapsed:,.0f} articles/s; peak RSS "
+            f"{peak:.0f} MiB, {peak - base:.0f} MiB over the {base:.0f} MiB before the run "
+            f"({input_mib:.0f} MiB of input)"
         )
 
 

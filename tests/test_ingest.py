@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, select
 
 from annotate.cli import app
 from annotate.ingest import IngestFailed, ingest_paths
@@ -307,3 +307,41 @@ def test_cli_prints_markup_in_paths_as_text(workspace: Path) -> None:
     res = runner.invoke(app, ["ingest", "--skip-bad", "--verbose", str(bad.parent)])
     out = " ".join(res.output.split())  # the console wraps long lines
     assert res.exit_code == 1 and f"rejected: {bad}" in out and f"new: {good}" in out
+
+
+def test_a_bad_file_after_several_chunks_stores_nothing(engine: Engine, tmp_path: Path) -> None:
+    """Ingest streams in chunks through one transaction: chunks already inserted when the
+    bad line is read roll back with it."""
+    for i in range(7):
+        (tmp_path / f"a{i}.txt").write_text(f"Talks in Quito, round {i}.\n")
+    (tmp_path / "z.jsonl").write_text('{"text": "Lima talks."}\n[1]\n')
+    with pytest.raises(IngestFailed) as exc:
+        ingest_paths(engine, [tmp_path], chunk_size=2)
+    assert [str(b).rsplit("/", 1)[-1] for b in exc.value.report.rejected] == [
+        "z.jsonl:2: not a JSON object (got an array)"
+    ]
+    assert articles(engine) == []
+    report = ingest_paths(engine, [tmp_path], chunk_size=2, skip_bad=True)
+    assert len(report.new) == 8 and len(articles(engine)) == 8
+
+
+def test_chunks_dedupe_within_the_run_and_against_the_store(engine: Engine, tmp_path: Path) -> None:
+    """A duplicate in a later chunk than its first copy, and an article stored by an earlier
+    run, are reported as with one chunk."""
+    (tmp_path / "old.txt").write_text("Oslo envoys met.\n")
+    assert len(ingest_paths(engine, [tmp_path / "old.txt"]).new) == 1
+    for i in range(5):
+        (tmp_path / f"b{i}.txt").write_text(f"Accra vote number {i}.\n")
+    (tmp_path / "c.txt").write_text("Accra vote number 0.\n")
+    reports = []
+    for size in (1, 2, 500):
+        with session_scope(engine) as s:
+            s.execute(delete(Article).where(Article.text.like("Accra%")))
+        reports.append(ingest_paths(engine, [tmp_path], chunk_size=size))
+    first = reports[0]
+    assert all((r.new, r.duplicates) == (first.new, first.duplicates) for r in reports)
+    assert len(first.new) == 5
+    assert first.duplicates == [
+        f"{tmp_path / 'c.txt'} (same text as {tmp_path / 'b0.txt'})",
+        f"{tmp_path / 'old.txt'} (already in the store)",
+    ]

@@ -1,7 +1,5 @@
 """The `annotate` command line: a thin layer over the library's functions."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 import typer
@@ -23,7 +21,7 @@ from annotate.cli import (
     train,
     validate,
 )
-from annotate.cli.common import State, err_console, fail, program
+from annotate.cli.common import HELP_MARKUP, State, err_console, fail, program
 from annotate.errors import AnnotateError
 
 # Exit code of a bug (an exception outside the AnnotateError family), as sysexits' EX_SOFTWARE.
@@ -67,6 +65,7 @@ app = typer.Typer(
     "Example: annotate ingest articles/ && annotate status",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=HELP_MARKUP,
 )
 
 

@@ -7,22 +7,46 @@ import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import Engine
 
 from annotate.config import Settings
 from annotate.errors import StoreError, UsageError
 
+if TYPE_CHECKING:  # imported where used: `annotate --help` loads none of them
+    from rich.console import Console
+    from rich.progress import Progress
+    from sqlalchemy import Engine
+
 # Markup is off by default: file names, project and annotator names are printed as they are
 # (a name like `[/x]` would crash rich, `[bold]x` would be rewritten). Our own styling goes
 # through `styled`, which escapes the user's part.
-console = Console(markup=False)
-err_console = Console(stderr=True, markup=False)
+
+
+class LazyConsole:
+    """A rich Console made on first use: importing rich.console is a sixth of the time of
+    `annotate --help`, which prints through click."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    @property
+    def rich(self) -> Console:
+        """The Console itself (for rich objects that take one, e.g. a Progress)."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.rich, name)
+
+
+console = LazyConsole(markup=False)
+err_console = LazyConsole(stderr=True, markup=False)
 
 
 def check_project(value: str | None) -> str | None:
@@ -31,6 +55,11 @@ def check_project(value: str | None) -> str | None:
     if value is not None and not value.strip():
         raise UsageError("--project must not be empty or blank: give the project's name")
     return value
+
+
+# Help is click's plain text, not Typer's rich panels: those import rich.markdown and
+# markdown-it, which doubled the time of `annotate --help` (benchmarks/startup.py).
+HELP_MARKUP = None
 
 
 # Options several commands share, declared once.
@@ -107,9 +136,11 @@ def command(*words: str) -> str:
     return runnable("`" + " ".join(["annotate", *(shlex.quote(w) for w in words)]) + "`")
 
 
-def styled(prefix: str, text: str, console: Console = err_console) -> None:
+def styled(prefix: str, text: str, console: LazyConsole = err_console) -> None:
     """One line: our fixed `prefix` as markup (e.g. `[red]error:[/]`), `text` verbatim
     (its `annotate ...` hints made runnable)."""
+    from rich.markup import escape
+
     console.print(
         f"{prefix} {escape(runnable(text))}", markup=True, highlight=False, soft_wrap=True
     )
@@ -123,12 +154,20 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 def progress_bar(label: str, disable: bool = False) -> Progress:
     """The one progress bar style of the CLI (on stderr, gone when done)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     return Progress(
         TextColumn(label),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=err_console,
+        console=err_console.rich,
         transient=True,
         disable=disable or not err_console.is_terminal,  # no bar (nor blank lines) in logs
     )

@@ -1,7 +1,5 @@
 """`annotate import`: annotated corpora (CoNLL, gold JSONL, Label Studio JSON) into the store."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

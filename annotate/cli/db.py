@@ -1,14 +1,13 @@
 """`annotate db`: schema migrations of the store."""
 
-from __future__ import annotations
-
 import typer
 
-from annotate.cli.common import State, console
+from annotate.cli.common import HELP_MARKUP, State, console
 
 app = typer.Typer(
     help="Manage the store's schema (Alembic migrations).\n\nExample: annotate db upgrade",
     no_args_is_help=True,
+    rich_markup_mode=HELP_MARKUP,
 )
 
 

@@ -1,17 +1,15 @@
 """`annotate evaluate`: score the pre-annotator on gold data."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from rich.text import Text
 
 from annotate.cli.common import console, err_console, fail
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 
 def evaluate(
@@ -64,6 +62,9 @@ def evaluate(
 
 def _side_by_side(rules: dict, learned: dict) -> None:
     """Per label F1 (and P/R) of the rules and of rules + learned layer, one table each."""
+    from rich.table import Table
+    from rich.text import Text
+
     console.print(
         f"{rules['documents']} documents, {rules['words']} words; rules "
         f"{rules['model_version']} vs learned {learned['model_version']}"
@@ -99,6 +100,8 @@ def _side_by_side(rules: dict, learned: dict) -> None:
 
 
 def _run(gold: Path, fmt: str | None, labelset, model) -> dict:
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+
     from annotate.evaluate import GoldError, read_gold
     from annotate.evaluate import evaluate as run
 
@@ -108,7 +111,7 @@ def _run(gold: Path, fmt: str | None, labelset, model) -> dict:
             BarColumn(),
             DownloadColumn(),
             TimeElapsedColumn(),
-            console=err_console,
+            console=err_console.rich,
             transient=True,
         ) as progress:
             bar = progress.add_task("gold", total=gold.stat().st_size)
@@ -124,6 +127,8 @@ def _run(gold: Path, fmt: str | None, labelset, model) -> dict:
 
 
 def _print(data: dict) -> None:
+    from rich.table import Table
+
     console.print(
         f"{data['documents']} documents, {data['words']} words, model {data['model_version']}"
     )
@@ -141,7 +146,10 @@ def _print(data: dict) -> None:
         console.print(conf)
 
 
-def _table(title: str, rows: dict, micro: dict) -> Table:
+def _table(title: str, rows: dict, micro: dict) -> "Table":
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title=title)
     table.add_column("label")
     for col in ("precision", "recall", "f1", "support", "predicted"):

@@ -1,7 +1,5 @@
 """`annotate export`: the store's human annotations as a Hugging Face dataset folder."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
@@ -67,6 +65,14 @@ def export(
         ),
     ] = None,
     private: Annotated[bool, typer.Option(help="Create the Hub repo as private.")] = False,
+    silver: Annotated[
+        bool,
+        typer.Option(
+            "--silver",
+            help="Export every pre-annotated article of the store instead (the newest model "
+            "version, source=prediction): no project, task or Label Studio needed.",
+        ),
+    ] = False,
 ) -> None:
     """Export human-checked entities and stances as a Hugging Face dataset folder.
 
@@ -84,10 +90,21 @@ def export(
     review` sent to NAME-review (pulled with `annotate pull --project NAME-review`) and
     --fallback for the rest; the card says how many rows were adjudicated.
 
+    --silver exports the pre-annotations of every article instead (same configs and card,
+    every row source=prediction), for a corpus-scale dataset beside the human-checked one.
+
     Example: annotate export --project news --policy majority --out exports/news-v1
     """
+    from annotate.errors import UsageError
     from annotate.export.adjudicate import parse_policy
-    from annotate.export.hf import ExportOptions, default_out_dir, export_project, project_name
+    from annotate.export.hf import (
+        SILVER,
+        ExportOptions,
+        default_out_dir,
+        export_project,
+        export_silver,
+        project_name,
+    )
     from annotate.export.splits import parse_splits
     from annotate.schemas import load_labelset, load_targets
 
@@ -96,8 +113,12 @@ def export(
     labels = load_labelset()
     if targets is not None:
         labels = labels.with_targets(load_targets(targets))
+    if silver and (project is not None or include_invalid or policy != "latest"):
+        raise UsageError(
+            "--silver exports predictions: it takes no --project, --policy or --include-invalid"
+        )
     engine = ctx.obj.engine()
-    out_dir = out or default_out_dir(project_name(engine, project))
+    out_dir = out or default_out_dir(SILVER if silver else project_name(engine, project))
     options = ExportOptions(
         out_dir=out_dir,
         policy=parsed_policy,
@@ -113,14 +134,18 @@ def export(
     )
     with progress_bar("export") as bar:
         job = bar.add_task("exporting articles", total=None)
-        summary = export_project(
-            engine,
-            options,
-            labels,
-            progress=lambda done, total: bar.update(job, completed=done, total=total),
-            reuse_identical=out is None,
-            home=ctx.obj.settings.home,
-        )
+        advance = lambda done, total: bar.update(job, completed=done, total=total)  # noqa: E731
+        if silver:
+            summary = export_silver(engine, options, labels, progress=advance)
+        else:
+            summary = export_project(
+                engine,
+                options,
+                labels,
+                progress=advance,
+                reuse_identical=out is None,
+                home=ctx.obj.settings.home,
+            )
     _render(
         summary, adjudicated=parsed_policy.kind == "adjudicated", include_invalid=include_invalid
     )

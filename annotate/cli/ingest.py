@@ -1,15 +1,12 @@
 """`annotate ingest`: files -> articles in the store."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from annotate.cli.common import State, console, fail, progress_bar, styled
-from annotate.ingest import DEFAULT_MAX_BYTES, IngestFailed, ingest_paths
-from annotate.ingest.readers import expand
+from annotate.config import DEFAULT_MAX_BYTES
 
 
 def ingest(
@@ -27,6 +24,9 @@ def ingest(
 
     Example: annotate ingest news/ extra.jsonl --skip-bad
     """
+    from annotate.ingest import IngestFailed, ingest_paths
+    from annotate.ingest.readers import expand
+
     state: State = ctx.obj
     engine = state.engine()
     files = [p for p in expand(paths) if isinstance(p, Path)]

@@ -1,7 +1,5 @@
 """`annotate preannotate`: heuristic entity and stance predictions, stored or written offline."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -134,11 +132,11 @@ def _offline(
 def _store(
     state: State, labelset: Any, force: bool, limit: int | None, workers: int, model: Path | None
 ) -> None:
-    from annotate.preannotate.batch import annotator
+    from annotate.preannotate.batch import annotator_version
     from annotate.predictions import pending, preannotate_store
 
     engine = state.engine()
-    version = annotator(labelset, model).model_version
+    version = annotator_version(labelset, model)
     ids = pending(engine, version, force, limit)
     if not ids:
         console.print(f"nothing to do: every article has an {version} prediction")

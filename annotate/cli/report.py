@@ -1,7 +1,5 @@
 """`annotate report`: a self-contained HTML page of plots about one project's dataset."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 from typing import Annotated

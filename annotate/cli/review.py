@@ -1,7 +1,5 @@
 """`annotate review`: send the articles annotators disagree on to a review project."""
 
-from __future__ import annotations
-
 import json
 from typing import Annotated
 

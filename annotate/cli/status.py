@@ -1,22 +1,21 @@
 """`annotate status`: what the store holds, stage by stage, and what to do next."""
 
-from __future__ import annotations
-
 import json
 import os
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.panel import Panel
-from rich.table import Table
 
 from annotate.cli.common import JsonOpt, State, check_project, command, console
 from annotate.config import review_name
 
+if TYPE_CHECKING:
+    from rich.table import Table
+
 
 def _current_model_version() -> str:
     """The rules' version, from their files' hash: no lexicon is built to print it."""
-    from annotate.preannotate.model import model_version
+    from annotate.preannotate.version import model_version
     from annotate.schemas import load_labelset
 
     return model_version(load_labelset())
@@ -139,6 +138,9 @@ def status(
     origin = _FROM.get(where["workspace_from"], where["workspace_from"])
     console.print(f"workspace: {where['workspace']} ({origin})", highlight=False, soft_wrap=True)
     console.print(f"store: {where['store']}", highlight=False, soft_wrap=True)
+    from rich.panel import Panel
+    from rich.table import Table
+
     table = Table("stage", "count", title="annotate store")
     for key, value in counts.items():
         table.add_row(key, str(value))
@@ -166,11 +168,13 @@ def _fmt(x: Any, pct: bool = False) -> str:
     return f"{x:.0%}" if pct else (f"{x:.2f}" if isinstance(x, float) else str(x))
 
 
-def _annotator_table(facts: dict[str, Any], progress: Any) -> Table:
+def _annotator_table(facts: dict[str, Any], progress: Any) -> "Table":
     """One column per annotator (a few people, many figures: reads well at 80 columns)."""
     title = f"project {facts['project']!r}: {facts['tasks']} tasks, overlap {facts['overlap']}"
     if facts.get("review_of"):
         title += f" (review of {facts['review_of']!r})"
+    from rich.table import Table
+
     people = progress.annotators
     table = Table("", *(a.annotator for a in people), title=title)
     table.columns[0].no_wrap = True
@@ -197,7 +201,9 @@ def _annotator_table(facts: dict[str, Any], progress: Any) -> Table:
     return table
 
 
-def _pairs_table(progress: Any) -> Table:
+def _pairs_table(progress: Any) -> "Table":
+    from rich.table import Table
+
     table = Table(
         "annotator",
         "annotator",

@@ -1,18 +1,17 @@
 """`annotate studio`: the local Label Studio server of this workspace."""
 
-from __future__ import annotations
-
 import json
 from typing import Annotated
 
 import typer
 
-from annotate.cli.common import JsonOpt, State, command, console, fail
+from annotate.cli.common import HELP_MARKUP, JsonOpt, State, command, console, fail
 
 app = typer.Typer(
     help="Run the embedded Label Studio (127.0.0.1 only, data in $ANNOTATE_HOME/studio).\n\n"
     "Example: annotate studio start --port 8080",
     no_args_is_help=True,
+    rich_markup_mode=HELP_MARKUP,
 )
 
 

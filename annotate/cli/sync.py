@@ -1,7 +1,5 @@
 """`annotate push` and `annotate pull`: sync the store with a Label Studio project."""
 
-from __future__ import annotations
-
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager

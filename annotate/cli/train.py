@@ -1,7 +1,5 @@
 """`annotate train`: fit the learned entity layer from the store's human annotations."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 from typing import Annotated

@@ -1,7 +1,5 @@
 """`annotate validate`: schemas, labeling config, and data files."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -430,25 +430,15 @@ def _export_project(
     staging = _prepare_out_dir(options.out_dir, check=not reuse_identical)
     last: tuple[int, str] | None = None
     try:
-        exporter = _Exporter(options, labels, staging)
-        done = 0
-        try:
-            for items in queries.iter_task_items(
-                lambda: session_scope(engine),
-                task_ids,
-                CHUNK_ARTICLES,
-                with_predictions=options.include_unreviewed,
-                with_resolutions=options.policy.kind == "adjudicated",
-            ):
-                for item in items:
-                    exporter.article(item)
-                done += len(items)
-                if progress:
-                    progress(done, len(task_ids))
-        finally:
-            exporter.writers.close()
-            exporter.report.close()
-        summary = _summary(exporter, options, project_name)
+        chunks = queries.iter_task_items(
+            lambda: session_scope(engine),
+            task_ids,
+            CHUNK_ARTICLES,
+            with_predictions=options.include_unreviewed,
+            with_resolutions=options.policy.kind == "adjudicated",
+        )
+        summary = _write_rows(options, labels, staging, chunks, len(task_ids), progress)
+        summary.project = project_name
         if not summary.data_files():
             reasons = ", ".join(f"{n} {why}" for why, n in summary.skipped.items())
             raise ExportError(f"nothing to export from {project_name}: {reasons or 'no tasks'}")
@@ -481,6 +471,78 @@ def _export_project(
             str(options.out_dir.resolve()),
             options.as_manifest(),
             manifest,
+        )
+    return summary
+
+
+def _write_rows(
+    options: ExportOptions,
+    labels: LabelSet,
+    staging: Path,
+    chunks: Iterable[list[TaskItem]],
+    total: int,
+    progress: Callable[[int, int], None] | None,
+) -> ExportSummary:
+    """Every item through one exporter into `staging`: the Parquet files, the report."""
+    exporter = _Exporter(options, labels, staging)
+    done = 0
+    try:
+        for items in chunks:
+            for item in items:
+                exporter.article(item)
+            done += len(items)
+            if progress:
+                progress(done, total)
+    finally:
+        exporter.writers.close()
+        exporter.report.close()
+    return _summary(exporter, options, options.project or "")
+
+
+SILVER = "silver"
+
+
+def export_silver(
+    engine: Engine,
+    options: ExportOptions,
+    labels: LabelSet,
+    progress: Callable[[int, int], None] | None = None,
+) -> ExportSummary:
+    """Every pre-annotated article of the store as a dataset of `source=prediction` rows,
+    from the newest model version, with no project or task: the corpus-scale companion of
+    the human-checked export (same exporter, configs, splits and card).
+
+    Articles are read in public id order, so the same store gives the same Parquet bytes.
+    """
+    with session_scope(engine) as session:
+        version = queries.latest_prediction_version(session)
+        if version is None:
+            raise ExportError(
+                "nothing to export: no article is pre-annotated yet; run "
+                "`annotate preannotate` first"
+            )
+        article_ids = queries.predicted_article_ids(session, version)
+    options = replace(options, include_unreviewed=True)
+    staging = _prepare_out_dir(options.out_dir)
+    try:
+        chunks = queries.iter_prediction_items(
+            lambda: session_scope(engine), article_ids, version, CHUNK_ARTICLES
+        )
+        summary = _write_rows(options, labels, staging, chunks, len(article_ids), progress)
+        summary.project = options.project or SILVER
+        manifest = summary.manifest(options, labels)
+        write_card(staging, summary, options, labels)
+        _check_out_dir(options.out_dir)
+        if options.out_dir.exists():
+            options.out_dir.rmdir()  # empty, just checked
+        os.replace(staging, options.out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    summary.out_dir = options.out_dir
+    with session_scope(engine) as session:
+        summary.export_run_id = queries.record_export(
+            session, None, str(options.out_dir.resolve()), options.as_manifest(), manifest
         )
     return summary
 

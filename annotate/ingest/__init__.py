@@ -1,22 +1,25 @@
-"""Ingest: files -> cleaned, deduplicated articles in the store, in one transaction."""
+"""Ingest: files -> cleaned, deduplicated articles in the store, streamed in chunks through
+one transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from typing import TYPE_CHECKING
 
 from annotate.errors import InputError, StoreError
 from annotate.ingest.clean import content_hash
 from annotate.ingest.readers import DEFAULT_MAX_BYTES, ArticleIn, BadInput, expand, read
-from annotate.store import queries
-from annotate.store.models import utcnow
-from annotate.store.session import session_scope
+
+if TYPE_CHECKING:  # the store is imported when a run starts, not with the readers
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
 
 __all__ = ["IngestFailed", "IngestReport", "ingest_paths", "DEFAULT_MAX_BYTES"]
+
+# Articles hashed, checked against the store and inserted at a time: memory stays flat.
+CHUNK = 500
 
 
 @dataclass
@@ -34,22 +37,20 @@ class IngestFailed(InputError):
         self.report = report
 
 
-def collect(
+def records(
     paths: list[Path],
     max_bytes: int = DEFAULT_MAX_BYTES,
     on_file: Callable[[Path], None] | None = None,
-) -> tuple[list[ArticleIn], list[BadInput]]:
-    articles: list[ArticleIn] = []
-    bad: list[BadInput] = []
+) -> Iterator[ArticleIn | BadInput]:
+    """Every article and every bad input of `paths`, one at a time (files are read lazily:
+    a run never holds more than one chunk of articles)."""
     for item in expand(paths):
         if isinstance(item, BadInput):
-            bad.append(item)
+            yield item
             continue
-        for record in read(item, max_bytes):
-            (bad if isinstance(record, BadInput) else articles).append(record)
+        yield from read(item, max_bytes)
         if on_file:
             on_file(item)
-    return articles, bad
 
 
 def ingest_paths(
@@ -59,45 +60,96 @@ def ingest_paths(
     skip_bad: bool = False,
     max_bytes: int = DEFAULT_MAX_BYTES,
     on_file: Callable[[Path], None] | None = None,
+    chunk_size: int = CHUNK,
 ) -> IngestReport:
-    """Store every new article; raise IngestFailed (storing nothing) on bad input unless skip_bad."""
-    articles, bad = collect(paths, max_bytes, on_file)
-    report = IngestReport(rejected=bad)
-    if bad and not skip_bad:
-        raise IngestFailed(report)
+    """Store every new article; raise IngestFailed (storing nothing) on bad input unless skip_bad.
 
-    by_hash: dict[str, ArticleIn] = {}
-    for article in articles:
-        digest = content_hash(article.text)
-        if digest in by_hash:
-            report.duplicates.append(f"{article.origin} (same text as {by_hash[digest].origin})")
-        else:
-            by_hash[digest] = article
+    Streams: articles are hashed, deduplicated and inserted a chunk at a time, inside ONE
+    transaction, so a bad file found late still rolls back every chunk before it.
+    """
+    from sqlalchemy.exc import IntegrityError
 
     # The store's unique content hash is the net for a concurrent ingest of the same
-    # articles: the loser re-reads the known hashes once and reports them as duplicates.
+    # articles: the loser's transaction rolls back, it reads the files again once, and
+    # reports what the winner stored as duplicates.
     for attempt in (1, 2):
         try:
-            report.new, already = _store_new(engine, by_hash)
-            break
+            return _ingest_once(
+                engine, paths, skip_bad, max_bytes, on_file if attempt == 1 else None, chunk_size
+            )
         except IntegrityError:
             if attempt == 2:
                 raise StoreError(
                     "another ingest kept storing the same articles at the same time; "
                     "run `annotate ingest` again (nothing of this run was stored)"
                 ) from None
+    raise AssertionError("unreachable")
+
+
+class _Rollback(Exception):
+    """Leaves the run's transaction so it rolls back (bad input, no --skip-bad)."""
+
+
+def _ingest_once(
+    engine: Engine,
+    paths: list[Path],
+    skip_bad: bool,
+    max_bytes: int,
+    on_file: Callable[[Path], None] | None,
+    chunk_size: int,
+) -> IngestReport:
+    from annotate.store.session import session_scope
+
+    report = IngestReport()
+    already: list[str] = []
+    seen: dict[str, str] = {}  # content hash -> origin of the run's first article with it
+    chunk: dict[str, ArticleIn] = {}
+    try:
+        with session_scope(engine) as session:
+            for record in records(paths, max_bytes, on_file):
+                if isinstance(record, BadInput):
+                    report.rejected.append(record)
+                    if not skip_bad:
+                        chunk.clear()  # read on, to report every bad input, but store none
+                    continue
+                digest = content_hash(record.text)
+                if digest in seen:
+                    report.duplicates.append(f"{record.origin} (same text as {seen[digest]})")
+                    continue
+                seen[digest] = record.origin
+                if report.rejected and not skip_bad:
+                    continue
+                chunk[digest] = record
+                if len(chunk) >= chunk_size:
+                    _store_chunk(session, chunk, report.new, already)
+            if report.rejected and not skip_bad:
+                raise _Rollback
+            _store_chunk(session, chunk, report.new, already)
+    except _Rollback:
+        raise IngestFailed(report) from None
     report.duplicates += [f"{origin} (already in the store)" for origin in already]
     return report
 
 
-def _store_new(engine: Engine, by_hash: dict[str, ArticleIn]) -> tuple[list[str], list[str]]:
-    """One transaction: insert the articles whose hash the store lacks; returns the
-    origins stored and those already there."""
-    with session_scope(engine) as session:
-        known = queries.known_hashes(session, list(by_hash))
-        already = [a.origin for d, a in by_hash.items() if d in known]
-        now = utcnow()
-        rows = [
+def _store_chunk(
+    session: Session, chunk: dict[str, ArticleIn], new: list[str], already: list[str]
+) -> None:
+    """Insert the chunk's articles whose hash the store lacks (in the run's transaction);
+    note which were stored and which were there already, then empty the chunk."""
+    from annotate.store import queries
+    from annotate.store.models import utcnow
+
+    if not chunk:
+        return
+    known = queries.known_hashes(session, list(chunk))
+    now = utcnow()
+    rows = []
+    for digest, a in chunk.items():
+        if digest in known:
+            already.append(a.origin)
+            continue
+        new.append(a.origin)
+        rows.append(
             {
                 "content_hash": digest,
                 "external_id": a.external_id,
@@ -109,8 +161,6 @@ def _store_new(engine: Engine, by_hash: dict[str, ArticleIn]) -> tuple[list[str]
                 "ingested_at": now,
                 "meta": a.meta,
             }
-            for digest, a in by_hash.items()
-            if digest not in known
-        ]
-        queries.insert_articles(session, rows)
-    return [a.origin for d, a in by_hash.items() if d not in known], already
+        )
+    queries.insert_articles(session, rows)
+    chunk.clear()

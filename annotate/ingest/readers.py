@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from annotate.config import DEFAULT_MAX_BYTES
 from annotate.ingest.clean import nfc, normalize, split_title
 from annotate.jsonl import TooDeep, parse_json
 
 SUFFIXES = (".txt", ".jsonl", ".html", ".htm")
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 
 
 @dataclass

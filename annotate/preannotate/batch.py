@@ -71,6 +71,20 @@ def annotator(labelset: LabelSet, model_dir: Path | None = None) -> Any:
 _LEARNED: dict[tuple[str, LabelSet], Any] = {}
 
 
+def annotator_version(labelset: LabelSet, model_dir: Path | None = None) -> str:
+    """The model version `annotator` would stamp, without building the rules' lexicon (a
+    parent process that hands the work to a pool must not build it too); the rule labels
+    are still checked here, so a missing label fails before any worker starts."""
+    if model_dir is not None:
+        return annotator(labelset, model_dir).model_version
+    from annotate.preannotate.labels import RuleLabels
+    from annotate.preannotate.version import model_version
+
+    labels = RuleLabels.from_labelset(labelset)
+    labels.check(labelset)
+    return model_version(labelset, labels)
+
+
 def _init_worker(labelset: LabelSet, model_dir: Path | None) -> None:
     global _WORKER
     _WORKER = annotator(labelset, model_dir)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from more_itertools import chunked
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from annotate.errors import StoreError
@@ -1009,3 +1009,85 @@ def import_provenance(session: Session, task_ids: Sequence[int]) -> dict[int, di
             if result and isinstance(result[0], dict) and result[0].get("type") == "import":
                 out[task_id] = result[0]
     return out
+
+
+def stored_revisions(engine: Engine) -> list[str] | None:
+    """The migration revisions recorded in the store (Alembic's own table), None when it
+    has none; read with plain SQL so a read-only command need not import Alembic."""
+    from sqlalchemy import inspect, text
+
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return list(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
+
+# -- the silver export: pre-annotated articles, no project ----------------------------------
+
+
+def latest_prediction_version(session: Session) -> str | None:
+    """The model version of the store's newest prediction (None: nothing pre-annotated)."""
+    return session.scalar(
+        select(Prediction.model_version)
+        .order_by(Prediction.created_at.desc(), Prediction.id.desc())
+        .limit(1)
+    )
+
+
+def predicted_article_ids(session: Session, model_version: str) -> list[int]:
+    """Ids of the articles with a prediction of this version, in public article-id order
+    (as `project_task_ids`)."""
+    rows = session.execute(
+        select(Article.id, Article.external_id, Article.content_hash)
+        .join(Prediction, Prediction.article_id == Article.id)
+        .where(Prediction.model_version == model_version)
+        .distinct()
+    ).all()
+    return [a for a, _e, _h in sorted(rows, key=lambda r: (public_article_id(r[1], r[2]), r[2]))]
+
+
+def load_prediction_items(
+    session: Session, article_ids: list[int], model_version: str
+) -> list[TaskItem]:
+    """Articles with their prediction of `model_version` as items the exporter reads like
+    tasks nobody annotated (no task, no judgement)."""
+    rows = session.execute(
+        select(
+            Article.id,
+            Article.external_id,
+            Article.content_hash,
+            Article.text,
+            Article.title,
+            Article.url,
+            Prediction.created_at,
+            Prediction.entities,
+            Prediction.stances,
+        )
+        .join(Prediction, Prediction.article_id == Article.id)
+        .where(Article.id.in_(article_ids), Prediction.model_version == model_version)
+        .order_by(Prediction.created_at, Prediction.id)
+    ).all()
+    items: dict[int, TaskItem] = {}
+    for pk, external_id, content_hash, text, title, url, created, entities, stances in rows:
+        items[pk] = TaskItem(  # a later prediction of the version (a --force rerun) wins
+            public_id=public_article_id(external_id, content_hash),
+            content_hash=content_hash,
+            text=unit_text(title, text),
+            model_versions=[model_version],
+            judgements=[],
+            pull_problems=0,
+            predictions={model_version: (created, entities, stances)},
+            article_pk=pk,
+            title=title,
+            url=url,
+        )
+    return [items[a] for a in article_ids if a in items]
+
+
+def iter_prediction_items(
+    session_factory: Callable[[], Any], article_ids: list[int], model_version: str, chunk: int
+) -> Iterator[list[TaskItem]]:
+    """`load_prediction_items` chunk by chunk, each chunk in its own short transaction."""
+    for ids in chunked(article_ids, chunk):
+        with session_factory() as session:
+            yield load_prediction_items(session, list(ids), model_version)

@@ -1,0 +1,89 @@
+"""Store-mode pre-annotation: `annotate preannotate --force` with 1 and with 2 workers.
+
+Usage: python benchmarks/preannotate_store.py [--articles 2000] [--runs 3]
+Whole processes (start-up, lexicon builds in the workers, reads and writes of the store
+included), run in turn 1, 2, 1, 2, ... on one SQLite store of generated ~400-word articles.
+Prints the median wall time of each and the speed-up of 2 workers; the target is >= 1.7x
+on two idle cores, so read it with the load average printed beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TARGET = 1.7
+WORDS = (
+    "the minister said talks on the ceasefire would resume after the vote in parliament "
+    "officials of the council agreed and rejected the aid plan for the border this week"
+).split()
+NAMES = ["Angela Merkel", "William Ruto", "Emmanuel Macron", "Dina Boluarte", "Luiz Lula"]
+PLACES = ["Nairobi", "Lima", "Oslo", "Hanoi", "Accra", "Quito", "France", "Kenya", "Peru"]
+
+
+def article(rng: random.Random, i: int) -> str:
+    sentences = []
+    while sum(len(s.split()) for s in sentences) < 400:
+        body = " ".join(rng.choice(WORDS) for _ in range(rng.randint(12, 25)))
+        sentences.append(
+            f"{rng.choice(NAMES)} said in {rng.choice(PLACES)} that {body} ({i}-{len(sentences)})."
+        )
+    return " ".join(sentences)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    rng = random.Random(13)
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "ANNOTATE_HOME": home}
+        src = Path(home) / "wire.jsonl"
+        with src.open("w", encoding="utf-8") as out:
+            for i in range(args.articles):
+                out.write(json.dumps({"id": f"b{i}", "text": article(rng, i)}) + "\n")
+        cli = [sys.executable, "-m", "annotate"]
+        subprocess.run([*cli, "ingest", str(src)], env=env, check=True, capture_output=True)
+        times: dict[int, list[float]] = {1: [], 2: []}
+        cpu: dict[int, list[float]] = {1: [], 2: []}
+        for _ in range(args.runs):
+            for workers in (1, 2):
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                start = time.perf_counter()
+                subprocess.run(
+                    [*cli, "preannotate", "--force", "--workers", str(workers)],
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                )
+                times[workers].append(time.perf_counter() - start)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu[workers].append(
+                    after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+                )
+        one, two = (statistics.median(times[w]) for w in (1, 2))
+        print(f"store mode, {args.articles} articles of ~400 words, median of {args.runs}:")
+        for w, wall in ((1, one), (2, two)):
+            print(
+                f"  --workers {w}: {wall:.2f} s wall ({args.articles / wall:,.0f} articles/s), "
+                f"{statistics.median(cpu[w]):.2f} s cpu of all its processes"
+            )
+        print(
+            f"  speed-up {one / two:.2f}x; target >= {TARGET}x on two idle cores: "
+            f"{one / two / TARGET:.2f}x the target"
+        )
+        print(f"  load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (shared machine)")
+
+
+if __name__ == "__main__":
+    main()
