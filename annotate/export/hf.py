@@ -452,11 +452,7 @@ def _export_project(
             summary.out_dir = Path(last[1])
             summary.export_run_id = summary.identical_to = last[0]
             return summary
-        write_card(staging, summary, options, labels)
-        _check_out_dir(options.out_dir)
-        if options.out_dir.exists():
-            options.out_dir.rmdir()  # empty, just checked
-        os.replace(staging, options.out_dir)
+        _publish(staging, summary, options, labels)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -531,11 +527,7 @@ def export_silver(
         summary = _write_rows(options, labels, staging, chunks, len(article_ids), progress)
         summary.project = options.project or SILVER
         manifest = summary.manifest(options, labels)
-        write_card(staging, summary, options, labels)
-        _check_out_dir(options.out_dir)
-        if options.out_dir.exists():
-            options.out_dir.rmdir()  # empty, just checked
-        os.replace(staging, options.out_dir)
+        _publish(staging, summary, options, labels)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -545,6 +537,17 @@ def export_silver(
             session, None, str(options.out_dir.resolve()), options.as_manifest(), manifest
         )
     return summary
+
+
+def _publish(
+    staging: Path, summary: ExportSummary, options: ExportOptions, labels: LabelSet
+) -> None:
+    """Write the card into the finished staging folder and rename it into place."""
+    write_card(staging, summary, options, labels)
+    _check_out_dir(options.out_dir)
+    if options.out_dir.exists():
+        options.out_dir.rmdir()  # empty, just checked
+    os.replace(staging, options.out_dir)
 
 
 def _same_run(
