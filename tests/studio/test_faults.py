@@ -18,6 +18,7 @@ import random
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -126,9 +127,9 @@ def check_invariants(ws: Workspace, articles: int, name: str | None = None) -> N
     remote_anns = {int(a["id"]) for t in remote for a in t.get("annotations") or []}
     assert remote_anns == stored_anns, "an annotation in Label Studio is not in the store"
     if name == ws.project:  # and the store exports the same bytes twice
-        tmp = Path(str(ws.db)).parent if isinstance(ws.db, Path) else Path(ws.studio.home)
-        first = _export_bytes(ws, tmp / f"check-{name}-a", "--include-unreviewed")
-        second = _export_bytes(ws, tmp / f"check-{name}-b", "--include-unreviewed")
+        with tempfile.TemporaryDirectory(prefix="annotate-recheck-") as tmp:
+            first = _export_bytes(ws, Path(tmp) / "a", "--include-unreviewed")
+            second = _export_bytes(ws, Path(tmp) / "b", "--include-unreviewed")
         assert first and first == second, "a re-export is not byte-identical"
 
 
