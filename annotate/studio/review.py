@@ -76,10 +76,19 @@ def review_instructions(labelset: LabelSet, name: str) -> str:
 def _ensure_review_project(
     engine: Engine, client: StudioClient, original: Project, labelset: LabelSet
 ) -> tuple[Project, bool]:
+    """The review project of `original`, created or completed as needed.
+
+    A run killed between creating the project and linking it leaves a row with no
+    `review_of` and no task: that row is ours, and is linked now. The review settings are
+    applied on every run, so such a run never leaves them unset either.
+    """
     name = review_name(original.name)
     with session_scope(engine) as s:
         row = queries.find_project(s, name)
-        if row is not None and row.review_of_id != original.id:
+        unlinked = (
+            row is not None and row.review_of_id is None and not queries.task_count(s, row.id)
+        )
+        if row is not None and row.review_of_id != original.id and not unlinked:
             raise SyncError(
                 f"project {name!r} exists in the store but is not the review project of "
                 f"{original.name!r}; rename one of them"
@@ -87,12 +96,11 @@ def _ensure_review_project(
     review, created, _ = ensure_project(engine, client, name, labelset)
     with session_scope(engine) as s:
         queries.update_project(s, review.id, review_of_id=original.id)
-    if created:
-        client.update_project(
-            review.ls_project_id,
-            expert_instruction=review_instructions(labelset, original.name),
-            maximum_annotations=1,
-        )
+    client.update_project(
+        review.ls_project_id,
+        expert_instruction=review_instructions(labelset, original.name),
+        maximum_annotations=1,
+    )
     return review, created
 
 

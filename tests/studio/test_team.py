@@ -335,3 +335,39 @@ def test_review_dies_after_import_next_review_reconciles(ws: Workspace, monkeypa
         assert len(list(s.scalars(select(Task.id).where(Task.project_id == review_id)))) == 3
     third = _json(ws.invoke("review", "--project", ws.project, "--json"))
     assert (third["created"], third["already_in_review"], third["reconciled"]) == (0, 3, 0)
+
+
+def test_review_killed_before_linking_its_project_is_completed_by_the_next(
+    ws: Workspace, monkeypatch
+):
+    """A review that dies after creating NAME-review but before linking it to NAME must not
+    wedge the next review with "exists but is not the review project" (seen in the fault
+    suite after a SIGKILL)."""
+    from annotate.studio import review as review_mod
+
+    a, b = add_annotators(ws)
+    texts = [article_text(400 + i) for i in range(2)]
+    add_articles(ws, texts)
+    texts = [shown_text(t) for t in texts]  # what the tasks show and offsets index
+    _json(ws.push("--overlap", "2"))
+    admin, pid = ws.studio.client(), ws.ls_project_id()
+    ana, ben = annotator(ws, a), annotator(ws, b)
+    tasks = {t["data"]["text"]: t["id"] for t in admin.iter_tasks(pid, fields="task_only")}
+    for text in texts:
+        ana.create_annotation(tasks[text], variant(text))
+        ben.create_annotation(tasks[text], variant(text, relabel={"Gaza": "LOC"}))
+    assert _json(ws.pull())["new"] == 4
+
+    real = review_mod.queries.update_project
+
+    def dying(session, project_id, **values):
+        if "review_of_id" in values:
+            raise RuntimeError("simulated kill before the link")
+        return real(session, project_id, **values)
+
+    monkeypatch.setattr(review_mod.queries, "update_project", dying)
+    assert ws.invoke("review", "--project", ws.project).exit_code == 70
+    monkeypatch.setattr(review_mod.queries, "update_project", real)
+    done = _json(ws.invoke("review", "--project", ws.project, "--json"))
+    assert (done["disputed"], done["created"]) == (2, 2)
+    assert admin.get_project(done["ls_project_id"])["maximum_annotations"] == 1
