@@ -138,7 +138,6 @@ def status(
     origin = _FROM.get(where["workspace_from"], where["workspace_from"])
     console.print(f"workspace: {where['workspace']} ({origin})", highlight=False, soft_wrap=True)
     console.print(f"store: {where['store']}", highlight=False, soft_wrap=True)
-    from rich.panel import Panel
     from rich.table import Table
 
     table = Table("stage", "count", title="annotate store")
@@ -159,7 +158,10 @@ def status(
         project, team = facts["review_of"], True
     steps = next_steps(state, project or _default_project(state), team)
     if steps:
-        console.print(Panel(steps, title="Next steps", expand=False), highlight=False)
+        # Plain lines, never a box: a panel wraps a long command inside its border, and the
+        # printed command must run as printed when pasted (with a long venv path, too).
+        console.print("Next steps:", style="bold")
+        console.print(steps, highlight=False, markup=False, soft_wrap=True, end="")
 
 
 def _fmt(x: Any, pct: bool = False) -> str:

@@ -27,8 +27,8 @@ def test_the_next_steps_status_prints_run_as_printed(ws: Workspace) -> None:
     assert ws.push().exit_code == 0
     env = _without_venv_on_path(ws)
     here = ws.db.parent  # outside the checkout: the printed path is the absolute one
-    status = subprocess.run(
-        [ANNOTATE, "status"], env=env, capture_output=True, text=True, timeout=120, cwd=here
+    status = subprocess.run(  # a narrow terminal: a printed command must not wrap
+        [ANNOTATE, "status"], env={**env, "COLUMNS": "40"}, capture_output=True, text=True, timeout=120, cwd=here
     )
     assert status.returncode == 0, status.stderr
     steps = re.findall(r"`([^`]+)`", status.stdout)
