@@ -213,3 +213,58 @@ def test_label_all_tasks_shows_the_title_labeled_names_and_no_maintainer_text(
     with session_scope(ws.engine()) as s:
         spans = {(e.start, e.end, e.text) for e in s.scalars(select(EntitySpan))}
     assert (title.index("Doha"), title.index("Doha") + 4, "Doha") in spans
+
+
+CROWDED = FIXTURES / "browser" / "crowded-vote.txt"
+_CHIPS_JS = """() => {
+  const panel = document.querySelector('.lsf-richtext').getBoundingClientRect();
+  return {panel: [panel.left, panel.right], chips: [
+    ...document.querySelectorAll('.relations-overlay g[id] > g > rect')
+  ].filter(r => r.getBoundingClientRect().width > 0).map(r => {
+    const b = r.getBoundingClientRect();
+    return {box: [b.left, b.top, b.right, b.bottom], fill: getComputedStyle(r).fill,
+            text: r.parentNode.querySelector('text').textContent};
+  })};
+}"""
+
+
+def _overlapping(chips: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Pairs of chips whose boxes intersect, by their labels."""
+    pairs = []
+    for i, a in enumerate(chips):
+        for b in chips[i + 1 :]:
+            (al, at, ar, ab), (bl, bt, br, bb) = a["box"], b["box"]
+            if al < br and bl < ar and at < bb and bt < ab:
+                pairs.append((a["text"], b["text"]))
+    return pairs
+
+
+def test_a_crowded_task_draws_every_stance_inside_the_text(ws: Workspace) -> None:
+    """A vote story with many holders: every stance is drawn with its label chip, none is
+    cut off at the panel's edge, and every stance is listed in the Relations tab."""
+    _ok(ws.invoke("ingest", str(CROWDED)))
+    _ok(ws.invoke("preannotate"))
+    _ok(ws.push())
+    with session_scope(ws.engine()) as s:
+        stances = s.scalars(select(Prediction)).one().stances
+    assert len(stances) >= 10
+    pid = ws.ls_project_id()
+    with ui.chromium() as browser:
+        email = _new_annotator(browser, ws, "crowd")
+        with ui.recorded_page(browser, f"{ws.project}-crowded") as page:
+            ui.login(page, ws.studio.url, email, PASSWORD)
+            page.goto(f"{ws.studio.url}/projects/{pid}/data?labeling=1")
+            ui.close_instructions(page)
+            page.wait_for_selector(".relations-overlay g[id]")
+            page.wait_for_timeout(800)
+            ui.screenshot(page, "label-all-crowded")
+            drawn = page.evaluate(_CHIPS_JS)
+            chips, (left, right) = drawn["chips"], drawn["panel"]
+            assert sorted(c["text"] for c in chips) == sorted(st["label"] for st in stances)
+            assert all(left <= c["box"][0] and c["box"][2] <= right for c in chips), drawn
+            # Label Studio 1.23 puts each chip at its arrow's midpoint, in one fixed colour
+            # (358.js: fill "#a0a"), and offers no layout option; arrows of coordinated
+            # holders to one mention share a midpoint, so their chips stack. Reported, so
+            # that a change in the layout or in what we push shows up in the test's output.
+            print(f"crowded task: {len(chips)} chips, overlapping pairs {_overlapping(chips)}")
+            assert ui.relations_tab(page).count() == len(stances)
