@@ -163,12 +163,29 @@ def _targets_from(items: list[dict[str, Any]]) -> tuple[Target, ...]:
     )
 
 
-def load_labelset(path: Path | None = None) -> LabelSet:
+def load_labelset(path: Path | None = None, check: bool = True) -> LabelSet:
+    """The label set of `path` (the packaged schemas/labels.yaml by default).
+
+    `check=False` skips the JSON Schema check (jsonschema's import and validator cost
+    0.2 s) for a command that only reads the label set's fingerprint, such as `annotate
+    status`; a file it cannot read is still a SchemaError naming `annotate validate`.
+    """
     path = path or schemas_dir() / "labels.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    problems = check_labelset_data(data)
-    if problems:
-        raise SchemaError(f"{path}: {problems[0]}")
+    if check:
+        problems = check_labelset_data(data)
+        if problems:
+            raise SchemaError(f"{path}: {problems[0]}")
+    try:
+        return _labelset_from(path, data)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise SchemaError(
+            f"{path}: not a valid label set ({type(exc).__name__}: {exc}); "
+            "run `annotate validate` for the details"
+        ) from None
+
+
+def _labelset_from(path: Path, data: Any) -> LabelSet:
     guidelines_file = path.parent / data.get("guidelines", "GUIDELINES.md")
     return LabelSet(
         schema_version=data["schema_version"],

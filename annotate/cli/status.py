@@ -18,7 +18,19 @@ def _current_model_version() -> str:
     from annotate.preannotate.version import model_version
     from annotate.schemas import load_labelset
 
-    return model_version(load_labelset())
+    return model_version(load_labelset(check=False))
+
+
+def _quick(state: State) -> dict[str, Any] | None:
+    """Counts and project names of a SQLite store at the code's migration head, read
+    without SQLAlchemy (`annotate.store.counts`); None: take the usual path."""
+    from annotate.store.counts import sqlite_status
+    from annotate.store.migrate import quick_head
+
+    file, head = state.settings.store_file(), quick_head()
+    if file is None or head is None or not file.is_file():
+        return None
+    return sqlite_status(file, head, _current_model_version())
 
 
 def _stage_counts(state: State) -> dict[str, Any]:
@@ -48,16 +60,21 @@ _FROM = {
 }
 
 
-def _default_project(state: State) -> str:
+def _default_project(state: State, quick: dict[str, Any] | None) -> str:
     """The project the next steps name: the store's only one (as every command defaults
     to), else the first of several, else the one `push` creates."""
     from annotate.config import DEFAULT_PROJECT
-    from annotate.store import queries
-    from annotate.store.session import session_scope
 
-    with session_scope(state.engine(read_only=True)) as session:
-        only = queries.only_project_name(session)
-        names = [n for n in queries.project_names(session) if not n.endswith("-review")]
+    if quick is not None:
+        defaults, names = quick["default_projects"], quick["project_names"]
+        only = defaults[0] if len(defaults) == 1 else None
+    else:
+        from annotate.store import queries
+        from annotate.store.session import session_scope
+
+        with session_scope(state.engine(read_only=True)) as session:
+            only, names = queries.only_project_name(session), queries.project_names(session)
+    names = [n for n in names if not n.endswith("-review")]
     return only or (names[0] if names else DEFAULT_PROJECT)
 
 
@@ -122,7 +139,8 @@ def status(
     Example: annotate status --project news --json
     """
     state: State = ctx.obj
-    counts = _stage_counts(state)
+    quick = _quick(state) if project is None else None
+    counts = quick["counts"] if quick is not None else _stage_counts(state)
     progress = None
     if project is not None:
         from annotate.progress import project_progress
@@ -156,7 +174,7 @@ def status(
     team = progress is not None and (len(progress.annotators) > 1 or facts["overlap"] > 1)
     if progress is not None and facts.get("review_of"):
         project, team = facts["review_of"], True
-    steps = next_steps(state, project or _default_project(state), team)
+    steps = next_steps(state, project or _default_project(state, quick), team)
     if steps:
         # Plain lines, never a box: a panel wraps a long command inside its border, and the
         # printed command must run as printed when pasted (with a long venv path, too).

@@ -887,33 +887,25 @@ def last_export(session: Session, project: str) -> ExportRun | None:
 
 
 def stage_counts(session: Session, model_version: str | None) -> dict[str, int | str | None]:
-    """How many articles reached each stage. `predictions` counts the given model version."""
-    predicted = select(func.count(func.distinct(Prediction.article_id)))
-    if model_version is not None:
-        predicted = predicted.where(Prediction.model_version == model_version)
-    live = Annotation.deleted.is_(False)
-    return {
-        "articles": session.scalar(select(func.count(Article.id))) or 0,
-        "predictions": session.scalar(predicted) or 0,
-        "model_version": model_version,
-        "projects": session.scalar(select(func.count(Project.id))) or 0,
-        "tasks": session.scalar(select(func.count(Task.id))) or 0,
-        "annotations": session.scalar(
-            select(func.count(Annotation.id)).where(live, Annotation.cancelled.is_(False))
-        )
-        or 0,
-        "skipped": session.scalar(
-            select(func.count(Annotation.id)).where(live, Annotation.cancelled.is_(True))
-        )
-        or 0,
-        "annotated_articles": session.scalar(
-            select(func.count(func.distinct(Task.article_id)))
-            .join(Annotation, Annotation.task_id == Task.id)
-            .where(live, Annotation.cancelled.is_(False))
-        )
-        or 0,
-        "exports": session.scalar(select(func.count(ExportRun.id))) or 0,
-    }
+    """How many articles reached each stage. `predictions` counts the given model version.
+
+    The statements live in `annotate.store.counts`, which `annotate status` also runs
+    without SQLAlchemy on a SQLite store.
+    """
+    from sqlalchemy import text
+
+    from annotate.store import counts
+
+    result: dict[str, int | str | None] = {}
+    for key, sql in counts.STAGE_COUNTS.items():
+        if key == "predictions" and model_version is not None:
+            stmt = text(counts.PREDICTIONS_OF_VERSION).bindparams(model_version=model_version)
+        else:
+            stmt = text(sql)
+        result[key] = session.scalar(stmt) or 0
+        if key == "predictions":
+            result["model_version"] = model_version
+    return result
 
 
 # -- imported corpora ----------------------------------------------------------------------
