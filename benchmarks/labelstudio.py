@@ -6,9 +6,9 @@ Starts Label Studio in a temporary workspace (or uses the one in --home), then m
 the same run:
 
 1. push: `annotate push` of N pre-annotated articles vs one raw SDK `import_tasks` call of
-   the same payload into another project (goal: >= 0.8x its throughput);
+   the same payload into another project (goal: >= 1.2x its throughput);
 2. pull: a first `annotate pull` of N annotations vs a raw SDK `exports.as_json`
-   (goal: >= 0.8x);
+   (goal: >= 1.0x);
 3. incremental pull: 10 tasks changed among N (goal: < 2 s).
 """
 
@@ -24,6 +24,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from annotate.schemas import load_labelset
+from annotate.spans import unit_text
 from annotate.store.migrate import upgrade
 from annotate.store.models import Article, Prediction, Project, Task
 from annotate.store.session import make_engine, session_scope
@@ -89,7 +90,8 @@ def _seed(engine, n: int) -> None:
             )
             s.add(art)
             s.flush()
-            ents, stances = _prediction(text)
+            # offsets of the unit of annotation (title and body), as the pre-annotator gives
+            ents, stances = _prediction(unit_text(art.title, text))
             s.add(
                 Prediction(
                     article_id=art.id, model_version="bench-v1", entities=ents, stances=stances
@@ -108,7 +110,9 @@ def _payload(engine, lset) -> list[dict]:
         out = []
         for a in arts:
             p = preds.get(a.id)
-            data = convert.task_data(a.text, a.title, a.article_id, a.content_hash, a.url)
+            data = convert.task_data(
+                unit_text(a.title, a.text), a.article_id, a.content_hash, a.url
+            )
             record = (
                 (p.model_version, {"entities": p.entities, "stances": p.stances}) if p else None
             )
@@ -218,12 +222,12 @@ def main() -> None:
     print(
         f"push: annotate push {figures['push_ours_tasks_per_s']:.0f} tasks/s, raw import_tasks "
         f"{figures['push_raw_tasks_per_s']:.0f} tasks/s -> {figures['push_ratio']:.2f}x "
-        "(goal >= 0.8x)"
+        "(goal >= 1.2x)"
     )
     print(
         f"pull: annotate pull {figures['pull_ours_annotations_per_s']:.0f} annotations/s, raw "
         f"exports.as_json {figures['pull_raw_annotations_per_s']:.0f}/s -> "
-        f"{figures['pull_ratio']:.2f}x (goal >= 0.8x)"
+        f"{figures['pull_ratio']:.2f}x (goal >= 1.0x)"
     )
     print(
         f"incremental pull, 10 changed among {n}: {figures['incremental_pull_s']:.2f} s "

@@ -33,7 +33,7 @@ from annotate.store.session import session_scope
 from annotate.studio import config as ls_config
 from annotate.studio import convert
 from annotate.studio.client import StudioClient
-from annotate.studio.sync import TaskImporter, ensure_project, load_project
+from annotate.studio.sync import Payload, TaskImporter, ensure_project, load_project
 
 MERGED_VERSION = "review-merge"
 CHUNK = 500
@@ -164,19 +164,18 @@ def send_to_review(
             summary.items.append(info)
         importer = TaskImporter(engine, client, review)
         todo = [pk for pk in by_pk if pk not in queued]
-        for start in range(0, len(todo), CHUNK):
-            chunk = todo[start : start + CHUNK]
 
-            def build(todo: list[int]) -> list:
-                payload = []
-                for pk in todo:
-                    item, m = by_pk[pk]
-                    task, problems = _review_task(item, m, labelset, name)
-                    summary.skipped += problems
-                    payload.append((pk, [MERGED_VERSION], task))
-                return payload
+        def build(todo: list[int]) -> Payload:
+            payload: Payload = []
+            for pk in todo:
+                item, m = by_pk[pk]
+                task, problems = _review_task(item, m, labelset, name)
+                summary.skipped += problems
+                payload.append((pk, [MERGED_VERSION], task))
+            return payload
 
-            summary.created += importer.import_batch(chunk, build)
+        chunks = (todo[start : start + CHUNK] for start in range(0, len(todo), CHUNK))
+        summary.created += importer.import_batches(chunks, build)
         summary.reconciled = importer.reconciled
         with session_scope(engine) as s:
             linked = queries.task_ids_by_article(s, review.id, todo)

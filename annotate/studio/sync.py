@@ -27,6 +27,7 @@ store's unique constraints are the safety net for runs on other hosts.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -198,6 +199,11 @@ def push_target(engine: Engine, name: str | None) -> str:
 # -- importing tasks -----------------------------------------------------------------------
 
 
+# (article row id, model versions, task payload) per article to import
+Payload = list[tuple[int, list[str], dict[str, Any]]]
+Build = Callable[[list[int]], Payload]
+
+
 class TaskImporter:
     """Imports batches of tasks into one project without ever duplicating one.
 
@@ -230,23 +236,67 @@ class TaskImporter:
                 self.duplicates = queries.duplicate_tasks(s, self.project.id, remote)
         self.expected = remote_count
 
-    def import_batch(
+    def import_batches(
         self,
-        article_ids: list[int],
-        build: Callable[[list[int]], list[tuple[int, list[str], dict[str, Any]]]],
+        batches: Iterable[list[int]],
+        build: Build,
+        on_advance: Callable[[int], None] | None = None,
     ) -> int:
-        """Import a task for each of these articles that has none; returns how many.
+        """Import a task for each article of each batch that has none; returns how many.
 
         `build(todo)` returns (article row id, model versions, task payload) per article.
-        """
-        self.reconcile()
+        Pipelined: the next batch is read from the store and converted while Label Studio
+        imports the previous one (on another thread, whose wait on the socket frees the
+        interpreter), which keeps both cores busy beside a local server. Each import is
+        recorded, and the task count checked, before the next request is sent, so no task
+        is duplicated, as with one batch at a time."""
+        created = 0
+        inflight: tuple[Future[list[int]], Payload, int] | None = None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ls-import") as pool:
+            try:
+                for article_ids in batches:
+                    payload = self._payload(article_ids, build)
+                    if inflight is not None:
+                        current, inflight = inflight, None
+                        created += self._finish(*current, on_advance)
+                    before = self.reconciled
+                    self.reconcile()
+                    if self.reconciled != before and payload:  # another host pushed some
+                        payload = self._still_todo(payload)
+                    if not payload:
+                        if on_advance:
+                            on_advance(len(article_ids))
+                        continue
+                    tasks = [t for _, _, t in payload]
+                    future = pool.submit(
+                        self.client.import_tasks, self.project.ls_project_id, tasks
+                    )
+                    inflight = (future, payload, len(article_ids))
+            finally:
+                if inflight is not None:  # record what Label Studio created, even on error
+                    current, inflight = inflight, None
+                    created += self._finish(*current, on_advance)
+        return created
+
+    def _payload(self, article_ids: list[int], build: Build) -> Payload:
         with session_scope(self.engine) as s:
             done = queries.task_article_ids(s, self.project.id, among=article_ids)
         todo = [a for a in article_ids if a not in done]
-        payload = build(todo) if todo else []
-        if not payload:
-            return 0
-        ids = self.client.import_tasks(self.project.ls_project_id, [t for _, _, t in payload])
+        return build(todo) if todo else []
+
+    def _still_todo(self, payload: Payload) -> Payload:
+        with session_scope(self.engine) as s:
+            done = queries.task_article_ids(s, self.project.id, among=[a for a, _, _ in payload])
+        return [p for p in payload if p[0] not in done]
+
+    def _finish(
+        self,
+        future: Future[list[int]],
+        payload: Payload,
+        batch: int,
+        on_advance: Callable[[int], None] | None,
+    ) -> int:
+        ids = future.result()
         try:
             self._record(payload, ids)
         except IntegrityError:
@@ -257,9 +307,11 @@ class TaskImporter:
                 "same time; run `annotate push` again to reconcile"
             ) from None
         self.expected = (self.expected or 0) + len(ids)
+        if on_advance:
+            on_advance(batch)
         return len(ids)
 
-    def _record(self, payload: list[tuple[int, list[str], dict[str, Any]]], ids: list[int]) -> None:
+    def _record(self, payload: Payload, ids: list[int]) -> None:
         with session_scope(self.engine) as s:
             queries.add_tasks(
                 s,
@@ -366,29 +418,25 @@ def _push(
     versions: list[tuple[datetime, str]] = []
     importer = TaskImporter(engine, client, project)
     importer.reconcile()  # also when there is nothing to import: duplicates get reported
-    for batch_ids in chunked(todo, max(1, batch_size)):
 
-        def build(todo: list[int]) -> list:
-            with session_scope(engine) as s:
-                articles = queries.articles_by_id(s, todo)
-                preds = queries.latest_predictions(s, list(articles))
-            payload = []
-            for art_id in sorted(articles):
-                pred = preds.get(art_id)
-                task, skipped = _task(articles[art_id], pred, labelset)
-                summary.skipped += skipped
-                if pred is None:
-                    summary.without_prediction += 1
-                else:
-                    versions.append(
-                        (queries.aware(pred.created_at) or utcnow(), pred.model_version)
-                    )
-                payload.append((art_id, [pred.model_version] if pred else [], task))
-            return payload
+    def build(todo: list[int]) -> Payload:
+        with session_scope(engine) as s:
+            articles = queries.articles_by_id(s, todo)
+            preds = queries.latest_predictions(s, list(articles))
+        payload: Payload = []
+        for art_id in sorted(articles):
+            pred = preds.get(art_id)
+            task, skipped = _task(articles[art_id], pred, labelset)
+            summary.skipped += skipped
+            if pred is None:
+                summary.without_prediction += 1
+            else:
+                versions.append((queries.aware(pred.created_at) or utcnow(), pred.model_version))
+            payload.append((art_id, [pred.model_version] if pred else [], task))
+        return payload
 
-        summary.created += importer.import_batch(list(batch_ids), build)
-        if on_advance:
-            on_advance(len(batch_ids))
+    batches = (list(ids) for ids in chunked(todo, max(1, batch_size)))
+    summary.created += importer.import_batches(batches, build, on_advance)
     summary.reconciled = importer.reconciled
     summary.duplicates = importer.duplicates
     if overlap is not None:
