@@ -106,13 +106,8 @@ _QUOTE_PRONOUN = re.compile(
     r"\s*,?\s*(?:he|she)\s+(?:said|added|says|told|wrote|argued|insisted)\b"
 )
 _SPEECH = re.compile(r"\b(?:said|says|added|told|wrote|argued|insisted|stated|tweeted)\b")
-_PRONOUN_START = re.compile(r"\s*[\"“]?(?:he|she)\b")
 # "A, B and C, which vetoed ..., welcomed": the relative clause is not the subject.
 _RELATIVE_TAIL = re.compile(r",\s*(?:which|who)\b[^,;]{0,100},\s*(?:[a-z]+\s+){0,2}$")
-# "A rejected X and demanded Y": the second verb has the first one's subject.
-_AND_VERB = re.compile(r"(?:\band|\bbut|,)\s+(?:also\s+|then\s+|instead\s+)?$")
-# "A voted against, along with B, C and D".
-_ALONG_WITH = re.compile(r"\s*,?\s*(?:along with|together with|as did|as well as)\s+(?:the\s+)?")
 # "We favour a phase-down, not a coal exit": the target after "not" gets the opposite label.
 _NOT_BEFORE = re.compile(
     r"\S\s*(?:,\s*(?:but\s+)?not|\brather than|\binstead of)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,2}$"
@@ -267,23 +262,11 @@ class StanceFinder:
                 named = self._holders(text, aim, sent_holders, holders, sentence)
                 if named:
                     self._emit(out, named, t, self.oppose, "contrast", sentence, text)
-            last: tuple[_Cue, list[Mention]] | None = None
             for k, cue in enumerate(cues):
                 clause_end = cues[k + 1].start if k + 1 < len(cues) else s_end
-                carry = None
-                if (
-                    last is not None
-                    and cue.start - last[0].end <= 150
-                    and _AND_VERB.search(text, last[0].end, cue.start)
-                    and not _REPORTING.search(text, last[0].end, cue.start)
-                    and not _CLAUSE_BREAK.search(text, last[0].end, cue.start)
-                ):
-                    carry = last[1]
-                used = self._one_cue(
-                    text, cue, clause_end, sentence, sent_holders, holders, tmentions, out, carry
+                self._one_cue(
+                    text, cue, clause_end, sentence, sent_holders, holders, tmentions, out
                 )
-                if used:
-                    last = (cue, used)
             if self.eval_re is not None:
                 self._judgements(text, sentence, sent_holders, holders, tmentions, out)
         return self.aggregate(list(out.values()))
@@ -412,9 +395,7 @@ class StanceFinder:
         all_holders: list[Mention],
         tmentions: list[tuple[int, int, str]],
         out: dict[tuple[int, int, str, int], dict[str, Any]],
-        carry: list[Mention] | None = None,
-    ) -> list[Mention] | None:
-        """Emit the stances of one cue; return its holders (a coordinated verb reuses them)."""
+    ) -> None:
         s_start, s_end = sentence[:2]
         label, rule = cue.label, "cue"
         if _VOTE.match(cue.text.lower()):
@@ -425,34 +406,34 @@ class StanceFinder:
             label, rule = self.neutral, "undecided"
         elif _NEGATED.search(text, max(s_start, cue.start - 20), cue.start):
             if label != self.support:
-                return None
+                return
             label = self.oppose
         # Targets governed by the cue: mentions after it in its clause.
         after = [t for t in tmentions if cue.end <= t[0] < clause_end and t[0] - cue.end <= 120]
         if re.sub(r"\s+", " ", cue.text.lower()) in self.object_only:
             # "announced a truce", not "announced on Tuesday that talks on a truce stalled".
             after = [t for t in after if _DIRECT_OBJECT.fullmatch(text, cue.end, t[0])]
-        holder_list = carry or self._holders(text, cue, sent_holders, all_holders, sentence)
+        holder_list = self._holders(text, cue, sent_holders, all_holders, sentence)
         if not holder_list:
-            return None
+            return
         if after:
             first = after[0]
             opposite = self.opposite.get(label)
             if opposite is not None and _NOT_BEFORE.search(text, cue.end, first[0]):
                 self._emit(out, holder_list, first, opposite, "contrast", sentence, text)
-                return holder_list
+                return
             self._emit(out, holder_list, first, label, rule, sentence, text)
             for t in after[1:]:
                 if t[2] == first[2] or opposite is None:
                     continue
                 if self.contrast_re.search(text, max(first[1], t[0] - 30), t[0]):
                     self._emit(out, holder_list, t, opposite, "contrast", sentence, text)
-            return holder_list
+            return
         if re.sub(r"\s+", " ", cue.text.lower()) in self.object_only:
-            return holder_list
+            return
         before = [t for t in tmentions if t[1] <= cue.start and cue.start - t[1] <= 1500]
         if not before:
-            return holder_list
+            return
         target = before[-1]
         backref = (
             rule in ("vote", "undecided")
@@ -474,7 +455,6 @@ class StanceFinder:
                 sentence,
                 text,
             )
-        return holder_list
 
     def _supporters(
         self,
@@ -527,28 +507,7 @@ class StanceFinder:
             speaker = self._speaker(text, cue, sent_holders, sentence)
             if speaker is not None and (embedded or speaker.start > cue.start):
                 return [speaker]
-            if embedded and _PRONOUN_START.match(text, sentence[0]):
-                return self._previous_person(all_holders, sentence) or chosen
-        if chosen and _VOTE.match(cue.text.lower()):
-            chosen = chosen + self._along_with(text, cue, sent_holders, sentence[1])
         return chosen
-
-    def _along_with(
-        self, text: str, cue: _Cue, sent_holders: list[Mention], s_end: int
-    ) -> list[Mention]:
-        """ "A voted against, along with B, C and D": B, C and D voted so too."""
-        m = _ALONG_WITH.match(text, cue.end)
-        if not m:
-            return []
-        after = [h for h in sent_holders if h.start >= m.end()]
-        if not after or after[0].start != m.end():
-            return []
-        named = after[:1]
-        for h in after[1:]:
-            if not _MEMBER_GAP.match(text[named[-1].end : h.start]):
-                break
-            named.append(h)
-        return named
 
     def _previous_person(
         self, all_holders: list[Mention], sentence: tuple[int, int, int, int]
@@ -711,8 +670,6 @@ class StanceFinder:
             # A pronoun subject ("He rejected ..."): the last holder before the sentence.
             if not re.match(r"\s*(?:he|she|they|it|we)\b", text[s_start : cue.start], re.I):
                 return [], False
-            if _PRONOUN_START.match(text, s_start):
-                return self._previous_person(all_holders, sentence), False
             prior = [h for h in all_holders if h.end <= s_start and s_start - h.end < 400]
             return prior[-1:], False
         chosen = [before[-1]]
