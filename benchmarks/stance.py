@@ -68,7 +68,12 @@ def anchor_scores(anchor: Path) -> dict[str, dict]:
     )
     env = {**os.environ, "PYTHONPATH": str(anchor)}
     done = subprocess.run(
-        [sys.executable, "-c", predict], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", predict],
+        env=env,
+        cwd=anchor,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     preds = json.loads(done.stdout)
     from annotate.evaluate import evaluate, read_gold_jsonl

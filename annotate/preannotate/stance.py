@@ -109,6 +109,12 @@ _SPEECH = re.compile(r"\b(?:said|says|added|told|wrote|argued|insisted|stated|tw
 # "A, B and C, which vetoed ..., welcomed": the relative clause is not the subject.
 _RELATIVE_TAIL = re.compile(r",\s*(?:which|who)\b[^,;]{0,100},\s*(?:[a-z]+\s+){0,2}$")
 # "We favour a phase-down, not a coal exit": the target after "not" gets the opposite label.
+# "opposed the call for a ceasefire", "rejected calls for a truce": a cue word used as the
+# noun the verb before it governs; the verb's label reaches the target.
+_NOMINAL_CUES = frozenset(["call for", "calls for", "demand for", "demands for", "appeal for"])
+_NOMINAL_GAP = re.compile(
+    r"\s+(?:(?:the|a|an|its|their|his|her|any|renewed|growing|fresh|new)\s+){0,2}"
+)
 _NOT_BEFORE = re.compile(
     r"\S\s*(?:,\s*(?:but\s+)?not|\brather than|\binstead of)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,2}$"
 )
@@ -244,6 +250,15 @@ class StanceFinder:
                     c.group(),
                 )
                 for c in self.cues_re.finditer(text, s_start, s_end)
+            ]
+            cues = [
+                c
+                for k, c in enumerate(cues)
+                if not (
+                    k
+                    and re.sub(r"\s+", " ", c.text.lower()) in _NOMINAL_CUES
+                    and _NOMINAL_GAP.fullmatch(text, cues[k - 1].end, c.start)
+                )
             ]
             group = _SUPPORTERS.search(text, s_start, s_end)
             aims = [
