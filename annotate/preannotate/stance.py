@@ -5,8 +5,12 @@ shape of position statements in news: a holder (an entity span) before a positio
 ("X called for", "X voted against", "X abstained"), the target mention the cue governs
 (the next one in its clause, or, for "something X opposes" / "X abstained." / "it",
 the nearest one before), negation and contrast ("only supports A and not B"), and
-coordinated holders ("Britain, Canada and Japan all abstained": one stance each).
-Documents with no target cue cost one regex search.
+coordinated holders ("Britain, Canada and Japan all abstained": one stance each, also
+before a relative clause), quotations (the speaker holds what the quote says, a "he said"
+pointing to the previous sentence's person), positions by contrast ("favours talks, not a
+ceasefire", "pauses are not at the heart of our position"). One triple per actor and target
+per article comes out (`StanceFinder.aggregate`). Documents with no target cue cost one
+regex search.
 """
 
 from __future__ import annotations
