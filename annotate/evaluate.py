@@ -1,10 +1,14 @@
 """Score the pre-annotator against gold data: CoNLL-2003 files or gold JSONL.
 
 Scoring is exact span match (start, end, label), micro-averaged; CoNLL-mapped scores map
-both sides through the label set's `conll` column first. Stance triples match on
-(article, target, label) and the holder, where a holder matches when the texts are equal
-or share their last word ("Blinken" vs "Antony Blinken": the guidelines let annotators pick
-any mention of the actor).
+both sides through the label set's `conll` column first.
+
+Stances are scored per (holder actor, target, label) per article, on both sides alike:
+the pre-annotator gives one triple per actor and target, while a gold file may hold one per
+sentence, so each side first keeps one triple per actor, target and label (a second "Newsom"
+support of the ceasefire in another sentence is the same unit, not a second hit or miss).
+Holders are one actor by `annotate.judgement.same_actor` ("Blinken" / "Antony Blinken",
+"U.S." / "United States": the guidelines let annotators pick any mention of the actor).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 
 from annotate.errors import InputError
 from annotate.jsonl import iter_json_lines
+from annotate.judgement import same_actor
 from annotate.schemas import LabelSet, load_labelset
 
 
@@ -291,25 +296,28 @@ def _score_spans(
             confusions[("none", plab)] += 1
 
 
-def _holder_match(a: str, b: str) -> bool:
-    a, b = a.lower().strip(), b.lower().strip()
-    return a == b or a.split()[-1:] == b.split()[-1:]
+def _same_unit(a: dict, b: dict) -> bool:
+    return (
+        a["target"] == b["target"]
+        and a["label"] == b["label"]
+        and same_actor(a["holder"]["text"], b["holder"]["text"])
+    )
+
+
+def actor_units(stances: Iterable[dict]) -> list[dict]:
+    """One triple per (actor, target, label) of one article: the scoring unit."""
+    kept: list[dict] = []
+    for st in stances:
+        if not any(_same_unit(k, st) for k in kept):
+            kept.append(st)
+    return kept
 
 
 def _score_stances(gold: list[dict], pred: list[dict], report: Report) -> None:
-    unmatched = list(gold)
-    for p in pred:
+    unmatched = actor_units(gold)
+    for p in actor_units(pred):
         table = report.stance_labels.setdefault(p["label"], PRF())
-        hit = next(
-            (
-                g
-                for g in unmatched
-                if g["target"] == p["target"]
-                and g["label"] == p["label"]
-                and _holder_match(g["holder"]["text"], p["holder"]["text"])
-            ),
-            None,
-        )
+        hit = next((g for g in unmatched if _same_unit(g, p)), None)
         if hit is None:
             report.stance.fp += 1
             table.fp += 1

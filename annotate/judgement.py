@@ -41,6 +41,33 @@ class Judgement:
 StanceKey = Callable[[Triple], Hashable]
 
 
+_NOT_INITIALS = frozenset(["of", "and", "the", "for", "&"])
+
+
+def _name_words(name: str) -> list[str]:
+    words = [w.replace(".", "") for w in name.casefold().split()]
+    words = [w for w in words if w]
+    return words[1:] if words[:1] == ["the"] and len(words) > 1 else words
+
+
+def same_actor(a: str, b: str) -> bool:
+    """Two holder names of one article name the same actor: equal, one a word-suffix of the
+    other ("Newsom" / "Gavin Newsom", "Security Council" / "UN Security Council"), or an
+    initialism of the other ("U.S." / "United States", "EU" / "European Union").
+
+    Suffix, not last word: "North Korea" and "South Korea" stay two actors. One rule for the
+    rules' aggregation and for scoring, so both count actors alike.
+    """
+    x, y = _name_words(a), _name_words(b)
+    if not x or not y:
+        return False
+    short, long = (x, y) if len(x) <= len(y) else (y, x)
+    if long[len(long) - len(short) :] == short:
+        return True
+    initials = "".join(w[0] for w in long if w not in _NOT_INITIALS)
+    return len(short) == 1 and len(long) > 1 and short[0] == initials
+
+
 def public_article_id(external_id: str | None, content_hash: str) -> str:
     """The id an article has outside the store: its own id, else a prefix of its hash."""
     return external_id or content_hash[:16]

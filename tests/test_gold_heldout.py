@@ -8,13 +8,17 @@ before the pre-annotator was first run on them, on targets of their own
 The assertions are the issue's bars, not floors under the measured figures.
 Measured at commit f234a32 (model annotate-rules-1.0-f63b54923e): entities micro F1 0.904
 (P 0.929, R 0.880); stance triples F1 0.574 (P 0.738, R 0.470; oppose recall 0.158).
-Rebuild the gold with `python tests/fixtures/gold/build_heldout.py`.
+Scored per (actor, target, label) per article since the stance aggregation: main's rules
+0.609, with the relative-clause, quotation-speaker and contrast rules 0.649 (the rules were
+tuned on reporting-dev.jsonl only; this set stayed held out).
+Rebuild the gold with `python tests/fixtures/gold/build_marked.py heldout`.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,12 +64,11 @@ def test_heldout_gold_is_valid_against_its_targets(labelset):
 
 
 def test_heldout_gold_matches_its_source():
-    spec = importlib.util.spec_from_file_location("build_heldout", GOLD / "build_heldout.py")
+    spec = importlib.util.spec_from_file_location("build_marked", GOLD / "build_marked.py")
     build = importlib.util.module_from_spec(spec)
+    sys.modules["build_marked"] = build  # dataclasses look their module up there
     spec.loader.exec_module(build)
-    targets = load_targets(TARGETS)
-    cues = {t.id: [c.lower() for c in t.cues] for t in targets}
-    records = build.build(build.parse(build.SRC.read_text(encoding="utf-8")), cues)
+    records = build.build_set(build.SETS["heldout"])
     lines = HELDOUT.read_text(encoding="utf-8").splitlines()
     assert [json.loads(line) for line in lines] == records
 

@@ -261,3 +261,73 @@ def test_action_verbs_need_a_direct_object_and_longest_cue_wins(policy):
         ("Sweden", "carbon_tax", "support"),
         ("Denmark", "carbon_tax", "oppose"),
     }
+
+
+def test_one_actor_named_twice_is_one_triple_with_its_other_sentences(gaza):
+    text = (
+        "Governor Gavin Newsom backed the truce on Monday. "
+        "On Friday Newsom called for a truce again."
+    )
+    rec = gaza.predict(text, "t")
+    assert [(s["holder"]["text"], s["label"]) for s in rec["stances"]] == [
+        ("Gavin Newsom", "support")
+    ]
+    (other,) = rec["stances"][0]["other_evidence"]
+    assert text[other["holder"]["start"] : other["holder"]["end"]] == "Newsom"
+    assert text[other["evidence"]["start"] : other["evidence"]["end"]].startswith("On Friday")
+
+
+def test_contradictory_findings_of_one_actor_resolve_to_the_strongest(gaza):
+    # "U.S." and "United States" are one actor; a vote outweighs a plain cue.
+    text = "The United States backed the truce. The U.S. voted against the truce on Friday."
+    rec = gaza.predict(text, "t")
+    assert [(s["holder"]["text"], s["label"]) for s in rec["stances"]] == [("U.S.", "oppose")]
+    assert [o["label"] for o in rec["stances"][0]["other_evidence"]] == ["support"]
+
+
+def test_coordinated_holders_before_a_relative_clause_and_a_nominal_call(gaza):
+    assert triples(
+        gaza, "Russia and China, which had blocked an earlier draft, welcomed the truce."
+    ) == {
+        ("Russia", "ceasefire", "support"),
+        ("China", "ceasefire", "support"),
+    }
+    assert triples(gaza, "Austria, Germany and Sweden opposed the call for a ceasefire.") == {
+        (c, "ceasefire", "oppose") for c in ("Austria", "Germany", "Sweden")
+    }
+
+
+def test_positions_stated_by_contrast(gaza):
+    text = (
+        '"Pauses are not at the heart of our position; we want a lasting truce," '
+        "Foreign Minister Omar Haddad told reporters."
+    )
+    assert triples(gaza, text) == {
+        ("Omar Haddad", "humanitarian_pause", "oppose"),
+        ("Omar Haddad", "ceasefire", "support"),
+    }
+    assert triples(gaza, "Minister Lena Berg said Oslo favoured talks, not a ceasefire.") == {
+        ("Lena Berg", "ceasefire", "oppose")
+    }
+
+
+def test_role_possessive_holder_is_the_person(gaza):
+    text = "Japan's foreign minister Kenji Sato said Tokyo backed a humanitarian pause."
+    assert triples(gaza, text) == {("Kenji Sato", "humanitarian_pause", "support")}
+
+
+def test_institutional_act_is_the_bodys_stance(gaza):
+    text = "The Security Council adopted a resolution calling for a ceasefire."
+    assert triples(gaza, text) == {("Security Council", "ceasefire", "support")}
+
+
+def test_quoted_speech_whose_speaker_is_in_the_sentence_before(gaza):
+    text = (
+        "Army chief Idris Karrar met the envoys in Khartoum on Saturday. "
+        '"We want a truce before the rains," he said.'
+    )
+    assert triples(gaza, text) == {("Idris Karrar", "ceasefire", "support")}
+    # A quotation that names its own subject keeps it.
+    assert triples(gaza, '"Hamas must accept the truce," Minister Ana Ruiz said.') == {
+        ("Hamas", "ceasefire", "support")
+    }

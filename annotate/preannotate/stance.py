@@ -5,8 +5,12 @@ shape of position statements in news: a holder (an entity span) before a positio
 ("X called for", "X voted against", "X abstained"), the target mention the cue governs
 (the next one in its clause, or, for "something X opposes" / "X abstained." / "it",
 the nearest one before), negation and contrast ("only supports A and not B"), and
-coordinated holders ("Britain, Canada and Japan all abstained": one stance each).
-Documents with no target cue cost one regex search.
+coordinated holders ("Britain, Canada and Japan all abstained": one stance each, also
+before a relative clause), quotations (the speaker holds what the quote says, a "he said"
+pointing to the previous sentence's person), positions by contrast ("favours talks, not a
+ceasefire", "pauses are not at the heart of our position"). One triple per actor and target
+per article comes out (`StanceFinder.aggregate`). Documents with no target cue cost one
+regex search.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from annotate.judgement import same_actor
 from annotate.preannotate.entities import Mention
 from annotate.preannotate.labels import RuleLabels
 from annotate.preannotate.lexicon import Lexicon, load_lexicon
@@ -38,7 +43,8 @@ _THAT = re.compile(r"\bthat\b")
 _BY_AFTER = re.compile(r"[ \t]+by[ \t]+(?:the[ \t]+)?")
 _REF_NOUNS = (
     r"(?:resolution|proposal|plan|idea|measure|call|motion|deal|move|decision|bill|law"
-    r"|legislation|package|policy|agreement|offer|initiative|process|scheme|text)s?"
+    r"|legislation|package|policy|agreement|offer|initiative|process|scheme|text|draft|appeal"
+    r"|request|vote)s?"
 )
 _BACKREF_AFTER = re.compile(
     r"\s*(?:[.,;:!?\"”]|$|and\b|but\b|while\b|it\b|this\b|that\b|them\b|in (?:that|the) vote\b"
@@ -97,6 +103,30 @@ _DIRECT_OBJECT = re.compile(
 )
 _VOTE = re.compile(r"\b(?:vot|abstain)")
 _REPORTING_WORDS = frozenset(["said", "told", "added", "stated", "announced", "insisted", "argued"])
+# A quotation the sentence opens with, and who said it after the closing quote.
+_QUOTE_OPEN = re.compile(r"\s*[\"“]")
+_QUOTE_CLOSE = re.compile(r"[,.!?]?[\"”]")
+_QUOTE_PRONOUN = re.compile(
+    r"\s*,?\s*(?:he|she)\s+(?:said|added|says|told|wrote|argued|insisted)\b"
+)
+_SPEECH = re.compile(r"\b(?:said|says|added|told|wrote|argued|insisted|stated|tweeted)\b")
+# "A, B and C, which vetoed ..., welcomed": the relative clause is not the subject.
+_RELATIVE_TAIL = re.compile(r",\s*(?:which|who)\b[^,;]{0,100},\s*(?:[a-z]+\s+){0,2}$")
+# "We favour a phase-down, not a coal exit": the target after "not" gets the opposite label.
+# "opposed the call for a ceasefire", "rejected calls for a truce": a cue word used as the
+# noun the verb before it governs; the verb's label reaches the target.
+_NOMINAL_CUES = frozenset(["call for", "calls for", "demand for", "demands for", "appeal for"])
+_NOMINAL_GAP = re.compile(
+    r"\s+(?:(?:the|a|an|its|their|his|her|any|renewed|growing|fresh|new)\s+){0,2}"
+)
+_NOT_BEFORE = re.compile(
+    r"\S\s*(?:,\s*(?:but\s+)?not|\brather than|\binstead of)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,2}$"
+)
+# "Pauses are not at the heart of our position": a target rejected as the aim.
+_NOT_THE_AIM = re.compile(
+    r"(?:\s+[\w-]+){0,4}?\s+(?:is|are|was|were)\s+not\s+(?:at the (?:heart|core|centre|center)"
+    r" of|enough)\b"
+)
 
 
 @dataclass(slots=True)
@@ -212,7 +242,10 @@ class StanceFinder:
             tmentions = self._head_mentions(text, tmentions)
         holders = [m for m in mentions if m.label in self.holder_labels]
         out: dict[tuple[int, int, str, int], dict[str, Any]] = {}
+        prev: tuple[int, int] = (0, 0)
         for s_start, s_end in sentences(text):
+            sentence = (s_start, s_end, *prev)
+            prev = (s_start, s_end)
             cues = [
                 _Cue(
                     c.start(),
@@ -222,28 +255,92 @@ class StanceFinder:
                 )
                 for c in self.cues_re.finditer(text, s_start, s_end)
             ]
+            cues = [
+                c
+                for k, c in enumerate(cues)
+                if not (
+                    k
+                    and re.sub(r"\s+", " ", c.text.lower()) in _NOMINAL_CUES
+                    and _NOMINAL_GAP.fullmatch(text, cues[k - 1].end, c.start)
+                )
+            ]
             group = _SUPPORTERS.search(text, s_start, s_end)
-            if not cues and not group:
+            aims = [
+                t for t in tmentions if s_start <= t[0] < s_end and _NOT_THE_AIM.match(text, t[1])
+            ]
+            if not cues and not group and not aims:
                 if self.eval_re is not None:
                     sent_holders = [h for h in holders if s_start <= h.start and h.end <= s_end]
-                    self._judgements(text, (s_start, s_end), sent_holders, holders, tmentions, out)
+                    self._judgements(text, sentence, sent_holders, holders, tmentions, out)
                 continue
             sent_holders = [h for h in holders if s_start <= h.start and h.end <= s_end]
             if group:
                 self._supporters(group, (s_start, s_end), sent_holders, tmentions, out, text)
+            for t in aims:
+                aim = _Cue(t[0], t[0], self.oppose, "")
+                named = self._holders(text, aim, sent_holders, holders, sentence)
+                if named:
+                    self._emit(out, named, t, self.oppose, "contrast", sentence, text)
             for k, cue in enumerate(cues):
                 clause_end = cues[k + 1].start if k + 1 < len(cues) else s_end
                 self._one_cue(
-                    text, cue, clause_end, (s_start, s_end), sent_holders, holders, tmentions, out
+                    text, cue, clause_end, sentence, sent_holders, holders, tmentions, out
                 )
             if self.eval_re is not None:
-                self._judgements(text, (s_start, s_end), sent_holders, holders, tmentions, out)
-        return list(out.values())
+                self._judgements(text, sentence, sent_holders, holders, tmentions, out)
+        return self.aggregate(list(out.values()))
+
+    def aggregate(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """One triple per (actor, target) of the article, the annotator's unit.
+
+        Mentions of one actor (`annotate.judgement.same_actor`: "Newsom" / "Gavin Newsom",
+        "U.S." / "United States") are grouped per target; the label with the largest summed
+        score wins (ties: the strongest single finding, then the earliest), its best-scored
+        sentence is the evidence, and the group's other sentences stay in `other_evidence`
+        so the annotator can see every sentence the rules read. Fewer, surer arrows per task.
+        """
+        groups: list[list[dict[str, Any]]] = []
+        for rec in sorted(records, key=lambda r: (r["evidence"]["start"], r["holder"]["start"])):
+            name = rec["holder"]["text"]
+            for g in groups:
+                if g[0]["target"] == rec["target"] and any(
+                    same_actor(x["holder"]["text"], name) for x in g
+                ):
+                    g.append(rec)
+                    break
+            else:
+                groups.append([rec])
+        out = []
+        for g in groups:
+            weight: dict[str, float] = {}
+            for r in g:
+                weight[r["label"]] = weight.get(r["label"], 0.0) + r["score"]
+            label = max(
+                weight,
+                key=lambda lab: (weight[lab], max(r["score"] for r in g if r["label"] == lab)),
+            )
+            best = max((r for r in g if r["label"] == label), key=lambda r: r["score"])
+            rec = dict(best)
+            others = [
+                {
+                    "holder": {"start": r["holder"]["start"], "end": r["holder"]["end"]},
+                    "evidence": r["evidence"],
+                    "label": r["label"],
+                    "score": r["score"],
+                    "source": r["source"],
+                }
+                for r in g
+                if r is not best
+            ]
+            if others:
+                rec["other_evidence"] = others
+            out.append(rec)
+        return out
 
     def _judgements(
         self,
         text: str,
-        sentence: tuple[int, int],
+        sentence: tuple[int, int, int, int],
         sent_holders: list[Mention],
         all_holders: list[Mention],
         tmentions: list[tuple[int, int, str]],
@@ -252,7 +349,7 @@ class StanceFinder:
         """ "X called the plan 'a fantasy'" / "X said the duties were needed": a judgement of
         the target, positive (support) or negative (oppose), held by the one who calls it."""
         assert self.eval_re is not None
-        s_start, s_end = sentence
+        s_start, s_end = sentence[:2]
         found: list[tuple[int, int, tuple[int, int, str]]] = []  # (verb start, verb end, target)
         for v in _CALLED.finditer(text, s_start, s_end):
             inside = [
@@ -284,8 +381,7 @@ class StanceFinder:
             if not holders:
                 tail = _SAID_AFTER.search(text, ev.end(), s_end)
                 if tail and tail.group("pron"):
-                    prior = [h for h in all_holders if h.end <= s_start and s_start - h.end < 400]
-                    holders = [h for h in prior if h.label == self.person][-1:]
+                    holders = self._previous_person(all_holders, sentence)
                 elif tail:
                     after = [h for h in sent_holders if h.start >= tail.end()]
                     if after and after[0].label == self.person and after[0].start - tail.end() < 40:
@@ -313,13 +409,13 @@ class StanceFinder:
         text: str,
         cue: _Cue,
         clause_end: int,
-        sentence: tuple[int, int],
+        sentence: tuple[int, int, int, int],
         sent_holders: list[Mention],
         all_holders: list[Mention],
         tmentions: list[tuple[int, int, str]],
         out: dict[tuple[int, int, str, int], dict[str, Any]],
     ) -> None:
-        s_start, s_end = sentence
+        s_start, s_end = sentence[:2]
         label, rule = cue.label, "cue"
         if _VOTE.match(cue.text.lower()):
             rule = "vote" if label != self.neutral else "undecided"
@@ -341,8 +437,11 @@ class StanceFinder:
             return
         if after:
             first = after[0]
-            self._emit(out, holder_list, first, label, rule, sentence, text)
             opposite = self.opposite.get(label)
+            if opposite is not None and _NOT_BEFORE.search(text, cue.end, first[0]):
+                self._emit(out, holder_list, first, opposite, "contrast", sentence, text)
+                return
+            self._emit(out, holder_list, first, label, rule, sentence, text)
             for t in after[1:]:
                 if t[2] == first[2] or opposite is None:
                     continue
@@ -409,26 +508,75 @@ class StanceFinder:
         cue: _Cue,
         sent_holders: list[Mention],
         all_holders: list[Mention],
-        sentence: tuple[int, int],
+        sentence: tuple[int, int, int, int],
     ) -> list[Mention]:
         """The cue's subject and any holders coordinated with it ("A, B and C abstained").
 
         A person reporting their government's position ("Minister X said Warsaw opposed")
         holds it: the stance goes to the speaker, not to the capital named in the clause.
+        So does the speaker of a quotation ("we want a truce," X said), also when the
+        speaker is a pronoun whose person is the previous sentence's ("X met the envoys.
+        'There is no truce,' he said").
         """
-        s_start, s_end = sentence
-        chosen, embedded = self._subject(text, cue, sent_holders, all_holders, s_start)
+        quoted = self._quote_speaker(text, cue, sent_holders, all_holders, sentence)
+        if quoted is not None:
+            return quoted
+        chosen, embedded = self._subject(text, cue, sent_holders, all_holders, sentence)
         if len(chosen) == 1 and chosen[0].label == self.gpe and not _VOTE.match(cue.text.lower()):
             speaker = self._speaker(text, cue, sent_holders, sentence)
             if speaker is not None and (embedded or speaker.start > cue.start):
                 return [speaker]
         return chosen
 
+    def _previous_person(
+        self, all_holders: list[Mention], sentence: tuple[int, int, int, int]
+    ) -> list[Mention]:
+        """The person a "he" or "she" points back to: the first one named in the previous
+        sentence (its subject, in news prose), else the last person named before."""
+        s_start, _, p_start, p_end = sentence
+        people = [h for h in all_holders if h.label == self.person and h.end <= s_start]
+        inside = [h for h in people if p_start <= h.start and h.end <= p_end]
+        if inside:
+            return inside[:1]
+        return [h for h in people if s_start - h.end < 400][-1:]
+
+    def _quote_speaker(
+        self,
+        text: str,
+        cue: _Cue,
+        sent_holders: list[Mention],
+        all_holders: list[Mention],
+        sentence: tuple[int, int, int, int],
+    ) -> list[Mention] | None:
+        """The speaker of the quotation the cue stands in, or None when the cue is not
+        quoted or the quotation names its own subject (a person or organisation)."""
+        s_start, s_end = sentence[:2]
+        op = _QUOTE_OPEN.match(text, s_start)
+        if not op or cue.start < op.end():
+            return None
+        close = _QUOTE_CLOSE.search(text, max(op.end(), cue.end), s_end)
+        if not close:
+            return None
+        inside = [h for h in sent_holders if op.end() <= h.start and h.end <= cue.start]
+        if inside and inside[-1].label != self.gpe:
+            return None
+        tail = close.end()
+        if _QUOTE_PRONOUN.match(text, tail):
+            return self._previous_person(all_holders, sentence) or None
+        if not _SPEECH.search(text, tail, s_end):
+            return None
+        after = [h for h in sent_holders if h.start >= tail and h.label == self.person]
+        return after[:1] or None
+
     def _speaker(
-        self, text: str, cue: _Cue, sent_holders: list[Mention], sentence: tuple[int, int]
+        self,
+        text: str,
+        cue: _Cue,
+        sent_holders: list[Mention],
+        sentence: tuple[int, int, int, int],
     ) -> Mention | None:
         """The PERSON reporting the sentence: "Minister X said ..." or "..., X said"."""
-        s_start, s_end = sentence
+        s_start, s_end = sentence[:2]
         for rep in _REPORTING.finditer(text, s_start, s_end):
             if rep.start() < cue.start:
                 subj = [h for h in sent_holders if h.end <= rep.start()]
@@ -482,9 +630,10 @@ class StanceFinder:
         cue: _Cue,
         sent_holders: list[Mention],
         all_holders: list[Mention],
-        s_start: int,
+        sentence: tuple[int, int, int, int],
     ) -> tuple[list[Mention], bool]:
         """The cue's subject(s), and whether they stand in a clause reported by a verb."""
+        s_start = sentence[0]
         # Passive: "vetoed by the United States".
         by = _BY_AFTER.match(text, cue.end)
         if by:
@@ -501,6 +650,9 @@ class StanceFinder:
                 lo = that.end() if that else lo
         urge = _URGE_TO.search(text, max(lo, cue.start - 120), cue.start)
         hi = urge.start() if urge else cue.start
+        rel = _RELATIVE_TAIL.search(text, max(lo, hi - 140), hi)
+        if rel and any(lo <= h.start and h.end <= rel.start() for h in sent_holders):
+            hi = rel.start()
         before = [h for h in sent_holders if lo <= h.start and h.end <= hi]
         while len(before) > 1:
             obj = _OBJECT_BEFORE.search(text, max(s_start, before[-1].start - 20), before[-1].start)
