@@ -46,6 +46,17 @@ def private_file(path: Path) -> Path:
     return path
 
 
+def private_sqlite(path: Path) -> None:
+    """A SQLite store's file 0600 before SQLite opens it (its -wal/-shm files take that
+    mode), and any older files repaired; a missing folder is made 0700, an existing one
+    is the user's and left as it is."""
+    if not path.parent.exists():
+        private_dir(path.parent)
+    private_file(path)
+    for suffix in ("-wal", "-shm", "-journal"):
+        restrict(path.with_name(path.name + suffix))
+
+
 def repair(root: Path) -> None:
     """Take group/other bits off `root` and everything under it (a workspace made before,
     or copied with wider modes). Symlinks and files of other users are left alone."""

@@ -4,7 +4,8 @@
 `sqlite_status` runs the very same statements with the standard library's sqlite3, for
 `annotate status` on a SQLite store: importing SQLAlchemy alone takes longer than the
 whole 0.4 s that status may take. This module therefore imports nothing but the
-standard library.
+standard library (and `annotate.private`, which keeps the store's files owner-only, as
+opening it through SQLAlchemy does).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 from typing import Any
+
+from annotate.private import private_sqlite
 
 _LIVE = "a.deleted = FALSE"
 STAGE_COUNTS: dict[str, str] = {
@@ -43,6 +46,7 @@ def sqlite_status(path: Path, head: str, model_version: str | None) -> dict[str,
     None when the file is not a store at migration `head` (older, newer, locked or not a
     store at all): the caller then opens it the usual way, which explains what is wrong.
     """
+    private_sqlite(path)
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error:

@@ -12,14 +12,14 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from annotate.errors import StoreError
-from annotate.private import private_dir, private_file, restrict, safe_url
+from annotate.private import private_sqlite, safe_url
 
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         db_path = url.split("///", 1)[-1]
         if db_path and db_path != ":memory:":
-            _private_sqlite(Path(db_path))
+            private_sqlite(Path(db_path))
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -32,17 +32,6 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
-
-
-def _private_sqlite(path: Path) -> None:
-    """The store's file 0600 before SQLite opens it (its -wal/-shm files take that mode),
-    and any older files repaired; a missing folder is made 0700, an existing one is the
-    user's and left as it is."""
-    if not path.parent.exists():
-        private_dir(path.parent)
-    private_file(path)
-    for suffix in ("-wal", "-shm", "-journal"):
-        restrict(path.with_name(path.name + suffix))
 
 
 @contextmanager
