@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from annotate.errors import InputError
+from annotate.errors import InputError, UsageError
 from annotate.jsonl import json_lines
 
 FORMATS = ("jsonl", "parquet")
@@ -189,6 +189,8 @@ def write_shard(records: Iterable[dict[str, Any]], url: str, fmt: str) -> int:
             else:
                 n = _write_parquet(records, fh, url)
         fs.mv(tmp, path)
+    except OSError as exc:
+        raise UsageError(f"cannot write {url}: {exc.strerror or exc}") from None
     finally:
         if fs.exists(tmp):
             fs.rm(tmp)
