@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -33,30 +34,32 @@ def write_shards(conll: Path, min_words: int, shards: int, folder: Path) -> tupl
     return len(texts), words
 
 
-def serial(folder: Path, out: Path) -> float:
+def serial(folder: Path, out: Path) -> tuple[float, float]:
     from annotate.cluster.shards import expand, output_name, read_shard, write_shard
     from annotate.preannotate.model import preannotator
     from annotate.schemas import load_labelset
 
     model = preannotator(load_labelset())
     out.mkdir(exist_ok=True)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for src in expand([str(folder)]):
         records = (model.predict(text, i) for i, text in read_shard(src))
         write_shard(records, output_name(src, str(out), "jsonl"), "jsonl")
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
 
 
-def on_cluster(folder: Path, out: Path, scheduler: str) -> float:
+def on_cluster(folder: Path, out: Path, scheduler: str) -> tuple[float, float]:
+    """Wall seconds of one run, and the workers' CPU seconds on its shards: on a busy
+    machine the first shows the cores the workers got, the second what the work cost."""
     from annotate.cluster.runner import preannotate_shards
     from annotate.schemas import load_labelset
 
     t0 = time.perf_counter()
-    preannotate_shards([str(folder)], str(out), load_labelset(), scheduler)
-    return time.perf_counter() - t0
+    summary = preannotate_shards([str(folder)], str(out), load_labelset(), scheduler)
+    return time.perf_counter() - t0, summary.cpu_seconds
 
 
-def warm(folder: Path, out: Path, workers: int, repeats: int) -> list[float]:
+def warm(folder: Path, out: Path, workers: int, repeats: int) -> list[tuple[float, float]]:
     import logging
 
     from distributed import LocalCluster
@@ -72,6 +75,10 @@ def warm(folder: Path, out: Path, workers: int, repeats: int) -> list[float]:
         return [on_cluster(folder, out, cluster.scheduler_address) for _ in range(repeats)]
 
 
+def _median(runs: list[tuple[float, float]]) -> tuple[float, float]:
+    return statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("conll", type=Path, help="a CoNLL-2003 file, e.g. dev.txt")
@@ -79,40 +86,28 @@ def main() -> None:
     parser.add_argument("--shards", type=int, default=8, help="JSONL shards (8)")
     parser.add_argument("--repeats", type=int, default=3, help="runs per figure (3)")
     args = parser.parse_args()
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp:
         folder, out = Path(tmp) / "in", Path(tmp) / "out"
         folder.mkdir()
         docs, words = write_shards(args.conll, args.words, args.shards, folder)
         print(f"input: {docs} documents, {words} words in {args.shards} shards")
-        rows: list[tuple[str, float]] = []
-        rows.append(
-            (
-                "serial, this process",
-                statistics.median(serial(folder, out) for _ in range(args.repeats)),
-            )
+        rows = {"serial, this process": _median([serial(folder, out) for _ in range(args.repeats)])}
+        for n in (1, 2):
+            rows[f"warm cluster, {n} worker(s)"] = _median(warm(folder, out, n, args.repeats))
+        for n in (1, 2):
+            runs = [on_cluster(folder, out, f"local:{n}") for _ in range(args.repeats)]
+            rows[f"cold local:{n} (start included)"] = _median(runs)
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    anchor = words / rows["serial, this process"][0]
+    for name, (wall, cpu) in rows.items():
+        rate = words / wall
+        print(
+            f"{name:32} {rate:9,.0f} words/s ({wall:6.2f} s wall, {cpu:6.2f} s CPU)  "
+            f"{rate / anchor:5.2f}x serial"
         )
-        for n in (1, 2):
-            rows.append(
-                (
-                    f"warm cluster, {n} worker(s)",
-                    statistics.median(warm(folder, out, n, args.repeats)),
-                )
-            )
-        for n in (1, 2):
-            rows.append(
-                (
-                    f"cold local:{n} (start included)",
-                    statistics.median(
-                        on_cluster(folder, out, f"local:{n}") for _ in range(args.repeats)
-                    ),
-                )
-            )
-    anchor = words / rows[0][1]
-    for name, seconds in rows:
-        rate = words / seconds
-        print(f"{name:34} {rate:10,.0f} words/s  ({seconds:6.2f} s)  {rate / anchor:5.2f}x serial")
-    for kind, one, two in (("warm", rows[1][1], rows[2][1]), ("cold", rows[3][1], rows[4][1])):
-        print(f"2 workers vs 1 ({kind}): {one / two:.2f}x")
+    walls = [wall for wall, _ in rows.values()]
+    print(f"2 workers vs 1, warm: {walls[1] / walls[2]:.2f}x; cold: {walls[3] / walls[4]:.2f}x")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ class ShardSummary:
     articles: int = 0
     entities: int = 0
     stances: int = 0
+    cpu_seconds: float = 0.0  # the workers' CPU time on the shards: what the run cost
 
 
 def parse_scheduler(spec: str) -> int | str:
@@ -112,7 +114,7 @@ class PreAnnotatorPlugin(WorkerPlugin):
         self.builds += 1
 
 
-def _run_shard(src: str, dst: str, fmt: str, plugin: str, version: str) -> dict[str, int]:
+def _run_shard(src: str, dst: str, fmt: str, plugin: str, version: str) -> dict[str, float]:
     """One shard through the worker's pre-annotator into ``dst``; its counts."""
     worker = get_worker()
     model = worker.plugins[plugin].model
@@ -121,7 +123,8 @@ def _run_shard(src: str, dst: str, fmt: str, plugin: str, version: str) -> dict[
             f"worker {worker.address} runs {model.model_version}, this client {version}: "
             "install the same annotate on every worker"
         )
-    counts = {"articles": 0, "entities": 0, "stances": 0}
+    started = time.process_time()
+    counts: dict[str, float] = {"articles": 0, "entities": 0, "stances": 0}
 
     def records() -> Iterator[dict[str, Any]]:
         for art_id, text in read_shard(src):
@@ -132,6 +135,7 @@ def _run_shard(src: str, dst: str, fmt: str, plugin: str, version: str) -> dict[
             yield rec
 
     write_shard(records(), dst, fmt)
+    counts["cpu_seconds"] = time.process_time() - started
     return counts
 
 
@@ -176,9 +180,10 @@ def preannotate_shards(
             for done, future in enumerate(as_completed(futures), 1):
                 counts = future.result()
                 summary.shards += 1
-                summary.articles += counts["articles"]
-                summary.entities += counts["entities"]
-                summary.stances += counts["stances"]
+                summary.articles += int(counts["articles"])
+                summary.entities += int(counts["entities"])
+                summary.stances += int(counts["stances"])
+                summary.cpu_seconds += counts["cpu_seconds"]
                 if on_progress:
                     on_progress(done, len(sources))
         except BaseException:
