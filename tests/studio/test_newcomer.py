@@ -28,12 +28,7 @@ def test_the_next_steps_status_prints_run_as_printed(ws: Workspace) -> None:
     env = _without_venv_on_path(ws)
     here = ws.db.parent  # outside the checkout: the printed path is the absolute one
     status = subprocess.run(  # a narrow terminal: a printed command must not wrap
-        [ANNOTATE, "status"],
-        env={**env, "COLUMNS": "40"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=here,
+        [ANNOTATE, "status"], env={**env, "COLUMNS": "40"}, capture_output=True, text=True, timeout=120, cwd=here
     )
     assert status.returncode == 0, status.stderr
     steps = re.findall(r"`([^`]+)`", status.stdout)
