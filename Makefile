@@ -11,7 +11,7 @@ PROJECT ?= demo
 $(BIN)/annotate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -U pip
-	$(BIN)/pip install -q -e ".[studio,test,postgres]"
+	$(BIN)/pip install -q -e ".[studio,test,postgres,cluster]"
 	touch $@
 
 install: $(BIN)/annotate

@@ -21,15 +21,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from more_itertools import chunked
 from sqlalchemy import Engine
 
 from annotate.config import import_name
 from annotate.errors import InputError, UsageError
 from annotate.evaluate import GoldDoc, GoldError, read_conll, read_gold_jsonl
 from annotate.ingest.clean import content_hash
-from annotate.schemas import LabelSet
+from annotate.judgement import shift_record
+from annotate.schemas import LabelSet, validator
+from annotate.spans import title_shift, unit_text
 from annotate.store import queries
 from annotate.store.session import session_scope
+from annotate.validate import json_path, semantic_problems
 
 FORMATS = ("conll", "jsonl", "labelstudio")
 Mapping = dict[str, tuple[str, ...]]
@@ -226,6 +230,123 @@ def import_corpora(
     report.entities = sum(len(i["entities"]) for i in stored)
     report.stances = sum(len(i["stances"]) for i in stored)
     return report
+
+
+@dataclass
+class PredictionImport:
+    files: int = 0
+    predictions: int = 0
+    replaced: int = 0  # predictions of the same article and version stored before
+    moved: int = 0  # records whose offsets indexed the body of a titled article
+    versions: dict[str, int] = field(default_factory=dict)
+
+
+# Records read, checked and inserted at a time (all in the run's one transaction).
+PREDICTION_CHUNK = 1000
+
+
+def import_predictions(
+    engine: Engine,
+    paths: list[str],
+    labelset: LabelSet,
+    on_file: Callable[[str], None] | None = None,
+) -> PredictionImport:
+    """Prediction shards (JSONL or Parquet: offline or `--scheduler` output, files or
+    folders) into the store as the predictions of their model versions, one transaction.
+
+    A record joins its article by `id`: the article's own id, its content hash, or the
+    hash prefix a store names an article without one by. Offsets index the unit text (title,
+    blank line, body); a record made from the body alone (the article JSONL's `text`) is
+    moved into it. An unknown id, a span not on the article's text or a second prediction
+    of one article and version is an InputError naming the file and line, and nothing is
+    stored."""
+    from annotate.cluster.shards import expand, read_predictions
+
+    if not paths:
+        raise UsageError("give at least one prediction file or folder to import")
+    report = PredictionImport()
+    check = validator("prediction")
+    seen: dict[tuple[int, str], str] = {}
+    with session_scope(engine) as session:
+        for url in expand(paths):
+            for chunk in chunked(read_predictions(url), PREDICTION_CHUNK):
+                rows = _prediction_rows(session, chunk, labelset, check, seen, report)
+                report.replaced += queries.store_prediction_rows(session, rows)
+                report.predictions += len(rows)
+            report.files += 1
+            if on_file:
+                on_file(url)
+    return report
+
+
+def _prediction_rows(
+    session: Any,
+    chunk: list[tuple[str, Any]],
+    labelset: LabelSet,
+    check: Any,
+    seen: dict[tuple[int, str], str],
+    report: PredictionImport,
+) -> list[dict[str, Any]]:
+    """Store rows of (where, record) pairs, each checked against its article's text."""
+    for where, rec in chunk:
+        err = next(iter(check.iter_errors(rec)), None)
+        if err is not None:
+            raise InputError(
+                f"{where}: not a prediction record: {json_path(err.absolute_path)}: {err.message}"
+            )
+    articles = queries.articles_by_public_id(session, [rec["id"] for _, rec in chunk])
+    rows = []
+    for where, rec in chunk:
+        found = articles.get(rec["id"], [])
+        if not found:
+            raise InputError(
+                f"{where}: no stored article has id {rec['id']!r}: ingest the articles first "
+                "(the id is an article's own id or its content hash)"
+            )
+        if len(found) > 1:
+            raise InputError(
+                f"{where}: id {rec['id']!r} names {len(found)} stored articles; "
+                "give the article's content hash as its id"
+            )
+        article_id, title, body = found[0]
+        rec = _on_unit_text(where, rec, labelset, title, body, report)
+        key = (article_id, rec["model_version"])
+        if key in seen:
+            raise InputError(
+                f"{where}: a second {rec['model_version']} prediction of article "
+                f"{rec['id']!r} (the first at {seen[key]})"
+            )
+        seen[key] = where
+        report.versions[rec["model_version"]] = report.versions.get(rec["model_version"], 0) + 1
+        rows.append(
+            {
+                "article_id": article_id,
+                "model_version": rec["model_version"],
+                "entities": rec["entities"],
+                "stances": rec["stances"],
+            }
+        )
+    return rows
+
+
+def _on_unit_text(
+    where: str,
+    rec: dict[str, Any],
+    labelset: LabelSet,
+    title: str | None,
+    body: str,
+    report: PredictionImport,
+) -> dict[str, Any]:
+    """The record with offsets into the unit text; an InputError when they fit neither it
+    nor (for a titled article) the body."""
+    problems = list(semantic_problems(where, rec, labelset, unit_text(title, body)))
+    if not problems:
+        return rec
+    if title and not list(semantic_problems(where, rec, labelset, body)):
+        report.moved += 1
+        moved, _ = shift_record(rec, title_shift(title))
+        return {**rec, **moved}
+    raise InputError(f"{problems[0]} (of the stored article {rec['id']!r})")
 
 
 def _stance(st: dict[str, Any]) -> dict[str, Any]:

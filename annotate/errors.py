@@ -60,3 +60,7 @@ class SyncError(StudioError):
 
 class ExportError(AnnotateError):
     """The export cannot run as asked (nothing to export, output folder in the way...)."""
+
+
+class ClusterError(AnnotateError):
+    """The Dask cluster cannot be reached or started, or its workers run other rules."""

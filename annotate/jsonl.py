@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -78,15 +78,21 @@ def iter_json_lines(path: Path, error: type[Exception]) -> Iterator[tuple[int, A
     Reads bytes, so invalid UTF-8 is a one-line error too, not a traceback.
     """
     with path.open("rb") as fh:
-        for lineno, raw in enumerate(fh, 1):
-            if not raw.strip():
-                continue
-            try:
-                value = parse_json(raw.decode("utf-8-sig" if lineno == 1 else "utf-8"))
-            except UnicodeDecodeError as exc:
-                raise error(f"{path}:{lineno}: invalid UTF-8 at byte {exc.start}") from None
-            except TooDeep as exc:
-                raise error(f"{path}:{lineno}: {exc}") from None
-            except json.JSONDecodeError as exc:
-                raise error(f"{path}:{lineno}: invalid JSON: {exc.msg}") from None
-            yield lineno, value
+        yield from json_lines(fh, str(path), error)
+
+
+def json_lines(fh: Iterable[bytes], name: str, error: type[Exception]) -> Iterator[tuple[int, Any]]:
+    """`iter_json_lines` over an open binary file (a local one or an fsspec URL's), named
+    ``name`` in errors."""
+    for lineno, raw in enumerate(fh, 1):
+        if not raw.strip():
+            continue
+        try:
+            value = parse_json(raw.decode("utf-8-sig" if lineno == 1 else "utf-8"))
+        except UnicodeDecodeError as exc:
+            raise error(f"{name}:{lineno}: invalid UTF-8 at byte {exc.start}") from None
+        except TooDeep as exc:
+            raise error(f"{name}:{lineno}: {exc}") from None
+        except json.JSONDecodeError as exc:
+            raise error(f"{name}:{lineno}: invalid JSON: {exc.msg}") from None
+        yield lineno, value

@@ -19,6 +19,9 @@ HEAVY = (
     "annotate.preannotate.lexicon",
     "annotate.preannotate.entities",
     "annotate.store.queries",
+    "dask",
+    "distributed",
+    "annotate.cluster.runner",
 )
 
 

@@ -24,12 +24,20 @@ def _labelset(targets: Path | None):
 def preannotate(
     ctx: typer.Context,
     inputs: Annotated[
-        list[Path] | None,
-        typer.Argument(help="Offline mode: article JSONL (id, text) or .txt files; no database."),
+        list[str] | None,
+        typer.Argument(
+            help="Offline mode: article JSONL (id, text) or .txt files; no database. "
+            "With --scheduler: globs or fsspec URLs of JSONL or Parquet shards."
+        ),
     ] = None,
     output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="Offline mode: write JSONL here (default: stdout)."),
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Offline mode: write JSONL here (default: stdout). With --scheduler: the "
+            "folder (or fsspec URL) for one prediction shard per input shard.",
+        ),
     ] = None,
     targets: Annotated[
         Path | None,
@@ -48,6 +56,20 @@ def preannotate(
             "--model", help="Rules plus this learned layer (a folder of `annotate train`)."
         ),
     ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Offline mode on a Dask cluster: tcp://HOST:PORT, or local:N for N local "
+            "worker processes (the `cluster` extra)."
+        ),
+    ] = None,
+    output_format: Annotated[
+        str | None,
+        typer.Option(
+            "--output-format",
+            help="With --scheduler: jsonl or parquet (default: each input shard's format).",
+        ),
+    ] = None,
 ) -> None:
     """Pre-annotate entities and stances with rules, so annotators start from predictions.
 
@@ -59,12 +81,26 @@ def preannotate(
     Example: annotate preannotate articles.jsonl -o predictions.jsonl --targets tariffs.yaml
 
     Example: annotate preannotate --model models/conll
+
+    Example: annotate preannotate 's3://news/articles/*.parquet' --scheduler tcp://10.0.0.5:8786 -o preds/
     """
     labelset = _labelset(targets)
-    if inputs:
+    if scheduler is not None or output_format is not None:
+        if not inputs or output is None or scheduler is None:
+            fail("--scheduler needs INPUT shards and -o DIR (--output-format goes with it)")
+        if force or limit or workers != 1:
+            fail("--force, --limit and --workers do not apply with --scheduler")
+        _cluster(inputs, output, labelset, scheduler, model, output_format)
+    elif inputs:
         if force or limit:
             fail("--force and --limit apply to store mode (no INPUT)")
-        _offline(inputs, output, labelset, workers, model)
+        _offline(
+            [Path(p) for p in inputs],
+            None if output is None else Path(output),
+            labelset,
+            workers,
+            model,
+        )
     else:
         if output is not None:
             fail("--output needs INPUT files (offline mode)")
@@ -127,6 +163,40 @@ def _offline(
             tmp.unlink(missing_ok=True)
     if output:
         console.print(f"{n} prediction(s) written to {output}")
+
+
+def _cluster(
+    inputs: list[str],
+    output: str,
+    labelset: Any,
+    scheduler: str,
+    model: Path | None,
+    fmt: str | None,
+) -> None:
+    try:
+        from annotate.cluster.runner import preannotate_shards
+    except ImportError as exc:
+        if exc.name not in ("dask", "distributed"):
+            raise
+        fail('--scheduler needs Dask: pip install "annotate[cluster]"')
+    with progress_bar("preannotate") as progress:
+        bar = progress.add_task("shards", total=None)
+        summary = preannotate_shards(
+            inputs,
+            output,
+            labelset,
+            scheduler,
+            model_dir=model,
+            fmt=fmt,
+            on_progress=lambda done, total: progress.update(bar, completed=done, total=total),
+        )
+    console.print(
+        f"{summary.articles} article(s) in {summary.shards} shard(s) pre-annotated with "
+        f"{summary.model_version} on {summary.scheduler}: {summary.entities} entities, "
+        f"{summary.stances} stances; predictions in {summary.out_dir}",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def _store(

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from more_itertools import chunked
-from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy import Engine, delete, func, insert, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from annotate.errors import StoreError
@@ -167,6 +167,68 @@ def replace_predictions(session: Session, version: str, records: list[dict[str, 
         )
         for rec in records
     )
+
+
+def articles_by_public_id(
+    session: Session, ids: Sequence[str]
+) -> dict[str, list[tuple[int, str | None, str]]]:
+    """(row id, title, body) of the stored articles each id names: the article's own id
+    (`external_id`), its content hash, or the hash prefix that is the public id of an
+    article without one (`judgement.public_article_id`). Several rows: the id is ambiguous."""
+    out: dict[str, list[tuple[int, str | None, str]]] = defaultdict(list)
+    wanted = set(ids)
+    cols = (Article.id, Article.title, Article.text, Article.external_id, Article.content_hash)
+    rows = []
+    for chunk in chunked(sorted(wanted), IN_CHUNK // 2):
+        rows += session.execute(
+            select(*cols).where(
+                (Article.external_id.in_(chunk)) | (Article.content_hash.in_(chunk))
+            )
+        ).all()
+    found = {r.external_id for r in rows} | {r.content_hash for r in rows}
+    # Hash prefixes: a range per id, so the content hash's unique index serves them.
+    prefixes = sorted(i for i in wanted - found if len(i) == 16)
+    for chunk in chunked(prefixes, IN_CHUNK // 4):
+        rows += session.execute(
+            select(*cols).where(
+                Article.external_id.is_(None),
+                or_(*(Article.content_hash.between(p, p + "~") for p in chunk)),
+            )
+        ).all()
+    seen: set[int] = set()
+    for r in rows:
+        if r.id in seen:
+            continue
+        seen.add(r.id)
+        for key in {
+            r.external_id,
+            r.content_hash,
+            public_article_id(r.external_id, r.content_hash),
+        }:
+            if key in wanted:
+                out[key].append((r.id, r.title, r.text))
+    return out
+
+
+def store_prediction_rows(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Bulk insert of prediction rows (`article_id`, `model_version`, `entities`,
+    `stances`), each replacing its article's prediction of the same version (the
+    dialect's executemany: psycopg's batched fast path on PostgreSQL); how many it replaced."""
+    by_version: dict[str, list[int]] = defaultdict(list)
+    for row in rows:
+        by_version[row["model_version"]].append(row["article_id"])
+    replaced = 0
+    for version, article_ids in by_version.items():
+        for chunk in chunked(article_ids, IN_CHUNK):
+            result = session.execute(
+                delete(Prediction).where(
+                    Prediction.model_version == version, Prediction.article_id.in_(chunk)
+                )
+            )
+            replaced += result.rowcount or 0
+    for chunk in chunked(rows, IN_CHUNK):
+        session.execute(insert(Prediction), chunk)
+    return replaced
 
 
 def latest_predictions(session: Session, article_ids: Sequence[int]) -> dict[int, Prediction]:
