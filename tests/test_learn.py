@@ -168,3 +168,31 @@ def test_cli_train_preannotate_and_evaluate_with_model(tmp_path: Path) -> None:
     )
     assert bad.exit_code != 0 and "retrain it with `annotate train`" in bad.output
     assert not bad.output.strip().count("\n")
+
+
+def test_numpy_decoding_equals_crfsuite(imported: tuple[Engine, Path], tmp_path: Path) -> None:
+    """The cached-emission decoding (crf.LinearChain) gives crfsuite's own tags and marginals,
+    and its emission sums are those of the feature strings crfsuite is trained on."""
+    import numpy as np
+
+    engine, held = imported
+    train_store(engine, LABELS, tmp_path / "model", folds=0)
+    fast = LearnedAnnotator(tmp_path / "model", LABELS)
+    exact = LearnedAnnotator(tmp_path / "model", LABELS, crfsuite=True)
+    texts = [d.text for d in read_conll(held, LABELS)]
+    texts += [json.loads(line)["text"] for line in (LEARN / "gold.jsonl").open()]
+    texts += ["", "Vantrix.", "Zumora\n\nrose.\nShares of Vantrix and Zumora fell!? Rhona Vesk"]
+    spans = 0
+    for text in texts:
+        tokens, xseq, _m = fast.features.featurize(text)
+        _t, emissions, _m = fast.fast.emissions(text)
+        reference = np.array([fast.chain.vector(f) for f in xseq]).reshape(emissions.shape)
+        assert np.allclose(emissions, reference, atol=1e-9), text[:40]
+        got, want = fast.predict(text)["entities"], exact.predict(text)["entities"]
+        assert [(e["start"], e["end"], e["label"]) for e in got] == [
+            (e["start"], e["end"], e["label"]) for e in want
+        ]
+        for a, b in zip(got, want, strict=True):
+            assert abs(a["score"] - b["score"]) <= 0.001
+        spans += len(got)
+    assert spans > 100

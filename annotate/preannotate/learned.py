@@ -16,15 +16,20 @@ when they agree, else the class's most frequent fine label in training.
 
 from __future__ import annotations
 
+import bisect
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from annotate import spans as sp
 from annotate.errors import SchemaError
+from annotate.preannotate.crf import LinearChain
 from annotate.preannotate.entities import Mention
 from annotate.preannotate.model import PreAnnotator, preannotator
 from annotate.schemas import LabelSet
@@ -40,6 +45,7 @@ MANIFEST_FILE = "manifest.json"
 LEXICON_MIN_DOCS = 2
 LEXICON_AGREEMENT = 0.9
 LEXICON_MAX_TOKENS = 6
+_NEWLINE = re.compile("\n")
 
 
 @dataclass
@@ -118,6 +124,35 @@ def doc_surfaces(ex: Example) -> dict[str, str]:
     return out
 
 
+def rule_tags(
+    starts: Sequence[int], ends: Sequence[int], mentions: Sequence[Mention]
+) -> dict[int, tuple[str, str]]:
+    """Token index -> (B-/I- tag, rule) for the tokens inside the rules' mentions, given
+    the tokens' offsets (a later mention's tag wins a shared token)."""
+    out: dict[int, tuple[str, str]] = {}
+    n = len(ends)
+    j = 0
+    for m in sorted(mentions, key=lambda m: m.start):
+        j = max(j, bisect.bisect_right(ends, m.start))
+        k = j
+        prefix = "B-"
+        while k < n and starts[k] < m.end:
+            out[k] = (prefix + str(m.label), m.rule)
+            prefix = "I-"
+            k += 1
+    return out
+
+
+def doc_labels(words: Sequence[str], rule_tag: Sequence[str]) -> dict[str, str]:
+    """Document consistency: the label the rules gave each capitalised word most often
+    in the article (the first seen on a tie)."""
+    by_word: dict[str, Counter[str]] = {}
+    for w, tag in zip(words, rule_tag, strict=True):
+        if tag != "O" and w[:1].isupper():
+            by_word.setdefault(w, Counter())[tag[2:]] += 1
+    return {w: c.most_common(1)[0][0] for w, c in by_word.items()}
+
+
 class Featurizer:
     """Token features of one article; word-level features cached per word."""
 
@@ -180,24 +215,11 @@ class Featurizer:
         n = len(tokens)
         rule_tag = ["O"] * n
         rule_name = [""] * n
-        j = 0
-        for m in sorted(mentions, key=lambda m: m.start):
-            while j < n and tokens[j].end <= m.start:
-                j += 1
-            k = j
-            first = True
-            while k < n and tokens[k].start < m.end:
-                rule_tag[k] = ("B-" if first else "I-") + m.label
-                rule_name[k] = m.rule
-                first = False
-                k += 1
+        starts, ends = [t.start for t in tokens], [t.end for t in tokens]
+        for i, (tag, rule) in rule_tags(starts, ends, mentions).items():
+            rule_tag[i], rule_name[i] = tag, rule
         words = [t.text for t in tokens]
-        # Document consistency: the label the rules gave each capitalised word anywhere.
-        by_word: dict[str, Counter[str]] = {}
-        for w, tag in zip(words, rule_tag, strict=True):
-            if tag != "O" and w[:1].isupper():
-                by_word.setdefault(w, Counter())[tag[2:]] += 1
-        doc_label = {w: c.most_common(1)[0][0] for w, c in by_word.items()}
+        doc_label = doc_labels(words, rule_tag)
         lex_tag = self._lexicon_tags(words, own)
         xseq: list[list[str]] = []
         for i, w in enumerate(words):
@@ -208,23 +230,30 @@ class Featurizer:
                 else:
                     f.append(f"{k}pad")
             r = rule_tag[i]
-            f.append("r=" + r)
-            if r != "O":
-                f.append("rr=" + rule_name[i])
-                f.append(f"rl={rule_name[i]}:{r}")
+            f += self.rule_features(r, rule_name[i])
             f.append("r-1=" + (rule_tag[i - 1] if i else "^"))
             f.append("r+1=" + (rule_tag[i + 1] if i + 1 < n else "$"))
             dl = doc_label.get(w)
             if dl is not None:
-                f.append("dr=" + dl)
-                if r == "O":
-                    f.append("dr-missed=" + dl)
+                f += self.doc_features(dl, r == "O")
             if lex_tag[i]:
                 f.append("ll=" + lex_tag[i])
             if i == 0 or "\n" in text[tokens[i - 1].end : tokens[i].start] or words[i - 1] in ".!?":
                 f.append("bos")
             xseq.append(f)
         return tokens, xseq, mentions
+
+    @staticmethod
+    def rule_features(tag: str, rule: str) -> list[str]:
+        """The features of the rules' tag at a token (which rule, when one fired)."""
+        if tag == "O":
+            return ["r=O"]
+        return ["r=" + tag, "rr=" + rule, f"rl={rule}:{tag}"]
+
+    @staticmethod
+    def doc_features(label: str, missed: bool) -> list[str]:
+        """Document consistency: the rules labeled this word so elsewhere in the article."""
+        return ["dr=" + label, "dr-missed=" + label] if missed else ["dr=" + label]
 
     def _lexicon_tags(self, words: list[str], own: dict[str, str] | None) -> list[str]:
         n = len(words)
@@ -248,14 +277,175 @@ class Featurizer:
         return out
 
 
+class FastEmissions:
+    """The CRF's emission scores of one article without feature strings per token.
+
+    The same features as `Featurizer.featurize` (tests/test_learn.py checks the sums),
+    but each word type's word and context features are summed into weight rows once and
+    cached, so a token costs a few array gathers; only the tokens of rule mentions, of
+    learned-lexicon hits and of words the rules labeled elsewhere are visited in Python.
+    """
+
+    _PAD = 0  # the id of "no word" (before the first and after the last token)
+
+    def __init__(self, features: Featurizer, chain: LinearChain) -> None:
+        self.f = features
+        self.chain = chain
+        width = len(chain.labels)
+        # one zero row past the last attribute: every feature list sums at least it
+        self._state = np.vstack([chain.state, np.zeros((1, width))])
+        self._zero = len(chain.state)
+        self.vocab: dict[str, int] = {"": self._PAD}
+        self._cap = 1024
+        self._word = np.zeros((self._cap, width))
+        self._ctx = {k: np.zeros((self._cap, width)) for k in (-2, -1, 1, 2)}
+        for k, rows in self._ctx.items():
+            rows[self._PAD] = chain.vector([f"{k}pad"])
+        self._ends = np.zeros(self._cap, dtype=bool)  # word in ".!?": next token is bos
+        self._lex_first = np.zeros(self._cap, dtype=bool)
+        self._tag: dict[str, int] = {}
+        self._tag_rows: list[np.ndarray] = []
+        self._tag_cur = np.zeros((0, width))
+        self._tag_prev = np.zeros((0, width))
+        self._tag_next = np.zeros((0, width))
+        for tag in ("O", "^", "$"):
+            self._tag_id(tag)
+        self._cache: dict[tuple[str, ...], np.ndarray] = {}
+        self._lex_label: dict[str, str | None] = {}
+        self._bos = chain.vector(["bos"])
+
+    def _ids(self, feats: list[str]) -> list[int]:
+        get = self.chain.attributes.get
+        return [self._zero] + [a for a in map(get, feats) if a is not None]
+
+    def _sum(self, groups: list[list[str]]) -> np.ndarray:
+        flat: list[int] = []
+        offsets: list[int] = []
+        for feats in groups:
+            offsets.append(len(flat))
+            flat += self._ids(feats)
+        return np.add.reduceat(self._state[flat], offsets, axis=0)
+
+    def _grow(self, need: int) -> None:
+        cap = self._cap
+        while cap < need:
+            cap *= 2
+        if cap == self._cap:
+            return
+        self._word = np.resize(self._word, (cap, self._word.shape[1]))
+        self._ctx = {k: np.resize(v, (cap, v.shape[1])) for k, v in self._ctx.items()}
+        self._ends = np.resize(self._ends, cap)
+        self._lex_first = np.resize(self._lex_first, cap)
+        self._cap = cap
+
+    def _add_words(self, words: Iterable[str]) -> None:
+        new = sorted(set(words) - self.vocab.keys())
+        if not new:
+            return
+        base = len(self.vocab)
+        self._grow(base + len(new))
+        ids = slice(base, base + len(new))
+        f = self.f
+        self._word[ids] = self._sum([f.word_features(w) for w in new])
+        for k, rows in self._ctx.items():
+            rows[ids] = self._sum([f.context_features(w, k) for w in new])
+        self._ends[ids] = [w in ".!?" for w in new]
+        self._lex_first[ids] = [w in f.learned.first for w in new]
+        for i, w in enumerate(new, base):
+            self.vocab[w] = i
+
+    def _tag_id(self, tag: str) -> int:
+        tid = self._tag.get(tag)
+        if tid is None:
+            tid = self._tag[tag] = len(self._tag)
+            cur, prev, nxt = self._sum([[f"r={tag}"], [f"r-1={tag}"], [f"r+1={tag}"]])
+            self._tag_cur = np.vstack([self._tag_cur, cur])
+            self._tag_prev = np.vstack([self._tag_prev, prev])
+            self._tag_next = np.vstack([self._tag_next, nxt])
+        return tid
+
+    def _vec(self, feats: tuple[str, ...]) -> np.ndarray:
+        v = self._cache.get(feats)
+        if v is None:
+            v = self._cache[feats] = self.chain.vector(list(feats))
+        return v
+
+    def emissions(self, text: str) -> tuple[list[sp.Token], np.ndarray, list[Mention]]:
+        """(tokens, emission scores tokens x labels, the rules' mentions)."""
+        tokens = sp.tokenize(text)
+        mentions = [m for m in self.f.rules.entities.tag(text) if m.label]
+        n = len(tokens)
+        if not n:
+            return tokens, np.zeros((0, len(self.chain.labels))), mentions
+        words = [t.text for t in tokens]
+        got = list(map(self.vocab.get, words))
+        if None in got:
+            self._add_words(words)
+            got = list(map(self.vocab.get, words))
+        ids = np.array(got, dtype=np.intp)
+        padded = np.concatenate([[self._PAD, self._PAD], ids, [self._PAD, self._PAD]])
+        e = self._word[ids]
+        e += self._ctx[-2][padded[0:n]]
+        e += self._ctx[-1][padded[1 : n + 1]]
+        e += self._ctx[1][padded[3 : n + 3]]
+        e += self._ctx[2][padded[4 : n + 4]]
+        starts = [t.start for t in tokens]
+        ends = [t.end for t in tokens]
+        ruled = rule_tags(starts, ends, mentions)
+        tids = np.zeros(n + 2, dtype=np.intp)  # O everywhere, ^ and $ at the pads
+        tids[0], tids[-1] = self._tag["^"], self._tag["$"]
+        for i, (tag, rule) in ruled.items():
+            tids[i + 1] = self._tag_id(tag)
+            e[i] += self._vec(("rr=" + rule, f"rl={rule}:{tag}"))
+        e += self._tag_cur[tids[1:-1]]
+        e += self._tag_prev[tids[0:n]]
+        e += self._tag_next[tids[2:]]
+        order = sorted(ruled)
+        doc_label = doc_labels([words[i] for i in order], [ruled[i][0] for i in order])
+        if doc_label:
+            by_id = {self.vocab[w]: lab for w, lab in doc_label.items()}
+            for i in np.flatnonzero(np.isin(ids, list(by_id))).tolist():
+                lab = by_id[got[i]]
+                e[i] += self._vec(tuple(self.f.doc_features(lab, i not in ruled)))
+        for i, tag in self._lexicon_hits(words, ids):
+            e[i] += self._vec(("ll=" + tag,))
+        bos = np.zeros(n, dtype=bool)
+        bos[0] = True
+        bos[1:] = self._ends[ids[:-1]]
+        if "\n" in text:
+            nl = np.asarray([m.start() for m in _NEWLINE.finditer(text)])
+            bos[1:] |= np.searchsorted(nl, starts[1:]) > np.searchsorted(nl, ends[:-1])
+        e[bos] += self._bos
+        return tokens, e, mentions
+
+    def _lexicon_hits(self, words: list[str], ids: np.ndarray) -> list[tuple[int, str]]:
+        """`Featurizer._lexicon_tags` visiting only the words that start a surface."""
+        out: list[tuple[int, str]] = []
+        first = self.f.learned.first
+        after = 0
+        for i in np.flatnonzero(self._lex_first[ids]).tolist():
+            if i < after:
+                continue
+            for toks in first[words[i]]:
+                if tuple(words[i : i + len(toks)]) == toks:
+                    surface = " ".join(toks)
+                    if surface not in self._lex_label:
+                        self._lex_label[surface] = self.f.learned.label(surface)
+                    label = self._lex_label[surface]
+                    if label is not None:
+                        out.append((i, "B-" + label))
+                        out += [(k, "I-" + label) for k in range(i + 1, i + len(toks))]
+                        after = i + len(toks)
+                        break
+        return out
+
+
 def bio_labels(tokens: Sequence[sp.Token], ex: Example) -> list[str]:
     """The training tags of one article: B-/I- per span; coarse spans tag their class."""
     tags = ["O"] * len(tokens)
     items = [(s, e, lab) for s, e, lab in ex.spans]
     items += [(s, e, coarse_class(labs)) for s, e, labs in ex.coarse]
     starts = [t.start for t in tokens]
-    import bisect
-
     for s, e, label in sorted(items):
         i = bisect.bisect_left(starts, s)
         first = True
@@ -316,7 +506,9 @@ def check_compatible(manifest: dict[str, Any], labelset: LabelSet, model_dir: Pa
 class LearnedAnnotator:
     """Rules plus the learned layer: the same predict() as PreAnnotator."""
 
-    def __init__(self, model_dir: Path, labelset: LabelSet) -> None:
+    def __init__(self, model_dir: Path, labelset: LabelSet, *, crfsuite: bool = False) -> None:
+        """``crfsuite``: decode with pycrfsuite's Tagger (feature strings per token, exact
+        marginals) instead of `crf.LinearChain`; the tests compare the two."""
         import pycrfsuite
 
         self.manifest = read_manifest(model_dir)
@@ -329,22 +521,48 @@ class LearnedAnnotator:
         self.coarse_default: dict[str, str] = self.manifest.get("coarse_default", {})
         self.tagger = pycrfsuite.Tagger()
         self.tagger.open(str(model_dir / MODEL_FILE))
+        self.crfsuite = crfsuite
+        self.chain = LinearChain.from_tagger(self.tagger)
+        self.fast = FastEmissions(self.features, self.chain)
+
+    def _tags(self, text: str) -> tuple[list[sp.Token], list[str], list[float], list[Mention]]:
+        """(tokens, tag per token, score per token of its tag where a span starts, the
+        rules' mentions); scores at other tokens are 0."""
+        if self.crfsuite:
+            tokens, xseq, mentions = self.features.featurize(text)
+            if not tokens:
+                return tokens, [], [], mentions
+            tags = self.tagger.tag(xseq)
+            scores = [0.0] * len(tags)
+            for _s, _e, _label, first in decode(tokens, tags):
+                scores[first] = self.tagger.marginal(tags[first], first)
+            return tokens, tags, scores, mentions
+        tokens, emissions, mentions = self.fast.emissions(text)
+        if not tokens:
+            return tokens, [], [], mentions
+        path = self.chain.viterbi(emissions)
+        labels = self.chain.labels
+        tags = [labels[y] for y in path.tolist()]
+        firsts = [first for _s, _e, _label, first in decode(tokens, tags)]
+        scores = [0.0] * len(tags)
+        marg = self.chain.marginals(emissions, firsts, [int(path[i]) for i in firsts])
+        for i, p in zip(firsts, marg.tolist(), strict=True):
+            scores[i] = p
+        return tokens, tags, scores, mentions
 
     def spans(self, text: str) -> tuple[list[Mention], list[Mention]]:
         """(learned mentions, the rules' mentions) of one text."""
-        tokens, xseq, rule_mentions = self.features.featurize(text)
+        tokens, tags, scores, rule_mentions = self._tags(text)
         if not tokens:
             return [], rule_mentions
-        tags = self.tagger.tag(xseq)
         ruled = {(m.start, m.end): m.label for m in rule_mentions}
         out: list[Mention] = []
         for s, e, label, first in decode(tokens, tags):
-            score = self.tagger.marginal(tags[first], first)
             if "|" in label:
                 options = label.split("|")
                 r = ruled.get((s, e))
                 label = r if r in options else self.coarse_default.get(label, options[0])
-            out.append(Mention(s, e, label, "learned", int(score * 1000), text[s:e]))
+            out.append(Mention(s, e, label, "learned", int(scores[first] * 1000), text[s:e]))
         return out, rule_mentions
 
     def predict(self, text: str, article_id: str = "") -> dict[str, Any]:
