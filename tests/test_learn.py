@@ -185,7 +185,7 @@ def test_numpy_decoding_equals_crfsuite(imported: tuple[Engine, Path], tmp_path:
     spans = 0
     for text in texts:
         tokens, xseq, _m = fast.features.featurize(text)
-        _t, emissions, _m = fast.fast.emissions(text)
+        _s, _e, emissions, _m = fast.fast.emissions(text)
         reference = np.array([fast.chain.vector(f) for f in xseq]).reshape(emissions.shape)
         assert np.allclose(emissions, reference, atol=1e-9), text[:40]
         got, want = fast.predict(text)["entities"], exact.predict(text)["entities"]

@@ -31,6 +31,7 @@ class LinearChain:
         self.attributes = attributes
         self.state = state
         self.trans = trans
+        self.outside = labels.index("O") if "O" in labels else -1
         self._start = np.ones(len(labels))
         self._exp_trans = np.exp(trans)
 

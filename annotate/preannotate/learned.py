@@ -146,11 +146,13 @@ def rule_tags(
 def doc_labels(words: Sequence[str], rule_tag: Sequence[str]) -> dict[str, str]:
     """Document consistency: the label the rules gave each capitalised word most often
     in the article (the first seen on a tie)."""
-    by_word: dict[str, Counter[str]] = {}
+    by_word: dict[str, dict[str, int]] = {}
     for w, tag in zip(words, rule_tag, strict=True):
         if tag != "O" and w[:1].isupper():
-            by_word.setdefault(w, Counter())[tag[2:]] += 1
-    return {w: c.most_common(1)[0][0] for w, c in by_word.items()}
+            counts = by_word.setdefault(w, {})
+            counts[tag[2:]] = counts.get(tag[2:], 0) + 1
+    # max() keeps the first of equal counts, in insertion order as Counter.most_common did
+    return {w: max(c, key=c.__getitem__) for w, c in by_word.items()}
 
 
 class Featurizer:
@@ -310,9 +312,11 @@ class FastEmissions:
         self._tag_next = np.zeros((0, width))
         for tag in ("O", "^", "$"):
             self._tag_id(tag)
-        self._cache: dict[tuple[str, ...], np.ndarray] = {}
+        self._cache: dict[tuple[str, ...], int] = {}
+        self._extra = np.zeros((0, width))
+        self._extra_new: list[np.ndarray] = []
         self._lex_label: dict[str, str | None] = {}
-        self._bos = chain.vector(["bos"])
+        self._bos_row = self._extra_id(("bos",))
 
     def _ids(self, feats: list[str]) -> list[int]:
         get = self.chain.attributes.get
@@ -364,20 +368,21 @@ class FastEmissions:
             self._tag_next = np.vstack([self._tag_next, nxt])
         return tid
 
-    def _vec(self, feats: tuple[str, ...]) -> np.ndarray:
-        v = self._cache.get(feats)
-        if v is None:
-            v = self._cache[feats] = self.chain.vector(list(feats))
-        return v
+    def _extra_id(self, feats: tuple[str, ...]) -> int:
+        """The row of `_extra` (or of `_extra_new`, stacked later) summing ``feats``."""
+        k = self._cache.get(feats)
+        if k is None:
+            k = self._cache[feats] = len(self._extra) + len(self._extra_new)
+            self._extra_new.append(self.chain.vector(list(feats)))
+        return k
 
-    def emissions(self, text: str) -> tuple[list[sp.Token], np.ndarray, list[Mention]]:
-        """(tokens, emission scores tokens x labels, the rules' mentions)."""
-        tokens = sp.tokenize(text)
+    def emissions(self, text: str) -> tuple[list[int], list[int], np.ndarray, list[Mention]]:
+        """(token starts, token ends, emission scores tokens x labels, the rules' mentions)."""
+        words, starts, ends = sp.token_columns(text)
         mentions = [m for m in self.f.rules.entities.tag(text) if m.label]
-        n = len(tokens)
+        n = len(words)
         if not n:
-            return tokens, np.zeros((0, len(self.chain.labels))), mentions
-        words = [t.text for t in tokens]
+            return starts, ends, np.zeros((0, len(self.chain.labels))), mentions
         got = list(map(self.vocab.get, words))
         if None in got:
             self._add_words(words)
@@ -389,14 +394,16 @@ class FastEmissions:
         e += self._ctx[-1][padded[1 : n + 1]]
         e += self._ctx[1][padded[3 : n + 3]]
         e += self._ctx[2][padded[4 : n + 4]]
-        starts = [t.start for t in tokens]
-        ends = [t.end for t in tokens]
         ruled = rule_tags(starts, ends, mentions)
         tids = np.zeros(n + 2, dtype=np.intp)  # O everywhere, ^ and $ at the pads
         tids[0], tids[-1] = self._tag["^"], self._tag["$"]
+        at: list[int] = []  # token i gets cached row rows[k] added, for at[k] == i
+        rows: list[int] = []
+        extra = self._extra_id
         for i, (tag, rule) in ruled.items():
             tids[i + 1] = self._tag_id(tag)
-            e[i] += self._vec(("rr=" + rule, f"rl={rule}:{tag}"))
+            at.append(i)
+            rows.append(extra(("rr=" + rule, f"rl={rule}:{tag}")))
         e += self._tag_cur[tids[1:-1]]
         e += self._tag_prev[tids[0:n]]
         e += self._tag_next[tids[2:]]
@@ -404,19 +411,24 @@ class FastEmissions:
         doc_label = doc_labels([words[i] for i in order], [ruled[i][0] for i in order])
         if doc_label:
             by_id = {self.vocab[w]: lab for w, lab in doc_label.items()}
-            for i in np.flatnonzero(np.isin(ids, list(by_id))).tolist():
-                lab = by_id[got[i]]
-                e[i] += self._vec(tuple(self.f.doc_features(lab, i not in ruled)))
+            for i in [i for i, g in enumerate(got) if g in by_id]:
+                at.append(i)
+                rows.append(extra(tuple(self.f.doc_features(by_id[got[i]], i not in ruled))))
         for i, tag in self._lexicon_hits(words, ids):
-            e[i] += self._vec(("ll=" + tag,))
-        bos = np.zeros(n, dtype=bool)
-        bos[0] = True
-        bos[1:] = self._ends[ids[:-1]]
+            at.append(i)
+            rows.append(extra(("ll=" + tag,)))
+        bos = set((np.flatnonzero(self._ends[ids[:-1]]) + 1).tolist())
+        bos.add(0)
         if "\n" in text:
-            nl = np.asarray([m.start() for m in _NEWLINE.finditer(text)])
-            bos[1:] |= np.searchsorted(nl, starts[1:]) > np.searchsorted(nl, ends[:-1])
-        e[bos] += self._bos
-        return tokens, e, mentions
+            bos.update(bisect.bisect_right(starts, m.start()) for m in _NEWLINE.finditer(text))
+            bos.discard(n)
+        at += bos
+        rows += [self._bos_row] * len(bos)
+        if self._extra_new:
+            self._extra = np.vstack([self._extra, *self._extra_new])
+            self._extra_new = []
+        np.add.at(e, at, self._extra[rows])
+        return starts, ends, e, mentions
 
     def _lexicon_hits(self, words: list[str], ids: np.ndarray) -> list[tuple[int, str]]:
         """`Featurizer._lexicon_tags` visiting only the words that start a surface."""
@@ -457,20 +469,28 @@ def bio_labels(tokens: Sequence[sp.Token], ex: Example) -> list[str]:
     return tags
 
 
-def decode(tokens: Sequence[sp.Token], tags: Sequence[str]) -> list[tuple[int, int, str, int]]:
-    """(start, end, label, first token index) of each B-/I- run."""
+def decode(
+    starts: Sequence[int],
+    ends: Sequence[int],
+    tags: Sequence[str],
+    inside: Iterable[int] | None = None,
+) -> list[tuple[int, int, str, int]]:
+    """(start, end, label, first token index) of each B-/I- run; ``inside``: the indices
+    of the tags that are not O, when the caller knows them."""
     out: list[tuple[int, int, str, int]] = []
     cur: list[Any] | None = None
-    for i, (tok, tag) in enumerate(zip(tokens, tags, strict=True)):
+    last = -2
+    for i in inside if inside is not None else range(len(tags)):
+        tag = tags[i]
         if tag == "O":
-            cur = None
             continue
-        prefix, label = tag[0], tag[2:]
-        if cur is not None and prefix == "I" and cur[2] == label:
-            cur[1] = tok.end
-            continue
-        cur = [tok.start, tok.end, label, i]
-        out.append(cur)  # type: ignore[arg-type]
+        label = tag[2:]
+        if cur is not None and last == i - 1 and tag[0] == "I" and cur[2] == label:
+            cur[1] = ends[i]
+        else:
+            cur = [starts[i], ends[i], label, i]
+            out.append(cur)  # type: ignore[arg-type]
+        last = i
     return [tuple(c) for c in out]  # type: ignore[misc]
 
 
@@ -525,44 +545,40 @@ class LearnedAnnotator:
         self.chain = LinearChain.from_tagger(self.tagger)
         self.fast = FastEmissions(self.features, self.chain)
 
-    def _tags(self, text: str) -> tuple[list[sp.Token], list[str], list[float], list[Mention]]:
-        """(tokens, tag per token, score per token of its tag where a span starts, the
-        rules' mentions); scores at other tokens are 0."""
+    def _runs(
+        self, text: str
+    ) -> tuple[list[tuple[int, int, str, int]], list[float], list[Mention]]:
+        """(the tagged runs as `decode` gives them, the marginal of each run's first tag,
+        the rules' mentions)."""
         if self.crfsuite:
             tokens, xseq, mentions = self.features.featurize(text)
             if not tokens:
-                return tokens, [], [], mentions
+                return [], [], mentions
             tags = self.tagger.tag(xseq)
-            scores = [0.0] * len(tags)
-            for _s, _e, _label, first in decode(tokens, tags):
-                scores[first] = self.tagger.marginal(tags[first], first)
-            return tokens, tags, scores, mentions
-        tokens, emissions, mentions = self.fast.emissions(text)
-        if not tokens:
-            return tokens, [], [], mentions
+            runs = decode([t.start for t in tokens], [t.end for t in tokens], tags)
+            return runs, [self.tagger.marginal(tags[r[3]], r[3]) for r in runs], mentions
+        starts, ends, emissions, mentions = self.fast.emissions(text)
+        if not starts:
+            return [], [], mentions
         path = self.chain.viterbi(emissions)
-        labels = self.chain.labels
-        tags = [labels[y] for y in path.tolist()]
-        firsts = [first for _s, _e, _label, first in decode(tokens, tags)]
-        scores = [0.0] * len(tags)
-        marg = self.chain.marginals(emissions, firsts, [int(path[i]) for i in firsts])
-        for i, p in zip(firsts, marg.tolist(), strict=True):
-            scores[i] = p
-        return tokens, tags, scores, mentions
+        tags = self.chain.labels
+        inside = np.flatnonzero(path != self.chain.outside).tolist()
+        runs = decode(starts, ends, [tags[y] for y in path.tolist()], inside)
+        firsts = [r[3] for r in runs]
+        scores = self.chain.marginals(emissions, firsts, path[firsts].tolist()).tolist()
+        return runs, scores, mentions
 
     def spans(self, text: str) -> tuple[list[Mention], list[Mention]]:
         """(learned mentions, the rules' mentions) of one text."""
-        tokens, tags, scores, rule_mentions = self._tags(text)
-        if not tokens:
-            return [], rule_mentions
+        runs, scores, rule_mentions = self._runs(text)
         ruled = {(m.start, m.end): m.label for m in rule_mentions}
         out: list[Mention] = []
-        for s, e, label, first in decode(tokens, tags):
+        for (s, e, label, _first), score in zip(runs, scores, strict=True):
             if "|" in label:
                 options = label.split("|")
                 r = ruled.get((s, e))
                 label = r if r in options else self.coarse_default.get(label, options[0])
-            out.append(Mention(s, e, label, "learned", int(scores[first] * 1000), text[s:e]))
+            out.append(Mention(s, e, label, "learned", int(score * 1000), text[s:e]))
         return out, rule_mentions
 
     def predict(self, text: str, article_id: str = "") -> dict[str, Any]:
