@@ -29,9 +29,11 @@ import numpy as np
 
 from annotate import spans as sp
 from annotate.errors import SchemaError
+from annotate.judgement import Triple
 from annotate.preannotate.crf import LinearChain
 from annotate.preannotate.entities import Mention
 from annotate.preannotate.model import PreAnnotator, preannotator
+from annotate.preannotate.stance_model import STANCE_FILE, StanceModel
 from annotate.schemas import LabelSet
 
 NAME = "annotate-learned"
@@ -56,6 +58,9 @@ class Example:
     text: str
     spans: list[tuple[int, int, str]]
     coarse: list[tuple[int, int, tuple[str, ...]]] = field(default_factory=list)
+    # the humans' stance triples; an article with none trains no stance (a CoNLL corpus
+    # has no stance: its candidates are no negatives)
+    triples: list[Triple] = field(default_factory=list)
 
 
 def coarse_class(labels: Iterable[str]) -> str:
@@ -544,6 +549,10 @@ class LearnedAnnotator:
         self.crfsuite = crfsuite
         self.chain = LinearChain.from_tagger(self.tagger)
         self.fast = FastEmissions(self.features, self.chain)
+        stance = model_dir / STANCE_FILE
+        self.stance: StanceModel | None = None
+        if stance.is_file():
+            self.stance = StanceModel(json.loads(stance.read_text(encoding="utf-8")))
 
     def _runs(
         self, text: str
@@ -597,5 +606,13 @@ class LearnedAnnotator:
                 }
                 for m in mentions
             ],
-            "stances": self.rules.stances.find(text, mentions),
+            "stances": self.stances(text, mentions),
         }
+
+    def stances(self, text: str, mentions: Sequence[Mention]) -> list[dict[str, Any]]:
+        """The stance rules' triples over the learned mentions, relabeled or dropped by
+        the stance classifier when the model has one."""
+        ruled = self.rules.stances.find(text, mentions)
+        if self.stance is None:
+            return ruled
+        return self.stance.find(text, mentions, ruled, self.labelset)
