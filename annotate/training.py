@@ -345,7 +345,9 @@ def train(
         "articles": len(examples),
         "counts": dict(sorted(counts.items())),
         "coarse_counts": dict(sorted(coarse.items())),
-        "stance_counts": dict(sorted(Counter(t.label for ex in examples for t in ex.triples).items())),
+        "stance_counts": dict(
+            sorted(Counter(t.label for ex in examples for t in ex.triples).items())
+        ),
         "coarse_default": _coarse_default(examples),
         "params": PARAMS,
         "libraries": _versions(),
