@@ -10,6 +10,7 @@ import bisect
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import NamedTuple
 
 import regex
@@ -205,6 +206,21 @@ def tokenize(text: str) -> list[Token]:
     if _simple(text):
         return [Token(m.group(), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
     return _tokenize_clusters(text)
+
+
+# `_TOKEN_RE` as a split: the pieces alternate gap, token, gap, ... (it has no group).
+_TOKEN_SPLIT = re.compile(f"({_TOKEN_RE.pattern})")
+
+
+def token_columns(text: str) -> tuple[list[str], list[int], list[int]]:
+    """The tokens of `tokenize` as three lists (texts, starts, ends), built without a
+    tuple or match object per token: the learned layer's hot loop needs only these."""
+    if not _simple(text):
+        tokens = _tokenize_clusters(text)
+        return [t.text for t in tokens], [t.start for t in tokens], [t.end for t in tokens]
+    pieces = _TOKEN_SPLIT.split(text)
+    offsets = list(accumulate(map(len, pieces)))
+    return pieces[1::2], offsets[0:-1:2], offsets[1::2]
 
 
 def _tokenize_clusters(text: str) -> list[Token]:

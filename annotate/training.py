@@ -20,15 +20,18 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Engine
 
 from annotate.errors import UsageError
 from annotate.evaluate import GoldDoc, Report, evaluate
 from annotate.export.adjudicate import Policy, adjudicate, parse_policy
-from annotate.judgement import ArticleText
+from annotate.judgement import ArticleText, Triple
 from annotate.preannotate import learned as L
+from annotate.preannotate import stance_model as SM
 from annotate.preannotate.model import PreAnnotator, preannotator
 from annotate.schemas import LabelSet
+from annotate.spans import Span
 from annotate.store import queries
 from annotate.store.session import session_scope
 
@@ -39,6 +42,11 @@ PARAMS: dict[str, Any] = {
     "feature.possible_transitions": True,
     "feature.minfreq": 1,
 }
+
+
+# The stance classifier: L2-regularised multinomial logistic regression, classes weighted
+# against their frequency (most candidates are 'none'); lbfgs is deterministic.
+STANCE_PARAMS: dict[str, Any] = {"C": 1.0, "class_weight": "balanced", "max_iter": 2000}
 
 
 class TrainError(UsageError):
@@ -92,10 +100,19 @@ def collect_examples(
         unknown = [
             c for c in coarse.get(digest, []) if not any(s < c[1] and c[0] < e for s, e, _ in spans)
         ]
-        examples.append(L.Example(digest, text, spans, sorted(set(unknown))))
+        triples = sorted({t for t, _agreement in result.triples}, key=_triple_order)
+        examples.append(L.Example(digest, text, spans, sorted(set(unknown)), triples))
     if not examples:
         raise TrainError("no human annotation to train on: pull or import some first")
     return examples
+
+
+def _triple_order(t: Triple) -> tuple:
+    return (t.holder.start, t.holder.end, t.holder.label, t.target, t.label, t.target_span or ())
+
+
+def _triple_json(t: Triple) -> list[Any]:
+    return [t.holder.start, t.holder.end, t.holder.label, t.target, t.label, t.target_span]
 
 
 def data_hash(examples: Sequence[L.Example], labelset: LabelSet, rules_version: str) -> str:
@@ -108,12 +125,15 @@ def data_hash(examples: Sequence[L.Example], labelset: LabelSet, rules_version: 
                 "labels": labelset.fingerprint(),
                 "rules": rules_version,
                 "lexicon": [L.LEXICON_MIN_DOCS, L.LEXICON_AGREEMENT],
+                "stance": [SM.FEATURES_VERSION, STANCE_PARAMS],
             },
             sort_keys=True,
         ).encode()
     )
     for ex in examples:
         h.update(json.dumps([ex.key, ex.text, ex.spans, ex.coarse]).encode())
+        if ex.triples:
+            h.update(json.dumps([_triple_json(t) for t in ex.triples]).encode())
     return h.hexdigest()
 
 
@@ -130,6 +150,55 @@ def _fit(examples: Sequence[L.Example], rules: PreAnnotator, model_path: Path) -
             trainer.append(xseq, L.bio_labels(tokens, ex))
     trainer.train(str(model_path))
     return lexicon
+
+
+def stance_rows(
+    examples: Sequence[L.Example], labelset: LabelSet, rules: PreAnnotator
+) -> tuple[list[list[str]], list[str]]:
+    """(features, label) per candidate of every article with human triples: the human
+    triple's label when one has the candidate's key (`ArticleText.stance_key`), else none."""
+    x: list[list[str]] = []
+    y: list[str] = []
+    for ex in examples:
+        if not ex.triples:
+            continue
+        mentions = [m for m in rules.entities.tag(ex.text) if m.label]
+        ruled = rules.stances.find(ex.text, mentions)
+        key = ArticleText(ex.text).stance_key
+        gold = {key(t): t.label for t in ex.triples}
+        names = SM.rule_names(ex.text, ruled)
+        for c in SM.candidates(ex.text, mentions, ruled, labelset):
+            h = c.holder
+            t = Triple(Span(h.start, h.end, str(h.label)), h.text, c.target[2], "", c.target[:2])
+            x.append(SM.features(ex.text, c, names))
+            y.append(gold.get(key(t), SM.NONE))
+    return x, y
+
+
+def _fit_stance(
+    examples: Sequence[L.Example], labelset: LabelSet, rules: PreAnnotator
+) -> dict[str, Any] | None:
+    """The stance classifier's weights (`stance_model.StanceModel`), or None when the
+    articles give no positive and no negative to learn from."""
+    x, y = stance_rows(examples, labelset, rules)
+    if len(set(y)) < 2:
+        return None
+    from sklearn.linear_model import LogisticRegression
+
+    vocab = sorted({f for fs in x for f in fs})
+    index = {f: i for i, f in enumerate(vocab)}
+    matrix = np.zeros((len(x), len(vocab)))
+    for i, fs in enumerate(x):
+        matrix[i, [index[f] for f in fs]] = 1.0
+    clf = LogisticRegression(**STANCE_PARAMS).fit(matrix, y)
+    return {
+        "features_version": SM.FEATURES_VERSION,
+        "classes": [str(c) for c in clf.classes_],
+        "features": vocab,
+        "coef": [[round(float(w), 8) for w in row] for row in clf.coef_],
+        "intercept": [round(float(b), 8) for b in clf.intercept_],
+        "candidates": dict(sorted(Counter(y).items())),
+    }
 
 
 def _coarse_default(examples: Sequence[L.Example]) -> dict[str, str]:
@@ -151,14 +220,35 @@ def _write_model(
     (out / L.LEXICON_FILE).write_text(
         json.dumps(lexicon.to_json(), sort_keys=True, ensure_ascii=False), encoding="utf-8"
     )
+    stance = _fit_stance(examples, labelset, rules)
+    manifest["stance"] = {"trained": stance is not None}
+    if stance is not None:
+        manifest["stance"]["candidates"] = stance["candidates"]
+        (out / SM.STANCE_FILE).write_text(
+            json.dumps(stance, sort_keys=True, ensure_ascii=False), encoding="utf-8"
+        )
     (out / L.MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
 
 
 def _gold(ex: L.Example) -> GoldDoc:
+    stances = [
+        {
+            "holder": {
+                "start": t.holder.start,
+                "end": t.holder.end,
+                "label": t.holder.label,
+                "text": ex.text[t.holder.start : t.holder.end] or t.holder_text,
+            },
+            "target": t.target,
+            "label": t.label,
+        }
+        for t in ex.triples
+    ]
     return GoldDoc(
         ex.key[:12],
         ex.text,
         [{"start": s, "end": e, "label": lab, "text": ex.text[s:e]} for s, e, lab in ex.spans],
+        stances,
     )
 
 
@@ -197,17 +287,28 @@ def cross_validate(
     gold = [_gold(ex) for ex in ordered]
     learned = evaluate(gold, lambda _t, i: learned_preds[i], labelset)
     base = evaluate(gold, rules.predict, labelset)
-    return {
+    out = {
         "folds": folds,
         "split": "by article (content hash)",
         "learned": _scores(learned),
         "rules": _scores(base),
     }
+    # stance: on the articles with human triples only (the others have no stance gold)
+    with_stance = [g for g, ex in zip(gold, ordered, strict=True) if ex.triples]
+    if with_stance:
+        s_learned = evaluate(with_stance, lambda _t, i: learned_preds[i], labelset)
+        s_rules = evaluate(with_stance, rules.predict, labelset)
+        out["stance"] = {
+            "articles": len(with_stance),
+            "learned": s_learned.as_dict()["stance"],
+            "rules": s_rules.as_dict()["stance"],
+        }
+    return out
 
 
 def _versions() -> dict[str, str]:
     out = {}
-    for dist in ("python-crfsuite", "annotate"):
+    for dist in ("python-crfsuite", "hmmlearn", "scikit-learn", "annotate"):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
@@ -244,6 +345,9 @@ def train(
         "articles": len(examples),
         "counts": dict(sorted(counts.items())),
         "coarse_counts": dict(sorted(coarse.items())),
+        "stance_counts": dict(
+            sorted(Counter(t.label for ex in examples for t in ex.triples).items())
+        ),
         "coarse_default": _coarse_default(examples),
         "params": PARAMS,
         "libraries": _versions(),

@@ -16,12 +16,12 @@ from sqlalchemy import Engine, select
 from annotate.cli import app
 from annotate.corpora import import_corpora
 from annotate.errors import SchemaError
-from annotate.evaluate import evaluate, read_conll
+from annotate.evaluate import evaluate, read_conll, read_gold_jsonl
 from annotate.preannotate.batch import annotator
 from annotate.preannotate.learned import LearnedAnnotator
 from annotate.preannotate.model import preannotator
 from annotate.predictions import preannotate_store
-from annotate.schemas import Target, load_labelset
+from annotate.schemas import Target, load_labelset, load_targets
 from annotate.store.models import Article, Prediction
 from annotate.store.session import session_scope
 from annotate.training import TrainError, collect_examples, train, train_store
@@ -51,7 +51,7 @@ def test_train_writes_model_and_manifest(imported: tuple[Engine, Path], tmp_path
     engine, _held = imported
     manifest = train_store(engine, LABELS, tmp_path / "model", folds=2)
     files = sorted(p.name for p in (tmp_path / "model").iterdir())
-    assert files == ["entities.crfsuite", "lexicon.json", "manifest.json"]
+    assert files == ["entities.crfsuite", "lexicon.json", "manifest.json", "stance.json"]
     on_disk = json.loads((tmp_path / "model" / "manifest.json").read_text())
     assert on_disk == manifest
     assert manifest["model_version"] == f"annotate-learned-{manifest['training_data_sha256'][:12]}"
@@ -107,9 +107,9 @@ def test_preannotate_store_with_model(imported: tuple[Engine, Path], tmp_path: P
     assert {p.model_version for p in preds} == {manifest["model_version"]}
     gold = next(p for p in preds if any(e["text"] == "Rhona Vesk" for e in p.entities))
     assert all(0 <= e["score"] <= 1 for e in gold.entities)
-    # the learned layer tags its own spans; its stances come from the stance rules
+    # the learned layer tags its own spans; the stance classifier labels its stances
     assert {e["source"] for p in preds for e in p.entities} == {"learned"}
-    assert all(st["source"].startswith("rules:") for p in preds for st in p.stances)
+    assert {st["source"] for p in preds for st in p.stances} <= {"learned"}
 
 
 def test_a_model_of_another_label_set_or_targets_is_refused(
@@ -168,3 +168,61 @@ def test_cli_train_preannotate_and_evaluate_with_model(tmp_path: Path) -> None:
     )
     assert bad.exit_code != 0 and "retrain it with `annotate train`" in bad.output
     assert not bad.output.strip().count("\n")
+
+
+def test_numpy_decoding_equals_crfsuite(imported: tuple[Engine, Path], tmp_path: Path) -> None:
+    """The cached-emission decoding (crf.LinearChain) gives crfsuite's own tags and marginals,
+    and its emission sums are those of the feature strings crfsuite is trained on."""
+    import numpy as np
+
+    engine, held = imported
+    train_store(engine, LABELS, tmp_path / "model", folds=0)
+    fast = LearnedAnnotator(tmp_path / "model", LABELS)
+    exact = LearnedAnnotator(tmp_path / "model", LABELS, crfsuite=True)
+    texts = [d.text for d in read_conll(held, LABELS)]
+    texts += [json.loads(line)["text"] for line in (LEARN / "gold.jsonl").open()]
+    texts += ["", "Vantrix.", "Zumora\n\nrose.\nShares of Vantrix and Zumora fell!? Rhona Vesk"]
+    spans = 0
+    for text in texts:
+        tokens, xseq, _m = fast.features.featurize(text)
+        _s, _e, emissions, _m = fast.fast.emissions(text)
+        reference = np.array([fast.chain.vector(f) for f in xseq]).reshape(emissions.shape)
+        assert np.allclose(emissions, reference, atol=1e-9), text[:40]
+        got, want = fast.predict(text)["entities"], exact.predict(text)["entities"]
+        assert [(e["start"], e["end"], e["label"]) for e in got] == [
+            (e["start"], e["end"], e["label"]) for e in want
+        ]
+        for a, b in zip(got, want, strict=True):
+            assert abs(a["score"] - b["score"]) <= 0.001
+        spans += len(got)
+    assert spans > 100
+
+
+def test_stance_classifier_trains_on_human_triples_only(engine: Engine, tmp_path: Path) -> None:
+    """Trained from the gold fixture's triples, deterministic, used by --model; a CoNLL
+    corpus (no stance annotated) trains none: its candidates are no negatives."""
+    gold = FIXTURES / "gold"
+    labels = LABELS.with_targets(load_targets(gold / "targets.yaml"))
+    import_corpora(engine, [gold / "news.jsonl"], "jsonl", labels, name="news")
+    a = train_store(engine, labels, tmp_path / "a", folds=3)
+    b = train_store(engine, labels, tmp_path / "b", folds=0)
+    assert a["model_version"] == b["model_version"]
+    assert (tmp_path / "a" / "stance.json").read_bytes() == (
+        tmp_path / "b" / "stance.json"
+    ).read_bytes()
+    counts = a["stance"]["candidates"]
+    assert a["stance"]["trained"] and counts["none"] > 0
+    assert sum(v for k, v in counts.items() if k != "none") > 0.8 * sum(a["stance_counts"].values())
+    cv = a["cross_validation"]["stance"]
+    assert cv["articles"] == 7 and 0 < cv["learned"]["f1"] <= 1 and 0 < cv["rules"]["f1"] <= 1
+    model = LearnedAnnotator(tmp_path / "a", labels)
+    assert model.stance is not None
+    docs = list(read_gold_jsonl(gold / "news.jsonl", labels))
+    report = evaluate(docs, model.predict, labels).as_dict()["stance"]
+    assert report["f1"] > 0.6  # on its own training articles: it learned the triples
+    recs = [model.predict(d.text) for d in docs]
+    assert {s["source"] for r in recs for s in r["stances"]} == {"learned"}
+    import_corpora(engine, [_split(tmp_path)[0]], "conll", LABELS, name="wire")
+    conll_only = train_store(engine, LABELS, tmp_path / "c", folds=0, sources=["import:wire"])
+    assert not conll_only["stance"]["trained"]
+    assert not (tmp_path / "c" / "stance.json").exists()

@@ -343,3 +343,21 @@ def test_trim_drops_edge_whitespace_only() -> None:
     assert trim(text, Span(9, 18, "ORG")) == Span(11, 18, "ORG")
     assert trim(text, Span(9, 11, "ORG")).start == trim(text, Span(9, 11, "ORG")).end
     assert trim(text, Span(5, 99, "ORG")) == Span(5, 99, "ORG")  # left for check_span
+
+
+def test_token_columns_are_tokenize() -> None:
+    """The learned layer's column tokenizer gives `tokenize`'s tokens, simple or not."""
+    from annotate.spans import token_columns
+
+    for text in [
+        "",
+        "  ",
+        "Britain's U.S. deal: 3,000.5 _x_ fell!?",
+        "Sa\u0301nchez and José\n\nsaid",
+    ]:
+        tokens = tokenize(text)
+        assert token_columns(text) == (
+            [t.text for t in tokens],
+            [t.start for t in tokens],
+            [t.end for t in tokens],
+        )

@@ -16,17 +16,24 @@ when they agree, else the class's most frequent fine label in training.
 
 from __future__ import annotations
 
+import bisect
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from annotate import spans as sp
 from annotate.errors import SchemaError
+from annotate.judgement import Triple
+from annotate.preannotate.crf import LinearChain
 from annotate.preannotate.entities import Mention
 from annotate.preannotate.model import PreAnnotator, preannotator
+from annotate.preannotate.stance_model import STANCE_FILE, StanceModel
 from annotate.schemas import LabelSet
 
 NAME = "annotate-learned"
@@ -40,6 +47,7 @@ MANIFEST_FILE = "manifest.json"
 LEXICON_MIN_DOCS = 2
 LEXICON_AGREEMENT = 0.9
 LEXICON_MAX_TOKENS = 6
+_NEWLINE = re.compile("\n")
 
 
 @dataclass
@@ -50,6 +58,9 @@ class Example:
     text: str
     spans: list[tuple[int, int, str]]
     coarse: list[tuple[int, int, tuple[str, ...]]] = field(default_factory=list)
+    # the humans' stance triples; an article with none trains no stance (a CoNLL corpus
+    # has no stance: its candidates are no negatives)
+    triples: list[Triple] = field(default_factory=list)
 
 
 def coarse_class(labels: Iterable[str]) -> str:
@@ -118,6 +129,37 @@ def doc_surfaces(ex: Example) -> dict[str, str]:
     return out
 
 
+def rule_tags(
+    starts: Sequence[int], ends: Sequence[int], mentions: Sequence[Mention]
+) -> dict[int, tuple[str, str]]:
+    """Token index -> (B-/I- tag, rule) for the tokens inside the rules' mentions, given
+    the tokens' offsets (a later mention's tag wins a shared token)."""
+    out: dict[int, tuple[str, str]] = {}
+    n = len(ends)
+    j = 0
+    for m in sorted(mentions, key=lambda m: m.start):
+        j = max(j, bisect.bisect_right(ends, m.start))
+        k = j
+        prefix = "B-"
+        while k < n and starts[k] < m.end:
+            out[k] = (prefix + str(m.label), m.rule)
+            prefix = "I-"
+            k += 1
+    return out
+
+
+def doc_labels(words: Sequence[str], rule_tag: Sequence[str]) -> dict[str, str]:
+    """Document consistency: the label the rules gave each capitalised word most often
+    in the article (the first seen on a tie)."""
+    by_word: dict[str, dict[str, int]] = {}
+    for w, tag in zip(words, rule_tag, strict=True):
+        if tag != "O" and w[:1].isupper():
+            counts = by_word.setdefault(w, {})
+            counts[tag[2:]] = counts.get(tag[2:], 0) + 1
+    # max() keeps the first of equal counts, in insertion order as Counter.most_common did
+    return {w: max(c, key=c.__getitem__) for w, c in by_word.items()}
+
+
 class Featurizer:
     """Token features of one article; word-level features cached per word."""
 
@@ -180,24 +222,11 @@ class Featurizer:
         n = len(tokens)
         rule_tag = ["O"] * n
         rule_name = [""] * n
-        j = 0
-        for m in sorted(mentions, key=lambda m: m.start):
-            while j < n and tokens[j].end <= m.start:
-                j += 1
-            k = j
-            first = True
-            while k < n and tokens[k].start < m.end:
-                rule_tag[k] = ("B-" if first else "I-") + m.label
-                rule_name[k] = m.rule
-                first = False
-                k += 1
+        starts, ends = [t.start for t in tokens], [t.end for t in tokens]
+        for i, (tag, rule) in rule_tags(starts, ends, mentions).items():
+            rule_tag[i], rule_name[i] = tag, rule
         words = [t.text for t in tokens]
-        # Document consistency: the label the rules gave each capitalised word anywhere.
-        by_word: dict[str, Counter[str]] = {}
-        for w, tag in zip(words, rule_tag, strict=True):
-            if tag != "O" and w[:1].isupper():
-                by_word.setdefault(w, Counter())[tag[2:]] += 1
-        doc_label = {w: c.most_common(1)[0][0] for w, c in by_word.items()}
+        doc_label = doc_labels(words, rule_tag)
         lex_tag = self._lexicon_tags(words, own)
         xseq: list[list[str]] = []
         for i, w in enumerate(words):
@@ -208,23 +237,30 @@ class Featurizer:
                 else:
                     f.append(f"{k}pad")
             r = rule_tag[i]
-            f.append("r=" + r)
-            if r != "O":
-                f.append("rr=" + rule_name[i])
-                f.append(f"rl={rule_name[i]}:{r}")
+            f += self.rule_features(r, rule_name[i])
             f.append("r-1=" + (rule_tag[i - 1] if i else "^"))
             f.append("r+1=" + (rule_tag[i + 1] if i + 1 < n else "$"))
             dl = doc_label.get(w)
             if dl is not None:
-                f.append("dr=" + dl)
-                if r == "O":
-                    f.append("dr-missed=" + dl)
+                f += self.doc_features(dl, r == "O")
             if lex_tag[i]:
                 f.append("ll=" + lex_tag[i])
             if i == 0 or "\n" in text[tokens[i - 1].end : tokens[i].start] or words[i - 1] in ".!?":
                 f.append("bos")
             xseq.append(f)
         return tokens, xseq, mentions
+
+    @staticmethod
+    def rule_features(tag: str, rule: str) -> list[str]:
+        """The features of the rules' tag at a token (which rule, when one fired)."""
+        if tag == "O":
+            return ["r=O"]
+        return ["r=" + tag, "rr=" + rule, f"rl={rule}:{tag}"]
+
+    @staticmethod
+    def doc_features(label: str, missed: bool) -> list[str]:
+        """Document consistency: the rules labeled this word so elsewhere in the article."""
+        return ["dr=" + label, "dr-missed=" + label] if missed else ["dr=" + label]
 
     def _lexicon_tags(self, words: list[str], own: dict[str, str] | None) -> list[str]:
         n = len(words)
@@ -248,14 +284,185 @@ class Featurizer:
         return out
 
 
+class FastEmissions:
+    """The CRF's emission scores of one article without feature strings per token.
+
+    The same features as `Featurizer.featurize` (tests/test_learn.py checks the sums),
+    but each word type's word and context features are summed into weight rows once and
+    cached, so a token costs a few array gathers; only the tokens of rule mentions, of
+    learned-lexicon hits and of words the rules labeled elsewhere are visited in Python.
+    """
+
+    _PAD = 0  # the id of "no word" (before the first and after the last token)
+
+    def __init__(self, features: Featurizer, chain: LinearChain) -> None:
+        self.f = features
+        self.chain = chain
+        width = len(chain.labels)
+        # one zero row past the last attribute: every feature list sums at least it
+        self._state = np.vstack([chain.state, np.zeros((1, width))])
+        self._zero = len(chain.state)
+        self.vocab: dict[str, int] = {"": self._PAD}
+        self._cap = 1024
+        self._word = np.zeros((self._cap, width))
+        self._ctx = {k: np.zeros((self._cap, width)) for k in (-2, -1, 1, 2)}
+        for k, rows in self._ctx.items():
+            rows[self._PAD] = chain.vector([f"{k}pad"])
+        self._ends = np.zeros(self._cap, dtype=bool)  # word in ".!?": next token is bos
+        self._lex_first = np.zeros(self._cap, dtype=bool)
+        self._tag: dict[str, int] = {}
+        self._tag_rows: list[np.ndarray] = []
+        self._tag_cur = np.zeros((0, width))
+        self._tag_prev = np.zeros((0, width))
+        self._tag_next = np.zeros((0, width))
+        for tag in ("O", "^", "$"):
+            self._tag_id(tag)
+        self._cache: dict[tuple[str, ...], int] = {}
+        self._extra = np.zeros((0, width))
+        self._extra_new: list[np.ndarray] = []
+        self._lex_label: dict[str, str | None] = {}
+        self._bos_row = self._extra_id(("bos",))
+
+    def _ids(self, feats: list[str]) -> list[int]:
+        get = self.chain.attributes.get
+        return [self._zero] + [a for a in map(get, feats) if a is not None]
+
+    def _sum(self, groups: list[list[str]]) -> np.ndarray:
+        flat: list[int] = []
+        offsets: list[int] = []
+        for feats in groups:
+            offsets.append(len(flat))
+            flat += self._ids(feats)
+        return np.add.reduceat(self._state[flat], offsets, axis=0)
+
+    def _grow(self, need: int) -> None:
+        cap = self._cap
+        while cap < need:
+            cap *= 2
+        if cap == self._cap:
+            return
+        self._word = np.resize(self._word, (cap, self._word.shape[1]))
+        self._ctx = {k: np.resize(v, (cap, v.shape[1])) for k, v in self._ctx.items()}
+        self._ends = np.resize(self._ends, cap)
+        self._lex_first = np.resize(self._lex_first, cap)
+        self._cap = cap
+
+    def _add_words(self, words: Iterable[str]) -> None:
+        new = sorted(set(words) - self.vocab.keys())
+        if not new:
+            return
+        base = len(self.vocab)
+        self._grow(base + len(new))
+        ids = slice(base, base + len(new))
+        f = self.f
+        self._word[ids] = self._sum([f.word_features(w) for w in new])
+        for k, rows in self._ctx.items():
+            rows[ids] = self._sum([f.context_features(w, k) for w in new])
+        self._ends[ids] = [w in ".!?" for w in new]
+        self._lex_first[ids] = [w in f.learned.first for w in new]
+        for i, w in enumerate(new, base):
+            self.vocab[w] = i
+
+    def _tag_id(self, tag: str) -> int:
+        tid = self._tag.get(tag)
+        if tid is None:
+            tid = self._tag[tag] = len(self._tag)
+            cur, prev, nxt = self._sum([[f"r={tag}"], [f"r-1={tag}"], [f"r+1={tag}"]])
+            self._tag_cur = np.vstack([self._tag_cur, cur])
+            self._tag_prev = np.vstack([self._tag_prev, prev])
+            self._tag_next = np.vstack([self._tag_next, nxt])
+        return tid
+
+    def _extra_id(self, feats: tuple[str, ...]) -> int:
+        """The row of `_extra` (or of `_extra_new`, stacked later) summing ``feats``."""
+        k = self._cache.get(feats)
+        if k is None:
+            k = self._cache[feats] = len(self._extra) + len(self._extra_new)
+            self._extra_new.append(self.chain.vector(list(feats)))
+        return k
+
+    def emissions(self, text: str) -> tuple[list[int], list[int], np.ndarray, list[Mention]]:
+        """(token starts, token ends, emission scores tokens x labels, the rules' mentions)."""
+        words, starts, ends = sp.token_columns(text)
+        mentions = [m for m in self.f.rules.entities.tag(text) if m.label]
+        n = len(words)
+        if not n:
+            return starts, ends, np.zeros((0, len(self.chain.labels))), mentions
+        got = list(map(self.vocab.get, words))
+        if None in got:
+            self._add_words(words)
+            got = list(map(self.vocab.get, words))
+        ids = np.array(got, dtype=np.intp)
+        padded = np.concatenate([[self._PAD, self._PAD], ids, [self._PAD, self._PAD]])
+        e = self._word[ids]
+        e += self._ctx[-2][padded[0:n]]
+        e += self._ctx[-1][padded[1 : n + 1]]
+        e += self._ctx[1][padded[3 : n + 3]]
+        e += self._ctx[2][padded[4 : n + 4]]
+        ruled = rule_tags(starts, ends, mentions)
+        tids = np.zeros(n + 2, dtype=np.intp)  # O everywhere, ^ and $ at the pads
+        tids[0], tids[-1] = self._tag["^"], self._tag["$"]
+        at: list[int] = []  # token i gets cached row rows[k] added, for at[k] == i
+        rows: list[int] = []
+        extra = self._extra_id
+        for i, (tag, rule) in ruled.items():
+            tids[i + 1] = self._tag_id(tag)
+            at.append(i)
+            rows.append(extra(("rr=" + rule, f"rl={rule}:{tag}")))
+        e += self._tag_cur[tids[1:-1]]
+        e += self._tag_prev[tids[0:n]]
+        e += self._tag_next[tids[2:]]
+        order = sorted(ruled)
+        doc_label = doc_labels([words[i] for i in order], [ruled[i][0] for i in order])
+        if doc_label:
+            by_id = {self.vocab[w]: lab for w, lab in doc_label.items()}
+            for i in [i for i, g in enumerate(got) if g in by_id]:
+                at.append(i)
+                rows.append(extra(tuple(self.f.doc_features(by_id[got[i]], i not in ruled))))
+        for i, tag in self._lexicon_hits(words, ids):
+            at.append(i)
+            rows.append(extra(("ll=" + tag,)))
+        bos = set((np.flatnonzero(self._ends[ids[:-1]]) + 1).tolist())
+        bos.add(0)
+        if "\n" in text:
+            bos.update(bisect.bisect_right(starts, m.start()) for m in _NEWLINE.finditer(text))
+            bos.discard(n)
+        at += bos
+        rows += [self._bos_row] * len(bos)
+        if self._extra_new:
+            self._extra = np.vstack([self._extra, *self._extra_new])
+            self._extra_new = []
+        np.add.at(e, at, self._extra[rows])
+        return starts, ends, e, mentions
+
+    def _lexicon_hits(self, words: list[str], ids: np.ndarray) -> list[tuple[int, str]]:
+        """`Featurizer._lexicon_tags` visiting only the words that start a surface."""
+        out: list[tuple[int, str]] = []
+        first = self.f.learned.first
+        after = 0
+        for i in np.flatnonzero(self._lex_first[ids]).tolist():
+            if i < after:
+                continue
+            for toks in first[words[i]]:
+                if tuple(words[i : i + len(toks)]) == toks:
+                    surface = " ".join(toks)
+                    if surface not in self._lex_label:
+                        self._lex_label[surface] = self.f.learned.label(surface)
+                    label = self._lex_label[surface]
+                    if label is not None:
+                        out.append((i, "B-" + label))
+                        out += [(k, "I-" + label) for k in range(i + 1, i + len(toks))]
+                        after = i + len(toks)
+                        break
+        return out
+
+
 def bio_labels(tokens: Sequence[sp.Token], ex: Example) -> list[str]:
     """The training tags of one article: B-/I- per span; coarse spans tag their class."""
     tags = ["O"] * len(tokens)
     items = [(s, e, lab) for s, e, lab in ex.spans]
     items += [(s, e, coarse_class(labs)) for s, e, labs in ex.coarse]
     starts = [t.start for t in tokens]
-    import bisect
-
     for s, e, label in sorted(items):
         i = bisect.bisect_left(starts, s)
         first = True
@@ -267,20 +474,28 @@ def bio_labels(tokens: Sequence[sp.Token], ex: Example) -> list[str]:
     return tags
 
 
-def decode(tokens: Sequence[sp.Token], tags: Sequence[str]) -> list[tuple[int, int, str, int]]:
-    """(start, end, label, first token index) of each B-/I- run."""
+def decode(
+    starts: Sequence[int],
+    ends: Sequence[int],
+    tags: Sequence[str],
+    inside: Iterable[int] | None = None,
+) -> list[tuple[int, int, str, int]]:
+    """(start, end, label, first token index) of each B-/I- run; ``inside``: the indices
+    of the tags that are not O, when the caller knows them."""
     out: list[tuple[int, int, str, int]] = []
     cur: list[Any] | None = None
-    for i, (tok, tag) in enumerate(zip(tokens, tags, strict=True)):
+    last = -2
+    for i in inside if inside is not None else range(len(tags)):
+        tag = tags[i]
         if tag == "O":
-            cur = None
             continue
-        prefix, label = tag[0], tag[2:]
-        if cur is not None and prefix == "I" and cur[2] == label:
-            cur[1] = tok.end
-            continue
-        cur = [tok.start, tok.end, label, i]
-        out.append(cur)  # type: ignore[arg-type]
+        label = tag[2:]
+        if cur is not None and last == i - 1 and tag[0] == "I" and cur[2] == label:
+            cur[1] = ends[i]
+        else:
+            cur = [starts[i], ends[i], label, i]
+            out.append(cur)  # type: ignore[arg-type]
+        last = i
     return [tuple(c) for c in out]  # type: ignore[misc]
 
 
@@ -316,7 +531,9 @@ def check_compatible(manifest: dict[str, Any], labelset: LabelSet, model_dir: Pa
 class LearnedAnnotator:
     """Rules plus the learned layer: the same predict() as PreAnnotator."""
 
-    def __init__(self, model_dir: Path, labelset: LabelSet) -> None:
+    def __init__(self, model_dir: Path, labelset: LabelSet, *, crfsuite: bool = False) -> None:
+        """``crfsuite``: decode with pycrfsuite's Tagger (feature strings per token, exact
+        marginals) instead of `crf.LinearChain`; the tests compare the two."""
         import pycrfsuite
 
         self.manifest = read_manifest(model_dir)
@@ -329,17 +546,43 @@ class LearnedAnnotator:
         self.coarse_default: dict[str, str] = self.manifest.get("coarse_default", {})
         self.tagger = pycrfsuite.Tagger()
         self.tagger.open(str(model_dir / MODEL_FILE))
+        self.crfsuite = crfsuite
+        self.chain = LinearChain.from_tagger(self.tagger)
+        self.fast = FastEmissions(self.features, self.chain)
+        stance = model_dir / STANCE_FILE
+        self.stance: StanceModel | None = None
+        if stance.is_file():
+            self.stance = StanceModel(json.loads(stance.read_text(encoding="utf-8")))
+
+    def _runs(
+        self, text: str
+    ) -> tuple[list[tuple[int, int, str, int]], list[float], list[Mention]]:
+        """(the tagged runs as `decode` gives them, the marginal of each run's first tag,
+        the rules' mentions)."""
+        if self.crfsuite:
+            tokens, xseq, mentions = self.features.featurize(text)
+            if not tokens:
+                return [], [], mentions
+            tags = self.tagger.tag(xseq)
+            runs = decode([t.start for t in tokens], [t.end for t in tokens], tags)
+            return runs, [self.tagger.marginal(tags[r[3]], r[3]) for r in runs], mentions
+        starts, ends, emissions, mentions = self.fast.emissions(text)
+        if not starts:
+            return [], [], mentions
+        path = self.chain.viterbi(emissions)
+        tags = self.chain.labels
+        inside = np.flatnonzero(path != self.chain.outside).tolist()
+        runs = decode(starts, ends, [tags[y] for y in path.tolist()], inside)
+        firsts = [r[3] for r in runs]
+        scores = self.chain.marginals(emissions, firsts, path[firsts].tolist()).tolist()
+        return runs, scores, mentions
 
     def spans(self, text: str) -> tuple[list[Mention], list[Mention]]:
         """(learned mentions, the rules' mentions) of one text."""
-        tokens, xseq, rule_mentions = self.features.featurize(text)
-        if not tokens:
-            return [], rule_mentions
-        tags = self.tagger.tag(xseq)
+        runs, scores, rule_mentions = self._runs(text)
         ruled = {(m.start, m.end): m.label for m in rule_mentions}
         out: list[Mention] = []
-        for s, e, label, first in decode(tokens, tags):
-            score = self.tagger.marginal(tags[first], first)
+        for (s, e, label, _first), score in zip(runs, scores, strict=True):
             if "|" in label:
                 options = label.split("|")
                 r = ruled.get((s, e))
@@ -363,5 +606,13 @@ class LearnedAnnotator:
                 }
                 for m in mentions
             ],
-            "stances": self.rules.stances.find(text, mentions),
+            "stances": self.stances(text, mentions),
         }
+
+    def stances(self, text: str, mentions: Sequence[Mention]) -> list[dict[str, Any]]:
+        """The stance rules' triples over the learned mentions, relabeled or dropped by
+        the stance classifier when the model has one."""
+        ruled = self.rules.stances.find(text, mentions)
+        if self.stance is None:
+            return ruled
+        return self.stance.find(text, mentions, ruled, self.labelset)
