@@ -58,6 +58,9 @@ def _span_ok(text: str, start: Any, end: Any) -> str | None:
     return "; ".join(problems) if problems else None
 
 
+EVIDENCE_CHARS = 160  # a sentence quoted in a holder's note is cut to this length
+
+
 def _text_matches(value_text: Any, covered: str) -> bool:
     """Whether a result's own `value.text` is the text its offsets cover.
 
@@ -171,7 +174,32 @@ def prediction_to_results(
                 "labels": [label],
             }
         )
+        note = _evidence_note(st, text, labelset)
+        if note:
+            region = next(r for r in results if r["id"] == holder_id)
+            region.setdefault("meta", {"text": []})["text"].append(note)
     return results + relations, skipped
+
+
+def _evidence_note(stance: dict[str, Any], text: str, labelset: LabelSet) -> str | None:
+    """The other sentences where the rules read this holder's stance on the target (one
+    arrow per actor and target is drawn), as the holder region's meta text: Label Studio
+    shows it in the region's details and keeps it out of the results we read back."""
+    others = [o for o in stance.get("other_evidence") or [] if isinstance(o, dict)]
+    lines = []
+    for other in others:
+        ev = other.get("evidence") or {}
+        start, end = ev.get("start"), ev.get("end")
+        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
+            continue  # a sentence outside the text: nothing to quote
+        sentence = " ".join(text[start:end].split())
+        if len(sentence) > EVIDENCE_CHARS:
+            sentence = sentence[: EVIDENCE_CHARS - 1].rstrip() + "…"
+        lines.append(f"{other.get('label')}: “{sentence}”")
+    if not lines:
+        return None
+    name = next((t.display_name for t in labelset.targets if t.id == stance["target"]), "")
+    return f"{stance['label']} {name}; also read in: " + " | ".join(lines)
 
 
 def prediction_score(prediction: dict[str, Any]) -> float | None:

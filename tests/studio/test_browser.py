@@ -268,3 +268,11 @@ def test_a_crowded_task_draws_every_stance_inside_the_text(ws: Workspace) -> Non
             # that a change in the layout or in what we push shows up in the test's output.
             print(f"crowded task: {len(chips)} chips, overlapping pairs {_overlapping(chips)}")
             assert ui.relations_tab(page).count() == len(stances)
+            # one arrow per actor and target; the holder's other sentences are in its details
+            (israel,) = [st for st in stances if st["holder"]["text"] == "Israel"]
+            assert len(israel["other_evidence"]) == 1
+            ui.select_region(page, "Israel")
+            note = page.get_by_text("also read in", exact=False)
+            note.first.wait_for(timeout=5000)
+            assert "Israel again rejected a ceasefire" in note.first.inner_text()
+            ui.screenshot(page, "label-all-crowded-evidence")

@@ -330,3 +330,44 @@ def test_results_of_a_body_layout_task_move_into_the_unit_text(lset, annotations
         assert unit[h["start"] : h["end"]] == h["text"]
         assert unit[st["target_span"]["start"] : st["target_span"]["end"]] in unit
     assert convert.unit_records(read, 0) is read
+
+
+def test_other_evidence_becomes_the_holder_region_note_and_reads_back_as_one_stance(lset):
+    text = "Oslo backs a truce. Oslo said again it wants a truce now. Rain fell."
+    holder = {"start": 0, "end": 4, "label": "GPE", "text": "Oslo"}
+    second = text.index("Oslo said")
+    pred = {
+        "entities": [holder],
+        "stances": [
+            {
+                "holder": holder,
+                "target": "ceasefire",
+                "label": "support",
+                "target_span": {"start": 13, "end": 18},
+                "evidence": {"start": 0, "end": 19},
+                "other_evidence": [
+                    {
+                        "holder": {"start": second, "end": second + 4},
+                        "evidence": {"start": second, "end": text.index(" Rain")},
+                        "label": "support",
+                    },
+                    {  # outside the text: nothing to quote, left out of the note
+                        "holder": {"start": 0, "end": 4},
+                        "evidence": {"start": 60, "end": 999},
+                        "label": "oppose",
+                    },
+                ],
+            }
+        ],
+    }
+    results, skipped = prediction_to_results(pred, text, lset)
+    assert skipped == []
+    (region,) = [r for r in results if r.get("meta")]
+    assert region["value"]["text"] == "Oslo"
+    assert region["meta"] == {
+        "text": [
+            "support Ceasefire; also read in: support: “Oslo said again it wants a truce now.”"
+        ]
+    }
+    back = results_to_records(results, text, lset)  # the note is not read back as data
+    assert back.problems == [] and len(back.stances) == 1 and len(back.entities) == 1
