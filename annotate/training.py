@@ -402,7 +402,6 @@ def run_record(manifest: dict[str, Any], out: Path, trained_on: dict[str, Any]) 
     """The store's row of one training run (`queries.record_training_run`), from the
     manifest: the learning curve reads the same figures the manifest holds."""
     cv = manifest.get("cross_validation") or {}
-    stance = cv.get("stance") or {}
 
     def f1(*keys: str) -> float | None:
         value: Any = cv
@@ -421,8 +420,8 @@ def run_record(manifest: dict[str, Any], out: Path, trained_on: dict[str, Any]) 
         "folds": cv.get("folds", 0),
         "entity_f1": f1("learned", "micro", "f1"),
         "rules_entity_f1": f1("rules", "micro", "f1"),
-        "stance_f1": float(stance["learned"]["f1"]) if stance else None,
-        "rules_stance_f1": float(stance["rules"]["f1"]) if stance else None,
+        "stance_f1": f1("stance", "learned", "f1"),
+        "rules_stance_f1": f1("stance", "rules", "f1"),
         "training_seconds": manifest["training_seconds"],
         "cross_validation": cv,
     }
