@@ -230,3 +230,64 @@ def outcomes(
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(frameon=False, fontsize=8, loc="lower right", ncols=len(series))
     return to_svg(fig, name)
+
+
+def learning_curve(
+    name: str,
+    points: Sequence[tuple[int, float, str]],
+    reference: Sequence[tuple[int, float]],
+    xlabel: str,
+    ylabel: str,
+    reference_label: str,
+) -> str:
+    """One marked point per model (x, y, its short name) joined in x order, and a dashed
+    reference line (the rules on the same articles); a log x axis over a wide range."""
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
+
+    fig, (ax,) = _figure(8.0, 3.2)
+    marks = _Marks(name)
+    ordered = sorted(points, key=lambda p: (p[0], p[1]))
+    if reference:
+        ref = sorted(reference)
+        ax.plot(
+            [x for x, _ in ref],
+            [y for _, y in ref],
+            linestyle="--",
+            color="#666666",
+            marker="x",
+            markersize=4,
+            label=plain(reference_label),
+        )
+    ax.plot([x for x, _, _ in ordered], [y for _, y, _ in ordered], color=PALETTE[0], lw=1.2)
+    for i, (x, y, label) in enumerate(ordered):
+        (point,) = ax.plot([x], [y], "o", color=PALETTE[0], markersize=6, zorder=3)
+        if i == 0:
+            point.set_label(plain("trained model"))
+        marks.tag(point)
+        ax.annotate(
+            plain(label),
+            (x, y),
+            textcoords="offset points",
+            xytext=(0, 7),
+            ha="center",
+            fontsize=7,
+            color="#333333",
+        )
+    xs = [x for x, _, _ in ordered]
+    if xs and min(xs) > 0 and max(xs) / min(xs) >= 10:
+        ax.set_xscale("log")
+        ax.set_xticks(sorted(set(xs)))  # the training sizes themselves, not powers of ten
+        ax.xaxis.set_major_formatter(ScalarFormatter())
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlim(min(xs) / 1.3, max(xs) * 1.3)
+    elif xs:
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        pad = (max(xs) - min(xs)) * 0.08 or max(1.0, min(xs) * 0.2)
+        ax.set_xlim(max(0.0, min(xs) - pad), max(xs) + pad)
+    ax.set_ylim(0, 1.08)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    return to_svg(fig, name)

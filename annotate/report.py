@@ -11,7 +11,9 @@ in one pass over the tasks and computed by the code that owns each figure:
 - agreement per label: `agreement.AgreementStats`, as on the dataset card, and per pair of
   annotators from `progress.compute`;
 - acceptance of pre-annotations per annotator: `progress.compute`;
-- the rule ledger: `ledger.project_ledger`, per rule family (`source`) and model version.
+- the rule ledger: `ledger.project_ledger`, per rule family (`source`) and model version;
+- the learning curve: the models `annotate train` recorded (`queries.training_runs`), with
+  the cross-validated F1 their manifests hold.
 
 Sections that need data other stages record (the rule ledger, the learning curve) are
 listed in `OPTIONAL_SECTIONS`; each shows when its loader finds data and is otherwise
@@ -60,9 +62,12 @@ class Section:
     svg: str | None = None
     note: str = ""
     marks: int = 0  # data marks drawn: 0 when the section has no plot
+    figures: list[dict[str, Any]] = field(default_factory=list)  # what the plot draws
+    table: list[list[str]] = field(default_factory=list)  # header row, then one per item
 
     def to_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "title": self.title, "note": self.note, "marks": self.marks}
+        out = {"key": self.key, "title": self.title, "note": self.note, "marks": self.marks}
+        return out | ({"figures": self.figures} if self.figures else {})
 
 
 @dataclass
@@ -110,11 +115,6 @@ class ReportSummary:
 Loader = Callable[[Engine, str], Section | None]
 
 
-def _not_recorded(_engine: Engine, _project: str) -> Section | None:
-    """No stage records this yet: there is nothing to show."""
-    return None
-
-
 def _ledger(engine: Engine, project: str) -> Section | None:
     """`annotate ledger`'s figures: each rule family's predictions by what humans did."""
     figures = project_ledger(engine, project)
@@ -146,6 +146,96 @@ def _ledger(engine: Engine, project: str) -> Section | None:
     return Section("ledger", "Rules against the humans", svg if marks else None, note, marks)
 
 
+def _learning(engine: Engine, _project: str) -> Section | None:
+    """Every model `annotate train` recorded in the store, its cross-validated entity F1 by
+    the number of articles it was trained on, the rules' F1 on the same articles beside it.
+
+    All the store's models, whichever projects and imports they learned from (the note
+    names them): a model trained on imports alone still pre-annotates this project."""
+    with session_scope(engine) as s:
+        figures = [
+            {
+                "model_version": r.model_version,
+                "trained_on": [*r.sources.get("projects", []), *r.sources.get("imports", [])],
+                "articles": r.articles,
+                "tokens": r.tokens,
+                "folds": r.folds,
+                "entity_f1": r.entity_f1,
+                "rules_entity_f1": r.rules_entity_f1,
+                "stance_f1": r.stance_f1,
+                "rules_stance_f1": r.rules_stance_f1,
+                "training_seconds": r.training_seconds,
+                "runs": r.runs,
+            }
+            for r in queries.training_runs(s)
+        ]
+    if not figures:
+        return None
+    scored = [f for f in figures if f["entity_f1"] is not None]
+    svg = (
+        plots.learning_curve(
+            "learning",
+            [(f["articles"], f["entity_f1"], _short(f["model_version"])) for f in scored],
+            [
+                (f["articles"], f["rules_entity_f1"])
+                for f in scored
+                if f["rules_entity_f1"] is not None
+            ],
+            "training articles",
+            "entity F1 (micro, cross-validated)",
+            "rules on the same articles",
+        )
+        if scored
+        else None
+    )
+    marks = plots.count_marks(svg, "learning") if svg else 0
+    unscored = len(figures) - len(scored)
+    note = (
+        f"{len(figures)} model(s) recorded by `annotate train`, one per model version "
+        "(training again on the same data updates its record). Entity F1 is cross-validated "
+        "by article, the rules scored on the same articles; each point is labeled with the "
+        "start of its version's hash."
+        + (
+            f" {unscored} trained with --folds 0 (no cross-validation) not drawn."
+            if unscored
+            else ""
+        )
+    )
+    table = [
+        ["point", "model version", "trained on", "articles", "tokens", "entity F1", "rules"]
+        + ["stance F1", "rules", "training s", "times trained"]
+    ] + [
+        [
+            _short(f["model_version"]) if f["entity_f1"] is not None else "not drawn",
+            f["model_version"],
+            ", ".join(f["trained_on"]) or "-",
+            str(f["articles"]),
+            str(f["tokens"]),
+            _fmt(f["entity_f1"]),
+            _fmt(f["rules_entity_f1"]),
+            _fmt(f["stance_f1"]),
+            _fmt(f["rules_stance_f1"]),
+            f"{f['training_seconds']:g}",
+            str(f["runs"]),
+        ]
+        for f in figures
+    ]
+    return Section(
+        "learning",
+        "Learning curve of trained models",
+        svg if marks else None,
+        note,
+        marks,
+        figures,
+        table,
+    )
+
+
+def _short(version: str) -> str:
+    """The point's label: the version's hash, which the note gives in full."""
+    return version.rsplit("-", 1)[-1][:7]
+
+
 OPTIONAL_SECTIONS: list[tuple[str, str, Loader, str]] = [
     (
         "ledger",
@@ -158,9 +248,9 @@ OPTIONAL_SECTIONS: list[tuple[str, str, Loader, str]] = [
     (
         "learning",
         "Learning curve of trained models",
-        _not_recorded,
-        "F1 of each trained model by training size; it appears once the store keeps "
-        "trained models and their evaluations (not built yet)",
+        _learning,
+        "the cross-validated F1 of each trained model by the number of articles it "
+        "learned from; it appears once `annotate train` has recorded a model in the store",
     ),
 ]
 
@@ -456,6 +546,10 @@ section h2{font-size:17px;margin:4px 0 8px}
 section svg{max-width:100%;height:auto;display:block}
 .note{color:#555;font-size:13px;margin:6px 0}
 .absent{border-style:dashed;background:#fafbfc}
+table.figures{border-collapse:collapse;font-size:12px;margin:8px 0;width:100%}
+.figures th,.figures td{border:1px solid #dde1e6;padding:3px 6px;text-align:left}
+.figures th{background:#f0f2f5;font-weight:600}
+.figures td:nth-child(n+4){text-align:right;font-variant-numeric:tabular-nums}
 """
 
 
@@ -493,7 +587,16 @@ def render_html(summary: ReportSummary) -> str:
             parts.append(
                 f'<figure class="plot" data-plot="{e(section.key)}">{section.svg}</figure>'
             )
-        parts.append(f'<p class="note">{e(section.note)}</p></section>')
+        parts.append(f'<p class="note">{e(section.note)}</p>')
+        if section.table:
+            head, *rows = section.table
+            parts.append('<table class="figures"><thead><tr>')
+            parts += [f"<th>{e(h)}</th>" for h in head]
+            parts.append("</tr></thead><tbody>")
+            for row in rows:
+                parts.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>")
+            parts.append("</tbody></table>")
+        parts.append("</section>")
     parts += ["</main></body></html>", ""]
     return "\n".join(parts)
 

@@ -16,13 +16,16 @@ import shutil
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
+from annotate import spans as sp
 from annotate.errors import UsageError
 from annotate.evaluate import GoldDoc, Report, evaluate
 from annotate.export.adjudicate import Policy, adjudicate, parse_policy
@@ -62,15 +65,7 @@ def collect_examples(
     """One example per article: its judgements in the chosen projects, adjudicated."""
     policy = policy or parse_policy("latest")
     with session_scope(engine) as session:
-        names = list(projects) + list(sources)
-        if names:
-            rows = [queries.get_project(session, n) for n in names]
-        else:
-            rows = [queries.get_project(session, n) for n in queries.project_names(session)]
-            rows = [r for r in rows if r.review_of_id is None]
-        for src in sources:
-            if not src.startswith("import:"):
-                raise TrainError(f"--source {src!r}: name an imported corpus, import:NAME")
+        rows = _chosen(session, projects, sources)
         task_ids = [t for r in rows for t in queries.project_task_ids(session, r.id)]
         by_article: dict[str, list[Any]] = {}
         coarse: dict[str, list[tuple[int, int, tuple[str, ...]]]] = {}
@@ -105,6 +100,18 @@ def collect_examples(
     if not examples:
         raise TrainError("no human annotation to train on: pull or import some first")
     return examples
+
+
+def _chosen(session: Session, projects: Sequence[str], sources: Sequence[str]) -> list[Any]:
+    """The projects to train on: the named ones, else every project but review projects."""
+    for src in sources:
+        if not src.startswith("import:"):
+            raise TrainError(f"--source {src!r}: name an imported corpus, import:NAME")
+    names = list(projects) + list(sources)
+    if names:
+        return [queries.get_project(session, n) for n in names]
+    rows = [queries.get_project(session, n) for n in queries.project_names(session)]
+    return [r for r in rows if r.review_of_id is None]
 
 
 def _triple_order(t: Triple) -> tuple:
@@ -343,6 +350,7 @@ def train(
         "targets": labelset.target_ids,
         "rules_version": rules.model_version,
         "articles": len(examples),
+        "tokens": sum(len(sp.tokenize(ex.text)) for ex in examples),
         "counts": dict(sorted(counts.items())),
         "coarse_counts": dict(sorted(coarse.items())),
         "stance_counts": dict(
@@ -381,6 +389,44 @@ def train(
     return manifest
 
 
+@dataclass
+class Trained:
+    """What `annotate train` did: the model's manifest, and its record in the store."""
+
+    manifest: dict[str, Any]
+    new: bool  # False: this model version was recorded before (same data), its row updated
+    runs: int  # how many times this model version was trained
+
+
+def run_record(manifest: dict[str, Any], out: Path, trained_on: dict[str, Any]) -> dict[str, Any]:
+    """The store's row of one training run (`queries.record_training_run`), from the
+    manifest: the learning curve reads the same figures the manifest holds."""
+    cv = manifest.get("cross_validation") or {}
+
+    def f1(*keys: str) -> float | None:
+        value: Any = cv
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        return float(value) if isinstance(value, int | float) else None
+
+    return {
+        "model_version": manifest["model_version"],
+        "out_dir": str(out),
+        "sources": trained_on,
+        "rules_version": manifest["rules_version"],
+        "articles": manifest["articles"],
+        "tokens": manifest["tokens"],
+        "spans": sum(manifest["counts"].values()) + sum(manifest["coarse_counts"].values()),
+        "folds": cv.get("folds", 0),
+        "entity_f1": f1("learned", "micro", "f1"),
+        "rules_entity_f1": f1("rules", "micro", "f1"),
+        "stance_f1": f1("stance", "learned", "f1"),
+        "rules_stance_f1": f1("stance", "rules", "f1"),
+        "training_seconds": manifest["training_seconds"],
+        "cross_validation": cv,
+    }
+
+
 def train_store(
     engine: Engine,
     labelset: LabelSet,
@@ -391,11 +437,12 @@ def train_store(
     policy: str = "latest",
     folds: int = 3,
     progress: Callable[[str], None] | None = None,
-) -> dict[str, Any]:
-    """`annotate train`: collect the store's examples, then `train`."""
+) -> Trained:
+    """`annotate train`: collect the store's examples, `train`, and record the run in the
+    store (once per model version) for the report's learning curve."""
     chosen = parse_policy(policy)
     examples = collect_examples(engine, projects, sources, chosen)
-    return train(
+    manifest = train(
         examples,
         labelset,
         out,
@@ -403,3 +450,15 @@ def train_store(
         sources={"projects": list(projects), "sources": list(sources), "policy": str(chosen)},
         progress=progress,
     )
+    with session_scope(engine) as session:
+        names = [p.name for p in _chosen(session, projects, sources)]
+        trained_on = {
+            "projects": [n for n in names if not n.startswith("import:")],
+            "imports": [n for n in names if n.startswith("import:")],
+            "policy": str(chosen),
+        }
+        row, new = queries.record_training_run(
+            session, **run_record(manifest, out.resolve(), trained_on)
+        )
+        runs = row.runs
+    return Trained(manifest, new, runs)

@@ -23,6 +23,7 @@ from annotate.preannotate.model import preannotator
 from annotate.predictions import preannotate_store
 from annotate.schemas import Target, load_labelset, load_targets
 from annotate.store.models import Article, Prediction
+from annotate.store.queries import training_runs
 from annotate.store.session import session_scope
 from annotate.training import TrainError, collect_examples, train, train_store
 from tests.conftest import FIXTURES, runner
@@ -49,7 +50,7 @@ def imported(engine: Engine, tmp_path: Path) -> tuple[Engine, Path]:
 
 def test_train_writes_model_and_manifest(imported: tuple[Engine, Path], tmp_path: Path) -> None:
     engine, _held = imported
-    manifest = train_store(engine, LABELS, tmp_path / "model", folds=2)
+    manifest = train_store(engine, LABELS, tmp_path / "model", folds=2).manifest
     files = sorted(p.name for p in (tmp_path / "model").iterdir())
     assert files == ["entities.crfsuite", "lexicon.json", "manifest.json", "stance.json"]
     on_disk = json.loads((tmp_path / "model" / "manifest.json").read_text())
@@ -71,13 +72,28 @@ def test_train_writes_model_and_manifest(imported: tuple[Engine, Path], tmp_path
 
 def test_training_twice_gives_the_same_model(imported: tuple[Engine, Path], tmp_path: Path):
     engine, _held = imported
-    a = train_store(engine, LABELS, tmp_path / "a", folds=0)
-    b = train_store(engine, LABELS, tmp_path / "b", folds=0)
+    first = train_store(engine, LABELS, tmp_path / "a", folds=0)
+    second = train_store(engine, LABELS, tmp_path / "b", folds=0)
+    a, b = first.manifest, second.manifest
     assert a["model_version"] == b["model_version"]
     for name in ("entities.crfsuite", "lexicon.json"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    # the store records the model once: the second training updates its row
+    assert first.new and not second.new and second.runs == 2
     only_gold = train_store(engine, LABELS, tmp_path / "c", sources=["import:gold"], folds=0)
-    assert only_gold["model_version"] != a["model_version"] and only_gold["articles"] == 2
+    assert only_gold.new and only_gold.manifest["model_version"] != a["model_version"]
+    assert only_gold.manifest["articles"] == 2
+    with session_scope(engine) as s:
+        rows = {r.model_version: r for r in training_runs(s)}
+    assert set(rows) == {a["model_version"], only_gold.manifest["model_version"]}
+    again = rows[a["model_version"]]
+    assert again.runs == 2 and again.out_dir == str((tmp_path / "b").resolve())
+    assert again.sources == {
+        "projects": [],
+        "imports": ["import:gold", "import:wire"],
+        "policy": "latest",
+    }
+    assert rows[only_gold.manifest["model_version"]].sources["imports"] == ["import:gold"]
 
 
 def test_model_beats_the_rules_on_held_back_articles(
@@ -96,7 +112,7 @@ def test_model_beats_the_rules_on_held_back_articles(
 
 def test_preannotate_store_with_model(imported: tuple[Engine, Path], tmp_path: Path) -> None:
     engine, _held = imported
-    manifest = train_store(engine, LABELS, tmp_path / "model", folds=0)
+    manifest = train_store(engine, LABELS, tmp_path / "model", folds=0).manifest
     with session_scope(engine) as s:
         ids = list(s.scalars(select(Article.id).order_by(Article.id)))
     summary = preannotate_store(engine, LABELS, ids, model_dir=tmp_path / "model")
@@ -146,6 +162,12 @@ def test_cli_train_preannotate_and_evaluate_with_model(tmp_path: Path) -> None:
     ok = runner.invoke(app, [*base, "train", "--source", "import:wire-train", "--out", str(model)])
     assert ok.exit_code == 0, ok.output
     assert "annotate-learned-" in ok.output and "cross-validated F1" in ok.output
+    assert "recorded annotate-learned-" in ok.output and "in the store" in ok.output
+    again = runner.invoke(
+        app, [*base, "train", "--source", "import:wire-train", "--out", str(model)]
+    )
+    assert again.exit_code == 0, again.output
+    assert "was recorded before (the same training data)" in " ".join(again.output.split())
     articles = tmp_path / "a.jsonl"
     articles.write_text(json.dumps({"id": "x", "text": "Shares of Zumora rose on Monday."}) + "\n")
     out = tmp_path / "p.jsonl"
@@ -204,8 +226,8 @@ def test_stance_classifier_trains_on_human_triples_only(engine: Engine, tmp_path
     gold = FIXTURES / "gold"
     labels = LABELS.with_targets(load_targets(gold / "targets.yaml"))
     import_corpora(engine, [gold / "news.jsonl"], "jsonl", labels, name="news")
-    a = train_store(engine, labels, tmp_path / "a", folds=3)
-    b = train_store(engine, labels, tmp_path / "b", folds=0)
+    a = train_store(engine, labels, tmp_path / "a", folds=3).manifest
+    b = train_store(engine, labels, tmp_path / "b", folds=0).manifest
     assert a["model_version"] == b["model_version"]
     assert (tmp_path / "a" / "stance.json").read_bytes() == (
         tmp_path / "b" / "stance.json"
@@ -223,6 +245,8 @@ def test_stance_classifier_trains_on_human_triples_only(engine: Engine, tmp_path
     recs = [model.predict(d.text) for d in docs]
     assert {s["source"] for r in recs for s in r["stances"]} == {"learned"}
     import_corpora(engine, [_split(tmp_path)[0]], "conll", LABELS, name="wire")
-    conll_only = train_store(engine, LABELS, tmp_path / "c", folds=0, sources=["import:wire"])
+    conll_only = train_store(
+        engine, LABELS, tmp_path / "c", folds=0, sources=["import:wire"]
+    ).manifest
     assert not conll_only["stance"]["trained"]
     assert not (tmp_path / "c" / "stance.json").exists()

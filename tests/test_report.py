@@ -13,13 +13,16 @@ import pytest
 from sqlalchemy import Engine, select
 
 from annotate.cli import app
+from annotate.corpora import import_corpora
 from annotate.errors import StoreError
 from annotate.export.splits import DEFAULT_SPLITS, assign_split, parse_splits
 from annotate.plots import count_marks
 from annotate.report import build_report
+from annotate.schemas import load_labelset
 from annotate.store.models import Annotation, Article, Task
 from annotate.store.session import session_scope
-from tests.conftest import runner
+from annotate.training import Trained, train_store
+from tests.conftest import FIXTURES, runner
 from tests.test_export import T0, TEXT, Ann, Store, disagreeing, run
 
 
@@ -30,6 +33,8 @@ def content_hash(text: str) -> str:
 SECOND = "Britain backs a humanitarian pause, France said in Paris."
 PLOTS = ["per-day", "cumulative", "labels", "agreement-entities", "agreement-stance"]
 PLOTS += ["agreement-pairs", "acceptance"]
+LEARN = FIXTURES / "learn"
+LEARN_LABELS = load_labelset()
 
 
 def _days(engine: Engine, text: str, who: str, days: int) -> None:
@@ -82,6 +87,83 @@ def build(store: Store) -> Store:
 @pytest.fixture
 def report_store(engine: Engine) -> Store:
     return build(Store(engine))
+
+
+def train_runs(engine: Engine, tmp_path: Path) -> list[Trained]:
+    """Three cross-validated models on 2, 20 and 42 articles of the learn fixtures, one of
+    them trained twice (still one record), and one model without cross-validation."""
+    docs = LEARN.joinpath("wire.conll").read_text(encoding="utf-8").split("-DOCSTART-")[1:]
+    for name, part in (("wire20", docs[:20]), ("wire", docs[:40])):
+        corpus = tmp_path / f"{name}.conll"
+        corpus.write_text("".join("-DOCSTART-" + d for d in part), encoding="utf-8")
+        import_corpora(engine, [corpus], "conll", LEARN_LABELS, name=name)
+    import_corpora(engine, [LEARN / "gold.jsonl"], "jsonl", LEARN_LABELS, name="gold")
+    runs = []
+    for i, (sources, folds) in enumerate(
+        [
+            (["import:gold"], 2),
+            (["import:wire20"], 2),
+            (["import:wire", "import:gold"], 2),
+            (["import:wire20"], 2),  # the same data again: the same model, one record
+            (["import:wire20", "import:gold"], 0),  # recorded, not cross-validated
+        ]
+    ):
+        model = tmp_path / f"model{i}"
+        runs.append(train_store(engine, LEARN_LABELS, model, sources=sources, folds=folds))
+    return runs
+
+
+def test_learning_curve_shows_one_point_per_recorded_model(
+    report_store: Store, tmp_path: Path
+) -> None:
+    runs = train_runs(report_store.engine, tmp_path)
+    assert [r.new for r in runs] == [True, True, True, False, True]
+    out = tmp_path / "report.html"
+    summary = build_report(report_store.engine, "news", out)
+    section = {s.key: s for s in summary.sections}["learning"]
+    assert section.svg is not None and section.marks == 3  # the cross-validated models
+    assert count_marks(out.read_text(encoding="utf-8"), "learning") == 3
+    manifests = {r.manifest["model_version"]: r.manifest for r in runs}
+    assert len(manifests) == 4 and len(section.figures) == 4
+    assert [f["articles"] for f in section.figures] == [2, 20, 22, 42]  # smallest first
+    for figure in section.figures:
+        manifest = manifests[figure["model_version"]]
+        cv = manifest.get("cross_validation")
+        assert figure["articles"] == manifest["articles"]
+        assert figure["tokens"] == manifest["tokens"] > 0
+        assert figure["entity_f1"] == (cv["learned"]["micro"]["f1"] if cv else None)
+        assert figure["rules_entity_f1"] == (cv["rules"]["micro"]["f1"] if cv else None)
+        stance = (cv or {}).get("stance")
+        assert figure["stance_f1"] == (stance["learned"]["f1"] if stance else None)
+    twice = manifests[runs[3].manifest["model_version"]]
+    assert {f["model_version"]: f["runs"] for f in section.figures}[twice["model_version"]] == 2
+    assert runs[3].runs == 2 and twice["articles"] == 20
+    assert "1 trained with --folds 0 (no cross-validation) not drawn" in section.note
+    # the table under the plot names each model version, what it learned from, its figures
+    head, *rows = section.table
+    assert [r[1] for r in rows] == [f["model_version"] for f in section.figures]
+    assert [r[2] for r in rows] == [
+        "import:gold",
+        "import:wire20",
+        "import:wire20, import:gold",
+        "import:wire, import:gold",
+    ]
+    assert rows[2][0] == "not drawn" and rows[1][-1] == "2"
+    assert [r[5] for r in rows] == [
+        "n/a" if f["entity_f1"] is None else f"{f['entity_f1']:.2f}" for f in section.figures
+    ]
+    page = out.read_text(encoding="utf-8")
+    assert all(f"<td>{r[1]}</td>" in page for r in rows)
+    assert any(f["stance_f1"] is not None for f in section.figures)
+
+
+def test_learning_curve_note_stays_without_a_trained_model(
+    report_store: Store, tmp_path: Path
+) -> None:
+    summary = build_report(report_store.engine, "news", tmp_path / "r.html")
+    section = {s.key: s for s in summary.sections}["learning"]
+    assert section.svg is None and section.marks == 0 and section.figures == []
+    assert section.note.startswith("Not shown:") and "annotate train" in section.note
 
 
 def test_report_figures_match_hand_computed_ones(report_store: Store, tmp_path: Path) -> None:
@@ -205,9 +287,11 @@ def test_report_renders_in_chromium(sqlite_url: str, tmp_path: Path) -> None:
     engine = make_engine(sqlite_url)
     upgrade(engine)
     build(Store(engine))
+    train_runs(engine, tmp_path)
     out = tmp_path / "report.html"
-    build_report(engine, None, out)
+    build_report(engine, "news", out)
     engine.dispose()
+    drawn = [*PLOTS, "learning"]
     with chromium() as browser, recorded_page(browser, "report") as page:
         console: list[str] = []
         requests: list[str] = []
@@ -217,15 +301,15 @@ def test_report_renders_in_chromium(sqlite_url: str, tmp_path: Path) -> None:
         page.goto(out.as_uri())
         page.wait_for_load_state("load")
         figures = page.locator("figure.plot")
-        assert figures.count() == len(PLOTS)
-        for key in PLOTS:
+        assert figures.count() == len(drawn)
+        for key in drawn:
             figure = page.locator(f'figure[data-plot="{key}"]')
             assert figure.locator("svg").count() == 1, key
             marks = figure.locator(f'[id^="{key}-data-"] path, [id^="{key}-data-"] use')
             assert marks.count() > 0, key
             box = figure.locator("svg").bounding_box()
             assert box and box["width"] > 200 and box["height"] > 100, key
-        assert page.locator("section.absent").count() == 2
+        assert page.locator("section.absent").count() == 1  # the ledger
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
     assert console == [], console

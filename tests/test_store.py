@@ -119,3 +119,15 @@ def test_a_store_that_cannot_be_created_is_a_one_line_error(workspace: Path) -> 
     assert result.exit_code == 1
     assert "cannot create the database file" in result.output, result.output
     assert "Traceback" not in result.output and len(result.output.strip().splitlines()) <= 2
+
+
+def test_revision_0005_adds_and_drops_training_runs_only(engine: Engine) -> None:
+    """Down to 0004 and back: the table of recorded models goes and comes, articles stay."""
+    with session_scope(engine) as s:
+        s.add(Article(content_hash="c" * 64, text="kept"))
+    downgrade(engine, "0004")
+    assert "training_runs" not in inspect(engine).get_table_names()
+    upgrade(engine)
+    assert "training_runs" in inspect(engine).get_table_names()
+    with session_scope(engine) as s:
+        assert s.query(Article).count() == 1

@@ -21,7 +21,8 @@ def report(
 
     Progress over time (articles annotated per day, per annotator), label distribution per
     split (as `annotate export` makes it with its defaults), agreement per label and per
-    pair of annotators, and each annotator's acceptance of the pre-annotations. The page
+    pair of annotators, each annotator's acceptance of the pre-annotations, the rule
+    ledger, and the learning curve of the models `annotate train` recorded. The page
     needs no network to open: inline SVG and CSS, no script.
 
     Example: annotate report --project news --out report.html

@@ -2,11 +2,14 @@
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from annotate.cli.common import State, check_project, console, err_console
+
+if TYPE_CHECKING:
+    from annotate.training import Trained
 
 
 def train(
@@ -36,7 +39,9 @@ def train(
 
     With neither --project nor --source, trains on every project and imported corpus.
     MODEL_DIR gets the model, the lexicon and manifest.json (data hash, label set, counts,
-    cross-validated scores, training time, library versions).
+    cross-validated scores, training time, library versions). The store records the run
+    once per model version, for `annotate report`'s learning curve (training again on the
+    same data updates that record).
 
     Example: annotate train --source import:conll2003 --out models/conll
     """
@@ -44,7 +49,7 @@ def train(
     from annotate.training import train_store
 
     state: State = ctx.obj
-    manifest = train_store(
+    trained = train_store(
         state.engine(),
         _labelset(None),
         out,
@@ -56,8 +61,9 @@ def train(
             err_console.print(msg, highlight=False) if err_console.is_terminal else None
         ),
     )
+    manifest = trained.manifest
     if as_json:
-        console.print_json(json.dumps(manifest))
+        console.print_json(json.dumps({**manifest, "recorded": _recorded(trained)}))
         return
     cv = manifest.get("cross_validation")
     line = (
@@ -70,3 +76,14 @@ def train(
             f"{cv['learned']['micro']['f1']:.3f}, rules {cv['rules']['micro']['f1']:.3f}"
         )
     console.print(line + f"; written to {out}", highlight=False, soft_wrap=True)
+    console.print(_recorded(trained), highlight=False, soft_wrap=True)
+
+
+def _recorded(trained: "Trained") -> str:
+    version = trained.manifest["model_version"]
+    if trained.new:
+        return f"recorded {version} in the store (the report's learning curve)"
+    return (
+        f"{version} was recorded before (the same training data): its record is updated, "
+        f"trained {trained.runs} times, still one point on the learning curve"
+    )

@@ -202,3 +202,33 @@ class ExportRun(Base):
     out_dir: Mapped[str] = mapped_column(Text)
     options: Mapped[dict[str, Any]] = mapped_column(default=dict)
     manifest: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class TrainingRun(Base):
+    """One model `annotate train` fitted: its training data's size and cross-validated F1.
+
+    Keyed by model version: training again on the same data gives the same version and
+    updates this row (`runs` counts the trainings), so the learning curve has one point
+    per model, never one per repeat.
+    """
+
+    __tablename__ = "training_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model_version: Mapped[str] = mapped_column(String(128), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    runs: Mapped[int] = mapped_column(Integer, default=1)
+    out_dir: Mapped[str] = mapped_column(Text)
+    sources: Mapped[dict[str, Any]] = mapped_column(default=dict)  # projects, sources, policy
+    rules_version: Mapped[str] = mapped_column(String(128))
+    articles: Mapped[int] = mapped_column(Integer)
+    tokens: Mapped[int] = mapped_column(Integer)
+    spans: Mapped[int] = mapped_column(Integer)
+    folds: Mapped[int] = mapped_column(Integer)  # 0: not cross-validated, no F1 below
+    entity_f1: Mapped[float | None] = mapped_column(Float)  # micro, learned layer
+    rules_entity_f1: Mapped[float | None] = mapped_column(Float)  # the rules, same articles
+    stance_f1: Mapped[float | None] = mapped_column(Float)
+    rules_stance_f1: Mapped[float | None] = mapped_column(Float)
+    training_seconds: Mapped[float] = mapped_column(Float)
+    cross_validation: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the manifest's

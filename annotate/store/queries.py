@@ -31,6 +31,7 @@ from annotate.store.models import (
     Project,
     StanceTriple,
     Task,
+    TrainingRun,
     utcnow,
 )
 
@@ -945,6 +946,50 @@ def last_export(session: Session, project: str) -> ExportRun | None:
     """The project's most recent export run (to tell whether a new one adds anything)."""
     return session.scalar(
         select(ExportRun).where(ExportRun.project == project).order_by(ExportRun.id.desc())
+    )
+
+
+# -- training runs -------------------------------------------------------------------------
+
+
+# The figures of a cross-validation: a retrain without one (`--folds 0`) keeps them.
+_CV_FIELDS = ("folds", "entity_f1", "rules_entity_f1", "stance_f1", "rules_stance_f1")
+
+
+def record_training_run(session: Session, **fields: Any) -> tuple[TrainingRun, bool]:
+    """Record one `annotate train` under its model version; True when the version is new.
+
+    The same data gives the same version: its row is updated (the latest folder, sources
+    and training time, `runs` + 1) instead of a second point on the learning curve. The
+    cross-validated figures are replaced only by a run that cross-validated.
+    """
+    row = session.scalar(
+        select(TrainingRun).where(TrainingRun.model_version == fields["model_version"])
+    )
+    if row is None:
+        row = TrainingRun(**fields)
+        session.add(row)
+        session.flush()
+        return row, True
+    keep_cv = not fields.get("folds")
+    for name, value in fields.items():
+        if keep_cv and (name in _CV_FIELDS or name == "cross_validation"):
+            continue
+        setattr(row, name, value)
+    row.runs += 1
+    row.updated_at = utcnow()
+    session.flush()
+    return row, False
+
+
+def training_runs(session: Session) -> list[TrainingRun]:
+    """Every recorded model, smallest training data first (the learning curve's order)."""
+    return list(
+        session.scalars(
+            select(TrainingRun).order_by(
+                TrainingRun.articles, TrainingRun.tokens, TrainingRun.created_at, TrainingRun.id
+            )
+        )
     )
 
 
