@@ -111,6 +111,10 @@ def predict_stream(
             yield model.predict(text, art_id)
         return
     it = iter(articles)
+    # Imported (not built) before the pool starts: forked workers inherit the modules and
+    # their compiled patterns, and each only loads the compiled lexicon.
+    import annotate.preannotate.model  # noqa: F401
+
     with ProcessPoolExecutor(
         workers, initializer=_init_worker, initargs=(labelset, model_dir)
     ) as pool:

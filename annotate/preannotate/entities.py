@@ -9,6 +9,7 @@ and gives surnames the PERSON label of the full name.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -69,10 +70,15 @@ _SAID_AFTER = re.compile(
     r"[ \t]*(?:,[^,\n]{1,60},[ \t]*)?(?:said|says|told|added|stated|wrote|explained|noted"
     r"|insisted|argued|warned|announced|tweeted|asked|replied)\b"
 )
-_SAID_BEFORE = re.compile(r"(?:said|says|told|according to|added|asked)[ \t]+$")
+# What ends right before a position is matched on the reversed text (`_before`): a forward
+# search of a window for a match that must end at its end tries every start in it. The
+# leading "\n?" is the "$" of the forward pattern, which also matches before a final newline.
+# Forward: (?:said|says|told|according to|added|asked)[ \t]+$
+_SAID_BEFORE_REV = re.compile(r"\n?[ \t]+(?:dias|syas|dlot|ot gnidrocca|dedda|deksa)")
 _SCORE_AFTER = re.compile(r"[ \t]+\d+(?:[ \t]|$)", re.M)
 _WAR_AFTER = re.compile(r"[ \t]+(?:war|conflict|crisis)\b")
-_PREV_WORD = re.compile(r"([A-Za-z]+)[ \t]*$")
+# Forward: ([A-Za-z]+)[ \t]*$, the word before a name (blanks between).
+_PREV_WORD_REV = re.compile(r"\n?[ \t]*([A-Za-z]+)")
 # "Hungary's foreign minister, Péter Szalai": a role noun before an appositive name.
 _PREV_ROLE = re.compile(r"([a-z]+),?[ \t]*$")
 # Wire-copy datelines opening a paragraph: "NEW YORK (AP) —", "BRUSSELS, March 3 (Reuters) -",
@@ -149,8 +155,8 @@ _GENERIC_FIRST = frozenset(
         "Health",
     ]
 )
-_SPORTS = re.compile(
-    r"\b(?:beat|beats|defeated|innings|wickets?|goals?|scored|striker|midfielder|seeded|"
+_SPORTS = re.compile(  # the lookahead lets the engine skip to possible first letters in C
+    r"(?=[bcdghilmpqstw])\b(?:beat|beats|defeated|innings|wickets?|goals?|scored|striker|midfielder|seeded|"
     r"batting|bowling|pitcher|homer|touchdown|quarterback|playoffs?|halftime|half-time|"
     r"semifinal|semi-final|quarter-final|championship|league|tournament|match|matches)\b"
 )  # matched against lower-cased text: much faster than re.I
@@ -250,13 +256,18 @@ def _headline_ranges(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in HEADLINE.finditer(text)]
 
 
-def _in_ranges(pos: int, ranges: list[tuple[int, int]]) -> bool:
-    for a, b in ranges:
-        if a <= pos < b:
-            return True
-        if a > pos:
-            return False
-    return False
+def _prev_word(rev: str, start: int) -> str:
+    """The ASCII word before ``start`` with blanks between, within 24 characters (cut at
+    the window's edge); ``rev`` is the text reversed."""
+    n = len(rev)
+    m = _PREV_WORD_REV.match(rev, n - start, n - max(0, start - 24))
+    return m.group(1)[::-1] if m else ""
+
+
+def _said_before(rev: str, start: int) -> bool:
+    """Whether a reporting verb and blanks end at ``start``, within 16 characters."""
+    n = len(rev)
+    return _SAID_BEFORE_REV.match(rev, n - start, n - max(0, start - 16)) is not None
 
 
 class EntityTagger:
@@ -537,13 +548,14 @@ class EntityTagger:
     def _type_group(
         self,
         text: str,
+        rev: str,
         base: int,
         g: _Group,
         flags: tuple[bool, bool, bool, str, bool],
         out: list[Mention],
     ) -> None:
         """Type one group; ``flags``: title before, role word before, sentence-initial,
-        the lower-cased word before the run, sports report."""
+        the lower-cased word before the run, sports report; ``rev``: the text reversed."""
         start, end = base + g.s, base + g.e
         if g.static is not None:
             label, rule, strength = g.static
@@ -552,9 +564,9 @@ class EntityTagger:
         if g.split is not None:
             a, b = g.split
             if a is not None:
-                self._type_group(text, base, a, flags, out)
+                self._type_group(text, rev, base, a, flags, out)
             if b is not None:
-                self._type_group(text, base, b, (*flags[:2], False, *flags[3:]), out)
+                self._type_group(text, rev, base, b, (*flags[:2], False, *flags[3:]), out)
             return
         if g.org_noun and _ORG_NOUN_AFTER.match(text, end):
             out.append(Mention(start, end, self.org, "org_noun", 3, g.surface))
@@ -585,7 +597,7 @@ class EntityTagger:
         lex = self.lex
         for step in g.steps:
             if isinstance(step, _Stretch):
-                self._type_unknown(text, base, step, flags, out)
+                self._type_unknown(text, rev, base, step, flags, out)
                 flags = (False, flags[1], False, prev, sports)
                 continue
             s, e = base + step.s, base + step.e
@@ -618,6 +630,7 @@ class EntityTagger:
     def _type_unknown(
         self,
         text: str,
+        rev: str,
         base: int,
         st: _Stretch,
         flags: tuple[bool, bool, bool, str, bool],
@@ -650,9 +663,7 @@ class EntityTagger:
             emit(self.org, "acronym", 1)
             return
         n = st.n
-        if n <= 3 and (
-            _SAID_AFTER.match(text, end) or _SAID_BEFORE.search(text, max(0, start - 16), start)
-        ):
+        if n <= 3 and (_SAID_AFTER.match(text, end) or _said_before(rev, start)):
             if prev == "the":
                 emit(self.org, "attribution", 1)
             else:
@@ -676,6 +687,8 @@ class EntityTagger:
     def tag(self, text: str) -> list[Mention]:
         lex = self.lex
         heads = _headline_ranges(text)
+        head_starts = [a for a, _ in heads]
+        rev = text[::-1]
         sports = len(_SPORTS.findall(text[:4000].lower())) >= 3
         mentions: list[Mention] = []
         datelines = self._datelines(text, mentions) if "(" in text or "—" in text else []
@@ -685,7 +698,8 @@ class EntityTagger:
             start = m.start()
             if datelines and any(a <= start < b for a, b in datelines):
                 continue
-            upper = bool(heads) and _in_ranges(start, heads)
+            k = bisect.bisect_right(head_starts, start) - 1
+            upper = k >= 0 and start < heads[k][1]
             key = (m.group(), upper)
             plan = memo.get(key, _UNSEEN)
             if plan is _UNSEEN:
@@ -704,8 +718,7 @@ class EntityTagger:
                         Mention(start + g.s, start + g.e, label, rule, strength, g.surface)
                     )
                 continue
-            prev = _PREV_WORD.search(text, max(0, start - 24), start)
-            pw = prev.group(1) if prev else ""
+            pw = _prev_word(rev, start)
             initial = _sentence_initial(text, start)
             role_before = pw.islower() and pw in lex.roles
             if not role_before and text[start - 2 : start - 1] == ",":
@@ -720,11 +733,11 @@ class EntityTagger:
                     pw,
                     sports,
                 )
-                self._type_group(text, start, g, flags, mentions)
+                self._type_group(text, rev, start, g, flags, mentions)
         if deferred:
             self._headlines(text, deferred, mentions)
         mentions.sort(key=lambda m: m.start)
-        return self._consistency(text, mentions, sports)
+        return self._consistency(rev, mentions, sports)
 
     def _headlines(
         self,
@@ -780,32 +793,38 @@ class EntityTagger:
                 i += 1
         mentions.extend(found)
 
-    def _consistency(self, text: str, mentions: list[Mention], sports: bool) -> list[Mention]:
+    def _consistency(self, rev: str, mentions: list[Mention], sports: bool) -> list[Mention]:
         """A string labelled once is labelled the same everywhere; surnames follow names.
 
         Also: a city that is the surname of a named person is that person ("Rafael Lima ...
         Lima scored"); the first word of an organisation's name stands for it ("Crescent Air
         Group ... Crescent shares"); in sports reports a city that is part of a club's name is
         the club ("Real Madrid ... Madrid coach"), except after a place preposition.
+        ``rev`` is the text reversed.
         """
+        person, org, gpe = self.person, self.org, self.gpe
         best: dict[str, tuple[int, str]] = {}
         person_parts: set[str] = set()
         surnames: set[str] = set()
         org_first: set[str] = set()
         club_words: set[str] = set()
-        for m in mentions:
-            if m.label is None:
+        keys = [m.text.upper() for m in mentions]
+        for m, key in zip(mentions, keys, strict=True):
+            label, strength = m.label, m.strength
+            if label is None:
                 continue
-            key = m.text.upper()
-            if key not in best or m.strength > best[key][0]:
-                best[key] = (m.strength, m.label)
-            if m.label == self.person and m.strength >= 2 and " " in m.text:
+            known = best.get(key)
+            if known is None or strength > known[0]:
+                best[key] = (strength, label)
+            if strength < 2 or " " not in m.text:
+                continue
+            if label == person:
                 parts = [p for p in m.text.split() if p not in _PARTICLES]
                 for p in parts[1:]:
                     person_parts.add(p.upper())
                     surnames.add(p)
                 person_parts.add(parts[0].upper())
-            elif m.label == self.org and " " in m.text and m.strength >= 2:
+            elif label == org:
                 words = m.text.split()
                 if (
                     m.rule in ("org_head", "org_noun")
@@ -818,28 +837,25 @@ class EntityTagger:
                 if sports:
                     club_words.update(words)
         out: list[Mention] = []
-        for m in mentions:
-            key = m.text.upper()
+        for m, key in zip(mentions, keys, strict=True):
             if m.strength < 3:
                 if key in person_parts and m.rule != "team":
-                    m.label, m.rule, m.strength = self.person, "surname", 2
+                    m.label, m.rule, m.strength = person, "surname", 2
                 elif m.text in org_first and (m.label is None or m.rule in _WEAK_RULES):
-                    m.label, m.rule = self.org, "document"
+                    m.label, m.rule = org, "document"
                 elif key in best and best[key][0] > m.strength:
                     m.label, m.rule = best[key][1], "document"
             if (
-                m.label == self.gpe
+                m.label == gpe
                 and (m.text in surnames or m.text in club_words)
                 and m.text not in self.lex.countries
                 and m.rule in ("gazetteer", "document")
+                and _prev_word(rev, m.start).lower() not in _PLACE_PREPS
             ):
-                prev = _PREV_WORD.search(text, max(0, m.start - 24), m.start)
-                if not prev or prev.group(1).lower() not in _PLACE_PREPS:
-                    if m.text in surnames:
-                        m.label, m.rule = self.person, "surname"
-                    else:
-                        m.label, m.rule = self.org, "team"
-            if m.label is None:
-                continue
-            out.append(m)
+                if m.text in surnames:
+                    m.label, m.rule = person, "surname"
+                else:
+                    m.label, m.rule = org, "team"
+            if m.label is not None:
+                out.append(m)
         return out
