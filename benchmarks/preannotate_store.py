@@ -1,10 +1,13 @@
-"""Store-mode pre-annotation: `annotate preannotate --force` with 1 and with 2 workers.
+"""Pre-annotation with 1 and with 2 workers, in store mode and in offline mode.
 
-Usage: python benchmarks/preannotate_store.py [--articles 2000] [--runs 3]
-Whole processes (start-up, lexicon builds in the workers, reads and writes of the store
-included), run in turn 1, 2, 1, 2, ... on one SQLite store of generated ~400-word articles.
-Prints the median wall time of each and the speed-up of 2 workers; the target is >= 1.7x
-on two idle cores, so read it with the load average printed beside it.
+Usage: python benchmarks/preannotate_store.py [--articles 2000] [--runs 3] [--mode both]
+Whole processes (start-up, the workers' loads of the compiled lexicon, reads and writes
+included), run in turn 1, 2, 1, 2, ... : `annotate preannotate --force --workers N` on one
+SQLite store of generated ~400-word articles, and `annotate preannotate FILE -o OUT
+--workers N` on the same articles as JSONL (whose outputs must be identical). Prints the
+median wall time of each, the CPU seconds of all its processes and the speed-up of 2
+workers; the target is >= 1.7x on two idle cores, so read it with the load average printed
+beside it (sampled before and after: other people's jobs share the cores).
 """
 
 from __future__ import annotations
@@ -40,11 +43,23 @@ def article(rng: random.Random, i: int) -> str:
     return " ".join(sentences)
 
 
+def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall, cpu) seconds of one whole process and its workers."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(argv, env=env, check=True, capture_output=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--mode", choices=["store", "offline", "both"], default="both")
     args = parser.parse_args()
+    modes = ["store", "offline"] if args.mode == "both" else [args.mode]
     rng = random.Random(13)
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "ANNOTATE_HOME": home}
@@ -54,35 +69,47 @@ def main() -> None:
                 out.write(json.dumps({"id": f"b{i}", "text": article(rng, i)}) + "\n")
         cli = [sys.executable, "-m", "annotate"]
         subprocess.run([*cli, "ingest", str(src)], env=env, check=True, capture_output=True)
-        times: dict[int, list[float]] = {1: [], 2: []}
-        cpu: dict[int, list[float]] = {1: [], 2: []}
-        for _ in range(args.runs):
-            for workers in (1, 2):
-                before = resource.getrusage(resource.RUSAGE_CHILDREN)
-                start = time.perf_counter()
-                subprocess.run(
-                    [*cli, "preannotate", "--force", "--workers", str(workers)],
-                    env=env,
-                    check=True,
-                    capture_output=True,
+        outputs = {w: Path(home) / f"out{w}.jsonl" for w in (1, 2)}
+        commands = {
+            "store": lambda w: [*cli, "preannotate", "--force", "--workers", str(w)],
+            "offline": lambda w: [
+                *cli,
+                "preannotate",
+                str(src),
+                "-o",
+                str(outputs[w]),
+                "--workers",
+                str(w),
+            ],
+        }
+        loads = [os.getloadavg()[0]]
+        subprocess.run(commands[modes[0]](1), env=env, check=True, capture_output=True)  # warm
+        for mode in modes:
+            times: dict[int, list[float]] = {1: [], 2: []}
+            cpu: dict[int, list[float]] = {1: [], 2: []}
+            for _ in range(args.runs):
+                for workers in (1, 2):
+                    wall, used = timed(commands[mode](workers), env)
+                    times[workers].append(wall)
+                    cpu[workers].append(used)
+            loads.append(os.getloadavg()[0])
+            one, two = (statistics.median(times[w]) for w in (1, 2))
+            print(f"{mode} mode, {args.articles} articles of ~400 words, median of {args.runs}:")
+            for w, wall in ((1, one), (2, two)):
+                print(
+                    f"  --workers {w}: {wall:.2f} s wall ({args.articles / wall:,.0f} articles/s),"
+                    f" {statistics.median(cpu[w]):.2f} s cpu of all its processes"
                 )
-                times[workers].append(time.perf_counter() - start)
-                after = resource.getrusage(resource.RUSAGE_CHILDREN)
-                cpu[workers].append(
-                    after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-                )
-        one, two = (statistics.median(times[w]) for w in (1, 2))
-        print(f"store mode, {args.articles} articles of ~400 words, median of {args.runs}:")
-        for w, wall in ((1, one), (2, two)):
             print(
-                f"  --workers {w}: {wall:.2f} s wall ({args.articles / wall:,.0f} articles/s), "
-                f"{statistics.median(cpu[w]):.2f} s cpu of all its processes"
+                f"  speed-up {one / two:.2f}x; target >= {TARGET}x on two idle cores: "
+                f"{one / two / TARGET:.2f}x the target"
             )
+            if mode == "offline" and outputs[1].read_bytes() != outputs[2].read_bytes():
+                raise SystemExit("offline outputs of 1 and 2 workers differ")
         print(
-            f"  speed-up {one / two:.2f}x; target >= {TARGET}x on two idle cores: "
-            f"{one / two / TARGET:.2f}x the target"
+            f"load average {', then '.join(f'{x:.2f}' for x in loads)} on {os.cpu_count()} cores"
+            " (shared machine)"
         )
-        print(f"  load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (shared machine)")
 
 
 if __name__ == "__main__":

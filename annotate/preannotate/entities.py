@@ -327,7 +327,10 @@ class EntityTagger:
         repeat within and across articles."""
         toks = self._tokens(run)
         segs = self._segment(toks, upper)
-        if not any(kind == "UNK" or kind.startswith("GAZ:") for kind, _, _ in segs):
+        for kind, _, _ in segs:
+            if kind == "UNK" or kind.startswith("GAZ:"):
+                break
+        else:
             return None
         if upper:
             return _RunPlan(toks, segs, [], False)
@@ -349,31 +352,32 @@ class EntityTagger:
         gaz = lex.gaz_upper if upper else lex.gaz
         titles = lex.titles_upper if upper else lex.titles
         n = len(toks)
+        words = [t[0] for t in toks]
         segs: list[tuple[str, int, int]] = []
         i = 0
         while i < n:
-            word = toks[i][0]
+            word = words[i]
             if word in _CONNECTORS or (upper and word.lower() in _CONNECTORS and len(word) < 4):
                 segs.append(("CONN", i, i + 1))
                 i += 1
                 continue
             found = None
             for j in range(min(n, i + lex.gaz_max), i, -1):
-                key = word if j == i + 1 else " ".join(t[0] for t in toks[i:j])
+                key = word if j == i + 1 else " ".join(words[i:j])
                 if key in gaz:
                     found = ("GAZ:" + gaz[key], i, j)
                     break
             tfound = None
             for j in range(min(n, i + lex.title_max), i, -1):
-                key = word if j == i + 1 else " ".join(t[0] for t in toks[i:j])
+                key = word if j == i + 1 else " ".join(words[i:j])
                 if key in titles:
                     tfound = ("TITLE", i, j)
                     break
-            if tfound and tfound[2] < n and toks[tfound[2]][0] in lex.org_heads:
+            if tfound and tfound[2] < n and words[tfound[2]] in lex.org_heads:
                 tfound = None  # "Justice Department": an organisation, not a title
             if tfound and (found is None or tfound[2] > found[2]):
                 found = tfound
-            direction = word in _DIRECTIONS and i + 1 < n and toks[i + 1][0].lower() not in lex.stop
+            direction = word in _DIRECTIONS and i + 1 < n and words[i + 1].lower() not in lex.stop
             if (
                 found is None
                 and not direction
@@ -445,8 +449,6 @@ class EntityTagger:
             g.static = (self.org, "org_head", 3)
             return g
         g.org_noun = not single_gaz or kinds[0] == self.gaz_org
-        # Possessives after the group's tokens but its last ("Britain's Ministry of ...").
-        possessive = any(run.startswith(_POSSESSIVE, t[2]) for t in toks[i0 : j0 - 1])
         if single_gaz:
             label = kinds[0][4:]
             surface = " ".join(words)
@@ -459,11 +461,13 @@ class EntityTagger:
         # "U.S. Chamber of Commerce": a head followed by "of"/"for" inside the name, unless a
         # possessive splits it ("Britain's Ministry of Defence"). Heads make the whole group
         # an organisation, place or event.
-        of_head = any(
+        # Possessives after the group's tokens but its last ("Britain's Ministry of ...").
+        possessive = ntok >= 2 and any(run.startswith(_POSSESSIVE, t[2]) for t in toks[i0 : j0 - 1])
+        of_head = ntok >= 3 and any(
             words[k] in lex.org_heads and words[k + 1] in ("of", "of the", "for")
             for k in range(1, ntok - 1)
         )
-        if (ntok >= 3 and of_head and not possessive) or (
+        if (of_head and not possessive) or (
             ntok >= 2
             and (
                 words[-1] in lex.org_heads
@@ -514,9 +518,24 @@ class EntityTagger:
         words = [t[0] for t in toks[i:j]]
         n = j - i
         first = words[0]
+        if n >= 2:
+            last_surname = words[-1] in lex.surnames
+            first_known = self._is_first(first)
+            return _Stretch(
+                s,
+                e,
+                n,
+                run[s:e],
+                False,
+                False,
+                (first_known and first not in lex.gaz) or (len(first) == 2 and first[1] == "."),
+                last_surname,
+                False,
+                first in _DIRECTIONS,
+                self.person if last_surname or first_known else DEFAULT_MULTI,
+            )
         acronym = (
-            n == 1
-            and 2 <= len(first) <= 12
+            2 <= len(first) <= 12
             and first.isupper()
             and (
                 (first.isalpha() and len(first) <= 6)
@@ -524,24 +543,19 @@ class EntityTagger:
             )
             and first not in lex.not_acronyms
         )
+        # One token: the fields of longer stretches are unread.
         return _Stretch(
-            s=s,
-            e=e,
-            n=n,
-            surface=run[s:e],
-            skip=n == 1 and first in self.heads,
-            war=n == 1 and "-" in first,
-            first_name=n >= 2
-            and (
-                (self._is_first(first) and first not in lex.gaz)
-                or (len(first) == 2 and first[1] == ".")
-            ),
-            surname_last=n >= 2 and words[-1] in lex.surnames,
-            acronym=acronym,
-            direction=first in _DIRECTIONS,
-            multi_label=self.person
-            if words[-1] in lex.surnames or self._is_first(first)
-            else DEFAULT_MULTI,
+            s,
+            e,
+            n,
+            run[s:e],
+            first in self.heads,
+            "-" in first,
+            False,
+            False,
+            acronym,
+            first in _DIRECTIONS,
+            DEFAULT_MULTI,
         )
 
     # -- typing in context -------------------------------------------------------------
