@@ -51,6 +51,8 @@ def _read_jsonl(path: Path) -> Iterator[tuple[str, str]]:
 
 
 _WORKER: Any = None
+# Chunks submitted ahead per worker (of `chunk_size` articles each).
+IN_FLIGHT = 4
 
 
 def annotator(labelset: LabelSet, model_dir: Path | None = None) -> Any:
@@ -103,7 +105,8 @@ def predict_stream(
 ) -> Iterator[dict[str, Any]]:
     """Prediction records in input order; with workers > 1, a process pool over chunks.
 
-    At most `2 * workers` chunks are in flight, so memory stays bounded.
+    At most `IN_FLIGHT * workers` chunks are in flight, so memory stays bounded; enough
+    that the workers stay busy while the caller stores a batch of 200 records.
     """
     if workers <= 1:
         model = annotator(labelset, model_dir)
@@ -120,7 +123,7 @@ def predict_stream(
     ) as pool:
         pending = []
         while True:
-            while len(pending) < 2 * workers:
+            while len(pending) < IN_FLIGHT * workers:
                 chunk = list(islice(it, chunk_size))
                 if not chunk:
                     break
