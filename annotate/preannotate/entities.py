@@ -18,9 +18,9 @@ from annotate.preannotate.labels import RuleLabels
 from annotate.preannotate.lexicon import Lexicon, load_lexicon
 from annotate.spans import NAME_ABBREVIATIONS
 
-# Distinct runs whose segmentation `EntityTagger` keeps (a few MB); the memo starts over
-# when full.
-MEMO_SIZE = 200_000
+# Distinct runs `EntityTagger` keeps compiled, outside and inside headlines each (about
+# 1 kB a run: 50 MB at most per process); a full memo starts over.
+MEMO_SIZE = 50_000
 _UNSEEN = object()
 
 # Rule -> estimated precision, shown to annotators as the span's score.
@@ -237,10 +237,12 @@ class _Group:
 
 @dataclass(slots=True)
 class _RunPlan:
-    """One distinct run (and whether it is in a headline), compiled once."""
+    """One distinct run (and whether it is in a headline), compiled once: a headline run
+    keeps its tokens and segments (`_headlines` types them after the body), any other run
+    its calls."""
 
-    toks: Toks
-    segs: Segs
+    toks: Toks | tuple[()]
+    segs: Segs | tuple[()]
     calls: list[tuple[_Group, bool, bool, bool]]  # group, title before, at start, first
     static: bool
 
@@ -284,7 +286,9 @@ class EntityTagger:
         self.place_or_org = frozenset([labels.gpe, labels.loc, labels.org])
         self.gpe_or_org = frozenset([labels.gpe, labels.org])
         self.gpe_or_loc = frozenset([labels.gpe, labels.loc])
-        self._memo: dict[tuple[str, bool], _RunPlan | None] = {}
+        # run text -> its plan; headline runs apart (upper-case lookups, typed later)
+        self._memo: dict[str, _RunPlan | None] = {}
+        self._memo_upper: dict[str, _RunPlan | None] = {}
 
     def _is_first(self, word: str) -> bool:
         """A first name, also when accents are missing from the list ("Raúl" via "Raul")."""
@@ -420,7 +424,7 @@ class EntityTagger:
             elif kind in ("STOP", "CONN"):
                 title_before, at_start = False, False
         static = all(g.static is not None for g, _, _, _ in calls)
-        return _RunPlan(toks, segs, calls, static)
+        return _RunPlan((), (), calls, static)  # tokens and segments are read no more
 
     def _group(self, run: str, toks: Toks, segs: Segs) -> _Group | None:
         """The facts `_type_group` reads of one group of GAZ/UNK segments (no titles or
@@ -707,19 +711,19 @@ class EntityTagger:
         mentions: list[Mention] = []
         datelines = self._datelines(text, mentions) if "(" in text or "—" in text else []
         deferred: list[tuple[Toks, Segs]] = []
-        memo = self._memo
         for m in RUN.finditer(text):
             start = m.start()
             if datelines and any(a <= start < b for a, b in datelines):
                 continue
             k = bisect.bisect_right(head_starts, start) - 1
             upper = k >= 0 and start < heads[k][1]
-            key = (m.group(), upper)
-            plan = memo.get(key, _UNSEEN)
+            run = m.group()
+            memo = self._memo_upper if upper else self._memo
+            plan = memo.get(run, _UNSEEN)
             if plan is _UNSEEN:
                 if len(memo) >= MEMO_SIZE:
                     memo.clear()
-                plan = memo[key] = self._plan(key[0], upper)
+                plan = memo[run] = self._plan(run, upper)
             if plan is None:
                 continue
             if upper:
