@@ -5,6 +5,12 @@ can start), so lower-case text is skipped in C; each run is segmented by longest
 lookups (gazetteers, titles, stop words) and what is left is typed by context rules.
 A second, document-level pass makes a string labelled once labelled the same everywhere
 and gives surnames the PERSON label of the full name.
+
+Speed: what a run's own text decides (its tokens, segments and every check that reads only
+them) is compiled once per distinct run (`_plan`) and memoized; at each occurrence only the
+checks that read the text around the run are made (`_type_group`, `_type_unknown`), so no
+token is split or looked up twice. What must end just before a name ("said ", the previous
+word) is matched anchored on the reversed text.
 """
 
 from __future__ import annotations
