@@ -16,6 +16,7 @@ word) is matched anchored on the reversed text.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -24,10 +25,9 @@ from annotate.preannotate.labels import RuleLabels
 from annotate.preannotate.lexicon import Lexicon, load_lexicon
 from annotate.spans import NAME_ABBREVIATIONS
 
-# Distinct runs `EntityTagger` keeps compiled, outside and inside headlines each (about
-# 1 kB a run: 50 MB at most per process); a full memo starts over.
-MEMO_SIZE = 50_000
-_UNSEEN = object()
+# Distinct runs `EntityTagger` keeps compiled, the least recently seen dropped first
+# (about 800 bytes a run: 80 MB at most per process).
+MEMO_SIZE = 100_000
 
 # Rule -> estimated precision, shown to annotators as the span's score.
 DEFAULT_MULTI: str | None = None
@@ -292,9 +292,8 @@ class EntityTagger:
         self.place_or_org = frozenset([labels.gpe, labels.loc, labels.org])
         self.gpe_or_org = frozenset([labels.gpe, labels.org])
         self.gpe_or_loc = frozenset([labels.gpe, labels.loc])
-        # run text -> its plan; headline runs apart (upper-case lookups, typed later)
-        self._memo: dict[str, _RunPlan | None] = {}
-        self._memo_upper: dict[str, _RunPlan | None] = {}
+        # (run text, in a headline) -> its plan, per tagger (the plans hold its labels)
+        self._memo = functools.lru_cache(maxsize=MEMO_SIZE)(self._plan)
 
     def _is_first(self, word: str) -> bool:
         """A first name, also when accents are missing from the list ("Raúl" via "Raul")."""
@@ -717,6 +716,7 @@ class EntityTagger:
         mentions: list[Mention] = []
         datelines = self._datelines(text, mentions) if "(" in text or "—" in text else []
         deferred: list[tuple[Toks, Segs]] = []
+        memo = self._memo
         for m in RUN.finditer(text):
             start = m.start()
             if datelines and any(a <= start < b for a, b in datelines):
@@ -724,12 +724,7 @@ class EntityTagger:
             k = bisect.bisect_right(head_starts, start) - 1
             upper = k >= 0 and start < heads[k][1]
             run = m.group()
-            memo = self._memo_upper if upper else self._memo
-            plan = memo.get(run, _UNSEEN)
-            if plan is _UNSEEN:
-                if len(memo) >= MEMO_SIZE:
-                    memo.clear()
-                plan = memo[run] = self._plan(run, upper)
+            plan = memo(run, upper)
             if plan is None:
                 continue
             if upper:
