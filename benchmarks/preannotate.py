@@ -1,21 +1,46 @@
 """Throughput of offline pre-annotation (entities + stance) vs spaCy's blank pipeline.
 
-Both run in this process on the same input: the documents of a CoNLL file (text = tokens
-joined by spaces, sentences by newlines), repeated until there are at least --words words.
-spaCy gets `spacy.blank("en")` plus an EntityRuler of pycountry's country names: the
-cheapest pipeline that finds any entities at all. Lexicon loading is timed separately.
-
 Usage: python benchmarks/preannotate.py /path/to/conll2003/dev.txt [--words 500000]
+       [--runs 3] [--before DIR]
+
+The input is the documents of a CoNLL file (text = tokens joined by spaces, sentences by
+newlines), repeated until there are at least --words words (dev: x10, 513k words). spaCy
+gets `spacy.blank("en")` plus an EntityRuler of pycountry's country names: the cheapest
+pipeline that finds any entities at all. Each side runs in a fresh child process, in turn,
+--runs times; medians are printed side by side:
+
+- in-process: the prediction loop alone, in CPU seconds of that one process (one core;
+  steadier than wall time on a shared machine), next to the floor: `annotate.spans.tokenize`
+  over the same texts in the same process. "first pass" is one pass over the distinct
+  documents with an empty run memo (every run of capitalised words seen for the first time),
+  the least of three.
+- whole process: `annotate preannotate FILE -o OUT` (imports, lexicon, reading, writing)
+  against a script doing the same with spaCy, wall and CPU seconds; the compiled lexicon
+  is in the cache (a warm-up run builds it first).
+
+--before DIR times another checkout of annotate (e.g. `git worktree add /tmp/before REV`)
+the same way, in the same run, and prints the ratios of this tree to it.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
+HERE = Path(__file__).resolve()
+ROOT = HERE.parents[1]
 
-def load_texts(path: Path, min_words: int) -> tuple[list[str], int]:
+
+def load_texts(path: Path, min_words: int) -> tuple[list[str], int, int]:
+    """The repeated documents, their word count and the number of distinct documents."""
     from annotate.evaluate import read_conll
 
     docs = [d.text for d in read_conll(path)]
@@ -23,25 +48,58 @@ def load_texts(path: Path, min_words: int) -> tuple[list[str], int]:
         raise SystemExit(f"{path}: no documents")
     per_pass = sum(len(t.split()) for t in docs)
     reps = max(1, -(-min_words // per_pass))
-    return docs * reps, per_pass * reps
+    return docs * reps, per_pass * reps, len(docs)
 
 
-def bench_ours(texts: list[str]) -> tuple[float, float, int]:
-    from annotate.preannotate.model import preannotator
+def child_ours(texts: list[str], distinct: int) -> dict[str, float]:
+    """In-process figures of the annotate on sys.path (a child process of main)."""
+    from annotate.preannotate.model import PreAnnotator, preannotator
     from annotate.schemas import load_labelset
+    from annotate.spans import tokenize
 
     t0 = time.perf_counter()
-    model = preannotator(load_labelset())
+    labelset = load_labelset()
+    model = preannotator(labelset)
     setup = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    first_pass = float("inf")
+    for _ in range(3):  # the least of three, each with its own empty memo
+        first = PreAnnotator(labelset)
+        c0 = time.process_time()
+        for i, text in enumerate(texts[:distinct]):
+            first.predict(text, str(i))
+        first_pass = min(first_pass, time.process_time() - c0)
+    c0, t0 = time.process_time(), time.perf_counter()
     n = 0
     for i, text in enumerate(texts):
-        rec = model.predict(text, str(i))
-        n += len(rec["entities"])
-    return setup, time.perf_counter() - t0, n
+        n += len(model.predict(text, str(i))["entities"])
+    cpu, wall = time.process_time() - c0, time.perf_counter() - t0
+    c0 = time.process_time()
+    for text in texts:
+        tokenize(text)
+    floor = time.process_time() - c0
+    return {
+        "setup": setup,
+        "cpu": cpu,
+        "wall": wall,
+        "entities": n,
+        "first_pass": first_pass,
+        "floor": floor,
+    }
 
 
-def bench_spacy(texts: list[str]) -> tuple[float, float, int]:
+def child_spacy(texts: list[str]) -> dict[str, float]:
+    nlp, setup = _spacy()
+    c0, t0 = time.process_time(), time.perf_counter()
+    n = sum(len(doc.ents) for doc in nlp.pipe(texts))
+    return {
+        "setup": setup,
+        "cpu": time.process_time() - c0,
+        "wall": time.perf_counter() - t0,
+        "entities": n,
+    }
+
+
+def _spacy():  # noqa: ANN202 (spaCy is imported lazily: an optional extra)
     import pycountry
     import spacy
 
@@ -49,34 +107,138 @@ def bench_spacy(texts: list[str]) -> tuple[float, float, int]:
     nlp = spacy.blank("en")
     ruler = nlp.add_pipe("entity_ruler")
     ruler.add_patterns([{"label": "GPE", "pattern": c.name} for c in pycountry.countries])
-    setup = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    n = 0
-    for doc in nlp.pipe(texts):
-        n += len(doc.ents)
-    return setup, time.perf_counter() - t0, n
+    return nlp, time.perf_counter() - t0
+
+
+def spacy_file(src: Path, out: Path) -> None:
+    """spaCy's side of the whole-process run: JSONL articles in, one JSON line out each."""
+    nlp, _ = _spacy()
+    records = [json.loads(line) for line in src.open(encoding="utf-8")]
+    with out.open("w", encoding="utf-8") as fh:
+        docs = nlp.pipe(r["text"] for r in records)
+        for rec, doc in zip(records, docs, strict=True):
+            ents = [{"start": e.start_char, "end": e.end_char, "label": e.label_} for e in doc.ents]
+            fh.write(json.dumps({"id": rec["id"], "entities": ents}, ensure_ascii=False) + "\n")
+
+
+def run_child(args: list[str], pythonpath: Path) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": str(pythonpath)}
+    out = subprocess.run(
+        [sys.executable, str(HERE), *args], env=env, check=True, capture_output=True, text=True
+    )
+    return json.loads(out.stdout.splitlines()[-1])
+
+
+def timed(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
+    """(wall, cpu) seconds of one whole process and its children. ``cwd`` holds no
+    checkout: `python -m` puts the working folder first on sys.path."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(argv, env=env, cwd=cwd, check=True, capture_output=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def med(samples: list[dict[str, float]], key: str) -> float:
+    return statistics.median(s[key] for s in samples)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("conll", type=Path, help="a CoNLL-2003 file, e.g. dev.txt")
     parser.add_argument("--words", type=int, default=500_000, help="minimum words (500000)")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each side (3)")
+    parser.add_argument("--before", type=Path, help="another annotate checkout to compare")
+    parser.add_argument("--child", choices=["ours", "spacy"], help=argparse.SUPPRESS)
+    parser.add_argument("--spacy-file", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    texts, words = load_texts(args.conll, args.words)
-    print(f"input: {len(texts)} documents, {words} words (whitespace tokens)")
-    o_setup, o_time, o_ents = bench_ours(texts)
-    s_setup, s_time, s_ents = bench_spacy(texts)
-    ours, theirs = words / o_time, words / s_time
+    if args.spacy_file:
+        spacy_file(*args.spacy_file)
+        return
+    texts, words, distinct = load_texts(args.conll, args.words)
+    if args.child:
+        fig = child_ours(texts, distinct) if args.child == "ours" else child_spacy(texts)
+        print(json.dumps(fig))
+        return
+
+    trees = {"this tree": ROOT, **({"before": args.before.resolve()} if args.before else {})}
+    per_pass = words * distinct // len(texts)
+    print(f"input: {len(texts)} documents ({distinct} distinct), {words} words")
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (shared machine)")
+    common = [str(args.conll), "--words", str(args.words)]
+    inproc: dict[str, list[dict[str, float]]] = {name: [] for name in [*trees, "spaCy"]}
+    for _ in range(args.runs):
+        for name, tree in trees.items():
+            inproc[name].append(run_child([*common, "--child", "ours"], tree))
+        inproc["spaCy"].append(run_child([*common, "--child", "spacy"], ROOT))
+    spacy_rate = words / med(inproc["spaCy"], "cpu")
+    print(f"\nin-process, CPU seconds of one process, median of {args.runs}:")
+    rates = {}
+    for name in trees:
+        s = inproc[name]
+        rates[name] = words / med(s, "cpu")
+        floor = words / med(s, "floor")
+        first = per_pass / med(s, "first_pass")
+        print(
+            f"  annotate ({name}): {rates[name]:10,.0f} words/s  (first pass {first:,.0f} words/s;"
+            f" setup {med(s, 'setup'):.2f}s; {int(med(s, 'entities'))} entities)"
+        )
+        print(
+            f"    floor spans.tokenize: {floor:,.0f} words/s; annotate is {floor / rates[name]:.2f}x"
+            f" slower than the floor (target <= 3x); {rates[name] / 600_000:.2f}x the 600k target"
+        )
     print(
-        f"annotate (entities + stance): {ours:10,.0f} words/s  "
-        f"({o_time:.2f}s, setup {o_setup:.2f}s, {o_ents} entities)"
+        f"  spaCy blank + EntityRuler: {spacy_rate:10,.0f} words/s  "
+        f"(setup {med(inproc['spaCy'], 'setup'):.2f}s, {int(med(inproc['spaCy'], 'entities'))}"
+        " entities)"
     )
-    print(
-        f"spaCy blank + EntityRuler:    {theirs:10,.0f} words/s  "
-        f"({s_time:.2f}s, setup {s_setup:.2f}s, {s_ents} entities)"
-    )
-    whole = (words / (o_time + o_setup)) / (words / (s_time + s_setup))
-    print(f"ratio: {ours / theirs:.2f} (including setup: {whole:.2f})")
+    for name in trees:
+        print(f"  ratio annotate ({name}) / spaCy: {rates[name] / spacy_rate:.2f}")
+    if "before" in trees:
+        print(f"  ratio this tree / before: {rates['this tree'] / rates['before']:.2f}")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src, out = Path(tmp) / "conll.jsonl", Path(tmp) / "out.jsonl"
+        with src.open("w", encoding="utf-8") as fh:
+            for i, text in enumerate(texts):
+                fh.write(json.dumps({"id": str(i), "text": text}, ensure_ascii=False) + "\n")
+        commands = {
+            name: (
+                [sys.executable, "-m", "annotate", "preannotate", str(src), "-o", str(out)],
+                {**os.environ, "PYTHONPATH": str(tree), "ANNOTATE_HOME": str(Path(tmp) / "ws")},
+            )
+            for name, tree in trees.items()
+        }
+        commands["spaCy"] = (
+            [sys.executable, str(HERE), "x", "--spacy-file", str(src), str(out)],
+            {**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        for argv, env in commands.values():
+            timed(argv, env, Path(tmp))  # warm-up: page cache, .pyc files, the compiled lexicon
+        whole: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+        for _ in range(args.runs):
+            for name, (argv, env) in commands.items():
+                whole[name].append(timed(argv, env, Path(tmp)))
+    print(f"\nwhole process, JSONL in and out, median of {args.runs}:")
+    wall = {n: statistics.median(w for w, _ in s) for n, s in whole.items()}
+    cpu = {n: statistics.median(c for _, c in s) for n, s in whole.items()}
+    for name in whole:
+        print(
+            f"  {name:>9}: {words / wall[name]:10,.0f} words/s wall ({wall[name]:.2f}s), "
+            f"{words / cpu[name]:10,.0f} words/s CPU ({cpu[name]:.2f}s)"
+        )
+    for name in trees:
+        print(
+            f"  ratio annotate ({name}) / spaCy: {wall['spaCy'] / wall[name]:.2f} wall, "
+            f"{cpu['spaCy'] / cpu[name]:.2f} CPU (target >= 2.0)"
+        )
+    if "before" in trees:
+        print(
+            f"  ratio this tree / before: {wall['before'] / wall['this tree']:.2f} wall, "
+            f"{cpu['before'] / cpu['this tree']:.2f} CPU"
+        )
+    print(f"load average {os.getloadavg()[0]:.2f} at the end")
 
 
 if __name__ == "__main__":

@@ -51,6 +51,8 @@ def _read_jsonl(path: Path) -> Iterator[tuple[str, str]]:
 
 
 _WORKER: Any = None
+# Chunks submitted ahead per worker (of `chunk_size` articles each).
+IN_FLIGHT = 4
 
 
 def annotator(labelset: LabelSet, model_dir: Path | None = None) -> Any:
@@ -103,7 +105,8 @@ def predict_stream(
 ) -> Iterator[dict[str, Any]]:
     """Prediction records in input order; with workers > 1, a process pool over chunks.
 
-    At most `2 * workers` chunks are in flight, so memory stays bounded.
+    At most `IN_FLIGHT * workers` chunks are in flight, so memory stays bounded; enough
+    that the workers stay busy while the caller stores a batch of 200 records.
     """
     if workers <= 1:
         model = annotator(labelset, model_dir)
@@ -111,12 +114,16 @@ def predict_stream(
             yield model.predict(text, art_id)
         return
     it = iter(articles)
+    # Imported (not built) before the pool starts: forked workers inherit the modules and
+    # their compiled patterns, and each only loads the compiled lexicon.
+    import annotate.preannotate.model  # noqa: F401
+
     with ProcessPoolExecutor(
         workers, initializer=_init_worker, initargs=(labelset, model_dir)
     ) as pool:
         pending = []
         while True:
-            while len(pending) < 2 * workers:
+            while len(pending) < IN_FLIGHT * workers:
                 chunk = list(islice(it, chunk_size))
                 if not chunk:
                     break

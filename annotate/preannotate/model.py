@@ -41,21 +41,28 @@ class PreAnnotator:
         self.lexicon = load_lexicon(self.labels)
         self.entities = EntityTagger(self.labels, self.lexicon)
         self.stances = StanceFinder(labelset, self.lexicon, self.labels)
+        # rule -> (score, source) of its entities, formatted once per rule
+        self._rule_fields: dict[str, tuple[float, str]] = {}
 
     def predict(self, text: str, article_id: str = "") -> dict[str, Any]:
         """One prediction record in the public format (schemas/prediction.schema.json)."""
         mentions = self.entities.tag(text)
-        entities = [
-            {
-                "start": m.start,
-                "end": m.end,
-                "label": m.label,
-                "text": m.text,
-                "score": SCORES.get(m.rule, 0.5),
-                "source": f"rules:{m.rule}",
-            }
-            for m in mentions
-        ]
+        fields = self._rule_fields
+        entities = []
+        for m in mentions:
+            score_source = fields.get(m.rule)
+            if score_source is None:
+                score_source = fields[m.rule] = (SCORES.get(m.rule, 0.5), f"rules:{m.rule}")
+            entities.append(
+                {
+                    "start": m.start,
+                    "end": m.end,
+                    "label": m.label,
+                    "text": m.text,
+                    "score": score_source[0],
+                    "source": score_source[1],
+                }
+            )
         return {
             "id": article_id,
             "model_version": self.model_version,
