@@ -269,7 +269,9 @@ def token_columns(text: str) -> TokenColumns:
             list(map(_match_end, matches)),
         )
     tokens = _tokenize_clusters(text)
-    return TokenColumns([t.text for t in tokens], [t.start for t in tokens], [t.end for t in tokens])
+    return TokenColumns(
+        [t.text for t in tokens], [t.start for t in tokens], [t.end for t in tokens]
+    )
 
 
 @dataclass(frozen=True)

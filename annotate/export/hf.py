@@ -147,7 +147,9 @@ class _EntityColumns:
             "text": pa.array(self.texts, pa.string()),
             "tokens": listed("tokens", self.token_bounds, pa.array(self.tokens, pa.string())),
             "token_offsets": listed(
-                "token_offsets", self.token_bounds, structs("token_offsets", [self.starts, self.ends])
+                "token_offsets",
+                self.token_bounds,
+                structs("token_offsets", [self.starts, self.ends]),
             ),
             "ner_tags": listed("ner_tags", self.token_bounds, pa.array(self.tags, pa.int64())),
             "spans": listed(
