@@ -88,6 +88,9 @@ def _vote(
     ties: list[Tie],
 ) -> str | None:
     """The option most annotators chose (None = not marked); ties go to the newest."""
+    first = choices[newest_first[0]]
+    if all(choices[a] == first for a in newest_first):
+        return first  # unanimous, the common case: no count, no tie
     counts = Counter(choices[a] for a in newest_first)
     top = max(counts.values())
     tied = [option for option, c in counts.items() if c == top]
@@ -128,6 +131,20 @@ def _majority(
     return spans, triples
 
 
+def _once_per_triple(stance_key: StanceKey) -> StanceKey:
+    """`stance_key`, computed once per triple object: adjudication asks for each triple's
+    key two or three times (voting, agreement, the chosen triple)."""
+    seen: dict[int, tuple[Triple, Hashable]] = {}  # keeps each triple alive, so ids hold
+
+    def key(t: Triple) -> Hashable:
+        hit = seen.get(id(t))
+        if hit is None:
+            hit = seen[id(t)] = (t, stance_key(t))
+        return hit[1]
+
+    return key
+
+
 def _single(policy: Policy, judgements: Sequence[Judgement]) -> Judgement | str:
     """The one annotation a non-voting policy takes, or why there is none."""
     if policy.kind == "latest":
@@ -161,6 +178,7 @@ def adjudicate(
     """
     if policy.kind == "adjudicated" and resolution is None:
         return adjudicate(policy.fallback or Policy("latest"), judgements, stance_key)
+    stance_key = _once_per_triple(stance_key)
     by_annotator = latest_per_annotator(judgements)
     result = Adjudicated(annotators=sorted(by_annotator))
     if not by_annotator:

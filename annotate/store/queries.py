@@ -591,8 +591,23 @@ def adjudicated_count(session: Session, review: Project) -> tuple[str, int]:
 # -- reading annotations as judgements -----------------------------------------------------
 
 
-def stored_triple(t: StanceTriple) -> Triple:
-    """A stored stance triple as the adjudicator compares it."""
+# The columns `stored_triple` reads, for queries that load triples as plain rows.
+TRIPLE_COLUMNS = (
+    StanceTriple.annotation_id,
+    StanceTriple.holder_start,
+    StanceTriple.holder_end,
+    StanceTriple.holder_label,
+    StanceTriple.holder_text,
+    StanceTriple.target,
+    StanceTriple.label,
+    StanceTriple.target_start,
+    StanceTriple.target_end,
+)
+
+
+def stored_triple(t: Any) -> Triple:
+    """A stored stance triple (a `StanceTriple` or a row of `TRIPLE_COLUMNS`, read without
+    the ORM's identity map) as the adjudicator compares it."""
     return Triple(
         holder=Span(t.holder_start, t.holder_end, t.holder_label),
         holder_text=t.holder_text,
@@ -659,10 +674,10 @@ def _spans_and_triples(
     ):
         spans[ann_id].append(Span(start, end, label))
     for t in session.execute(
-        select(StanceTriple)
+        select(*TRIPLE_COLUMNS)
         .where(StanceTriple.annotation_id.in_(ann_ids))
         .order_by(StanceTriple.annotation_id, StanceTriple.id)
-    ).scalars():
+    ):
         triples[t.annotation_id].append(stored_triple(t))
     return spans, triples
 
@@ -758,11 +773,11 @@ def load_task_items(
         spans[ann_id].append(Span(start, end, label))
     triples: dict[int, list[Triple]] = defaultdict(list)
     for t in session.execute(
-        select(StanceTriple)
+        select(*TRIPLE_COLUMNS)
         .join(Annotation, StanceTriple.annotation_id == Annotation.id)
         .where(Annotation.task_id.in_(task_ids))
         .order_by(StanceTriple.annotation_id, StanceTriple.id)
-    ).scalars():
+    ):
         triples[t.annotation_id].append(stored_triple(t))
     by_task: dict[int, list] = defaultdict(list)
     for a in anns:
