@@ -15,6 +15,7 @@ import os
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -172,7 +173,9 @@ class _SplitWriters:
 
     A split without rows gets no file (``load_dataset`` rejects an empty split), and the
     card declares only the files that exist. Entities rows come in as columns
-    (`_EntityColumns`), stance rows (a few small ones per article) as dicts.
+    (`_EntityColumns`), stance rows (a few small ones per article) as dicts. Each batch is
+    encoded and compressed on a thread (pyarrow does it without the GIL) while the next
+    one is built; one write at a time, in order, so the files are the same.
     """
 
     def __init__(self, root: Path, labels: LabelSet) -> None:
@@ -183,6 +186,8 @@ class _SplitWriters:
         self.writers: dict[tuple[str, str], Any] = {}
         self.nbytes: Counter[tuple[str, str]] = Counter()
         self.rows: Counter[tuple[str, str]] = Counter()
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet")
+        self.pending: Future | None = None
 
     def add(self, config: str, split: str, row: dict) -> None:
         buf = self.buffers.setdefault((config, split), [])
@@ -222,17 +227,28 @@ class _SplitWriters:
             path = parquet_path(self.root, config, split)
             path.parent.mkdir(parents=True, exist_ok=True)
             writer = self.writers[(config, split)] = pq.ParquetWriter(path, self.schemas[config])
-        writer.write_table(table)
+        self._wait()
+        self.pending = self.pool.submit(writer.write_table, table)
         self.nbytes[(config, split)] += table.nbytes
         self.rows[(config, split)] += table.num_rows
 
+    def _wait(self) -> None:
+        """Let the write in flight finish (raising its error, if any)."""
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.result()
+
     def close(self) -> None:
-        for split in list(self.entities):
-            self._flush("entities", split)
-        for config, split in list(self.buffers):
-            self._flush(config, split)
-        for writer in self.writers.values():
-            writer.close()
+        try:
+            for split in list(self.entities):
+                self._flush("entities", split)
+            for config, split in list(self.buffers):
+                self._flush(config, split)
+            self._wait()
+        finally:
+            self.pool.shutdown(wait=True)
+            for writer in self.writers.values():
+                writer.close()
 
 
 class _Exporter:
