@@ -441,7 +441,7 @@ class _Exporter:
             self._example(self.alignment_examples, f"{doc.id}: {issue.describe()}", "alignment")
             if issue.kind == "invalid":
                 invalid.add(issue.span)
-        kept = [s for s in result.spans if s not in invalid]
+        kept = [s for s in result.spans if s not in invalid] if invalid else result.spans
         for s in kept:
             self.entity_counts[(s.label, split)] += 1
         human = source != "prediction"
