@@ -105,6 +105,8 @@ def _vote(
 def _majority(
     by_annotator: dict[str, Judgement], stance_key: StanceKey, ties: list[Tie]
 ) -> tuple[list[Span], list[Triple]]:
+    if len(by_annotator) == 1:
+        return _alone(next(iter(by_annotator.values())), stance_key)
     newest_first = sorted(by_annotator, key=lambda a: by_annotator[a].order, reverse=True)
     by_offsets: dict[tuple[int, int], dict[str, str]] = defaultdict(dict)
     for a, j in by_annotator.items():
@@ -129,6 +131,18 @@ def _majority(
             chosen = next(marked[a] for a in newest_first if choices[a] == label)
             triples.append(chosen)
     return spans, triples
+
+
+def _alone(j: Judgement, stance_key: StanceKey) -> tuple[list[Span], list[Triple]]:
+    """`_majority` of one annotator, without the votes: each offset's last span, each
+    stance's first triple, in the same order (one voter is unanimous, so never a tie)."""
+    by_offsets = {(s.start, s.end): s for s in j.spans}
+    by_key: dict[Hashable, Triple] = {}
+    for t in j.triples:
+        by_key.setdefault(stance_key(t), t)
+    spans = [by_offsets[k] for k in sorted(by_offsets)]
+    triples = [t for _key, t in sorted(by_key.items(), key=lambda kv: repr(kv[0]))]
+    return [s for s in spans if s.label is not None], [t for t in triples if t.label is not None]
 
 
 def _once_per_triple(stance_key: StanceKey) -> StanceKey:
