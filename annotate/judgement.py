@@ -88,6 +88,7 @@ class ArticleText:
         self.id = public_id
         self.text = text
         self._sentences: list[tuple[int, int]] | None = None
+        self._sentence_of: dict[int, tuple[int, int]] = {}  # offset -> its sentence
 
     @property
     def sentences(self) -> list[tuple[int, int]]:
@@ -99,7 +100,12 @@ class ArticleText:
         """The sentence holding the later of the holder and target mentions (the other is
         "in or nearest before" it, per the guidelines)."""
         anchor = max(t.holder.start, t.target_span[0] if t.target_span else t.holder.start)
-        return self.sentences[sp.sentence_at(self.sentences, anchor)]
+        found = self._sentence_of.get(anchor)
+        if found is None:  # an export asks for each triple's sentence several times
+            found = self._sentence_of[anchor] = self.sentences[
+                sp.sentence_at(self.sentences, anchor)
+            ]
+        return found
 
     def evidence(self, t: Triple) -> tuple[int, int]:
         """The evidence sentence: given by a prediction, else the mentions' sentence."""

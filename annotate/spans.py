@@ -75,7 +75,9 @@ def check_span(text: str, span: Span, labels: Iterable[str] | None = None) -> li
         covered = text[span.start : span.end]
         if covered != covered.strip():
             problems.append(f"[{span.start}, {span.end}) {covered!r} has whitespace at an edge")
-    if labels is not None and span.label not in set(labels):
+    if labels is not None and span.label not in (
+        labels if isinstance(labels, set | frozenset) else set(labels)
+    ):
         problems.append(f"unknown label {span.label!r}")
     return problems
 
@@ -208,21 +210,6 @@ def tokenize(text: str) -> list[Token]:
     return _tokenize_clusters(text)
 
 
-# `_TOKEN_RE` as a split: the pieces alternate gap, token, gap, ... (it has no group).
-_TOKEN_SPLIT = re.compile(f"({_TOKEN_RE.pattern})")
-
-
-def token_columns(text: str) -> tuple[list[str], list[int], list[int]]:
-    """The tokens of `tokenize` as three lists (texts, starts, ends), built without a
-    tuple or match object per token: the learned layer's hot loop needs only these."""
-    if not _simple(text):
-        tokens = _tokenize_clusters(text)
-        return [t.text for t in tokens], [t.start for t in tokens], [t.end for t in tokens]
-    pieces = _TOKEN_SPLIT.split(text)
-    offsets = list(accumulate(map(len, pieces)))
-    return pieces[1::2], offsets[0:-1:2], offsets[1::2]
-
-
 def _tokenize_clusters(text: str) -> list[Token]:
     """``_TOKEN_RE`` over grapheme clusters.
 
@@ -249,6 +236,43 @@ def _tokenize_clusters(text: str) -> list[Token]:
         start, end = offsets[m.start()], offsets[m.end()]
         tokens.append(Token(text[start:end], start, end))
     return tokens
+
+
+class TokenColumns(NamedTuple):
+    """The tokens of a text as three parallel lists: what ``tokenize`` gives, column-wise.
+
+    For callers that handle every token of a corpus (the export's Arrow columns): the
+    lists are filled by C loops over the regex matches, with no Python object per token
+    beyond the token's own string and offsets.
+    """
+
+    texts: list[str]
+    starts: list[int]
+    ends: list[int]
+
+
+# ``_TOKEN_RE`` as ``re.split`` reads it: the tokens captured between the gaps. The
+# ``(?=\S)`` guard finds the same matches (no alternative starts on white space, and every
+# other character starts one) but skips white space in one test instead of six.
+_TOKEN_SPLIT = re.compile(rf"((?=\S)(?:{_TOKEN_RE.pattern}))")
+
+
+def token_columns(text: str) -> TokenColumns:
+    """``tokenize(text)`` as columns: ``texts[k], starts[k], ends[k]`` is its k-th token.
+
+    Same rules and same tokens (the property tests compare the two). On simple text one
+    ``re.split`` gives gap, token, gap, ..., gap, and the offsets are the running sum of
+    their lengths, all in C loops: no match object per token. Text with multi-code-point
+    clusters takes ``tokenize``'s cluster path, which is rare in news.
+    """
+    if _simple(text):
+        parts = _TOKEN_SPLIT.split(text)
+        bounds = list(accumulate(map(len, parts), initial=0))  # where each part starts
+        return TokenColumns(parts[1::2], bounds[1:-1:2], bounds[2::2])
+    tokens = _tokenize_clusters(text)
+    return TokenColumns(
+        [t.text for t in tokens], [t.start for t in tokens], [t.end for t in tokens]
+    )
 
 
 @dataclass(frozen=True)
@@ -307,39 +331,62 @@ def bio_tags(
     reported as ``overlap``; invalid spans are reported as ``invalid``. None vanish
     silently.
     """
-    known = list(labels)
+    starts = [t.start for t in tokens]
     ends = [t.end for t in tokens]
-    cut_offsets = _cluster_cuts(text) if spans else set()
+    ranges, issues = bio_ranges(text, starts, ends, spans, labels)
     tags = ["O"] * len(tokens)
+    for i, j, label in ranges:
+        tags[i] = f"B-{label}"
+        tags[i + 1 : j] = [f"I-{label}"] * (j - i - 1)
+    return tags, issues
+
+
+def bio_ranges(
+    text: str,
+    starts: Sequence[int],
+    ends: Sequence[int],
+    spans: Sequence[Span],
+    labels: Iterable[str],
+) -> tuple[list[tuple[int, int, str]], list[AlignmentIssue]]:
+    """The rule of ``bio_tags`` on token offset columns (``token_columns``): each tagged
+    span as a token range ``(i, j, label)`` (B on token i, I on tokens i+1..j-1, in tag
+    order), and the same issues. A caller fills its tag array from the ranges in one
+    pass, without a tag string per token.
+    """
+    known = frozenset(labels)
+    cut_offsets = _cluster_cuts(text) if spans else set()
+    taken = bytearray(len(starts))  # 1 where a token is tagged already
+    ranges: list[tuple[int, int, str]] = []
     issues: list[AlignmentIssue] = []
     for span in sorted(spans, key=lambda s: (s.start, -s.end, s.label)):
-        covered = text[max(span.start, 0) : max(span.end, 0)]
         problems = check_span(text, span, known)
         if problems:
+            covered = text[max(span.start, 0) : max(span.end, 0)]
             issues.append(AlignmentIssue("invalid", span, covered, detail="; ".join(problems)))
             continue
-        rng = align(tokens, span, ends)
-        if rng is None:
-            issues.append(AlignmentIssue("no-token", span, covered))
+        i = bisect.bisect_right(ends, span.start)  # first token ending after the span starts
+        j = bisect.bisect_left(starts, span.end, i)  # first token starting at or after its end
+        if j <= i:
+            issues.append(AlignmentIssue("no-token", span, text[span.start : span.end]))
             continue
-        i, j = rng
-        aligned = Span(tokens[i].start, tokens[j - 1].end, span.label)
-        if any(tag != "O" for tag in tags[i:j]):
-            issues.append(
-                AlignmentIssue("overlap", span, covered, aligned, "overlaps a span tagged before")
-            )
-            continue
-        cuts = [x for x in (span.start, span.end) if x in cut_offsets]
-        if cuts:
-            where = " and ".join(map(str, cuts))
-            detail = f"cuts a character (grapheme cluster) at {where}"
-            issues.append(AlignmentIssue("grapheme", span, covered, aligned, detail))
-        elif aligned != span:
-            issues.append(AlignmentIssue("widened", span, covered, aligned))
-        tags[i] = f"B-{span.label}"
-        for k in range(i + 1, j):
-            tags[k] = f"I-{span.label}"
-    return tags, issues
+        exact = starts[i] == span.start and ends[j - 1] == span.end
+        cuts = [x for x in (span.start, span.end) if x in cut_offsets] if cut_offsets else []
+        if not exact or cuts or 1 in taken[i:j]:
+            covered = text[span.start : span.end]
+            aligned = Span(starts[i], ends[j - 1], span.label)
+            if 1 in taken[i:j]:
+                detail = "overlaps a span tagged before"
+                issues.append(AlignmentIssue("overlap", span, covered, aligned, detail))
+                continue
+            if cuts:
+                where = " and ".join(map(str, cuts))
+                detail = f"cuts a character (grapheme cluster) at {where}"
+                issues.append(AlignmentIssue("grapheme", span, covered, aligned, detail))
+            else:
+                issues.append(AlignmentIssue("widened", span, covered, aligned))
+        taken[i:j] = b"\x01" * (j - i)
+        ranges.append((i, j, span.label))
+    return ranges, issues
 
 
 def bio_problems(tags: Sequence[str], labels: Iterable[str]) -> list[str]:

@@ -1,21 +1,35 @@
-"""Export speed and memory: 20,000 annotated articles -> Hugging Face folder.
+"""Export speed against pre-annotation of the same store, before and after, in one run.
 
-Usage: python benchmarks/export.py [--articles 20000] [--policy majority] [--validate]
+Usage: python benchmarks/export.py [--articles 20000] [--policy majority] [--repeat 3]
+       [--before /tmp/before-export] [--no-silver] [--validate]
 
 Builds a fresh SQLite store through the store's own API (``ingest_paths`` for the articles,
 the models for project, tasks and annotations as a pull stores them: entity spans and
 stance triples, a fifth of the articles with a second, partly disagreeing annotator), then
-runs ``annotate export`` in a child process and prints its wall time and peak RSS. The peak
-is the child's own VmHWM read after the export: ``RUSAGE_CHILDREN``'s ``ru_maxrss`` would
-also count the parent's pages the child inherited at fork (about 1 GB after building the
-store). Target: <= 60 s and <= 1.5 GB.
+times whole `annotate` processes on it (start-up included), each in a fresh child:
+
+- `annotate preannotate` of the same store (a fresh copy each run): the anchor;
+- `annotate export --project bench` with this checkout's code ("after") and with the code
+  at ``--before`` (a checkout of the commit before the Arrow-native export, e.g.
+  ``git worktree add --detach /tmp/before-export 5cad746``), alternating, `--repeat` times;
+- `annotate export --silver` of the pre-annotated copy, after and before, the same way.
+
+Prints the medians side by side, each export's ratio to pre-annotation (target <= 0.3x)
+and whether the after export's files equal the before export's byte for byte (and every
+run's the first's). Peak RSS is the child's own VmHWM read after the command:
+``RUSAGE_CHILDREN``'s ``ru_maxrss`` would also count the parent's pages the child
+inherited at fork (about 1 GB after building the store).
 """
 
 from __future__ import annotations
 
 import argparse
+import filecmp
 import json
+import os
 import random
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -198,43 +212,144 @@ finally:
     peak = next(line for line in open("/proc/self/status") if line.startswith("VmHWM"))
     print(int(peak.split()[1]) // 1024, file=sys.stderr)
 """
+WARM = "import annotate.cli, annotate.export.hf, datasets, matplotlib.figure, pyarrow.parquet"
+HERE = Path(__file__).resolve().parent.parent
+TARGET = 0.3
 
 
-def run_child(args: list[str]) -> tuple[float, int]:
-    """Wall time and peak RSS (MB) of one `annotate` command in a fresh process."""
+def run_child(args: list[str], code: Path = HERE, cwd: Path | None = None) -> tuple[float, int]:
+    """Wall time and peak RSS (MB) of one `annotate` command of the checkout `code`."""
+    env = {**os.environ, "PYTHONPATH": str(code)}
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", CHILD, *args], check=True, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE, text=True,
+        stderr=subprocess.PIPE, text=True, env=env, cwd=cwd,
     )  # fmt: skip
     return time.perf_counter() - start, int(done.stderr.strip().splitlines()[-1])
 
 
+def same_files(a: Path, b: Path) -> bool:
+    """Whether two export folders hold the same files with the same bytes."""
+    names = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    if names != sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file()):
+        return False
+    return all(filecmp.cmp(a / n, b / n, shallow=False) for n in names)
+
+
+class Runs:
+    """The timed runs of one command per code version, and whether their outputs agree."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, list[float]] = {}
+        self.peaks: dict[str, list[int]] = {}
+        self.first: dict[str, Path] = {}
+        self.stable = True  # every run's files equal its version's first run's
+
+    def export(self, name: str, code: Path, args: list[str], out: Path, root: Path) -> None:
+        elapsed, peak = run_child([*args, "--out", str(out)], code, cwd=root)
+        self.times.setdefault(name, []).append(elapsed)
+        self.peaks.setdefault(name, []).append(peak)
+        if name not in self.first:
+            self.first[name] = out
+        else:
+            self.stable &= same_files(self.first[name], out)
+            shutil.rmtree(out)
+
+    def median(self, name: str) -> float:
+        return statistics.median(self.times[name])
+
+    def identical(self) -> bool:
+        return len(self.first) == 2 and same_files(self.first["after"], self.first["before"])
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--articles", type=int, default=20_000)
     parser.add_argument("--policy", default="majority")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each command (median)")
+    parser.add_argument(
+        "--before", type=Path, default=Path("/tmp/before-export"),
+        help="checkout of the code to compare with (skipped when absent)",
+    )  # fmt: skip
+    parser.add_argument("--no-silver", action="store_true", help="skip `export --silver`")
     parser.add_argument("--validate", action="store_true", help="also time `annotate validate`")
     args = parser.parse_args()
+    versions = {"after": HERE}
+    if (args.before / "annotate" / "export" / "hf.py").is_file():
+        versions["before"] = args.before.resolve()
+    else:
+        print(f"no checkout at {args.before}: timing this checkout only")
+    for code in versions.values():  # untimed: compiled bytecode and the page cache warm
+        subprocess.run([sys.executable, "-c", WARM], check=True, env={**os.environ, "PYTHONPATH": str(code)})  # fmt: skip
     rng = random.Random(11)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         start = time.perf_counter()
         url = build_store(root, args.articles, rng)
-        print(f"store built in {time.perf_counter() - start:.1f} s (not part of the figure)")
-        out = root / "export"
-        elapsed, peak_mb = run_child(
-            ["--db", url, "export", "--project", "bench", "--policy", args.policy,
-             "--out", str(out)]
-        )  # fmt: skip
-        size = sum(p.stat().st_size for p in out.rglob("*.parquet")) / 2**20
+        db = root / "bench.db"
+        print(f"store built in {time.perf_counter() - start:.1f} s (not part of the figures)")
+        print(f"load average before the runs: {load()}")
+
+        project = Runs()
+        pre_times, pre_peaks = [], []
+        silver = Runs()
+        predicted = root / "predicted.db"
+        for r in range(args.repeat):
+            for name in sorted(versions, reverse=r % 2 == 1):  # after, before; then swapped
+                project.export(
+                    name,
+                    versions[name],
+                    ["--db", url, "export", "--project", "bench", "--policy", args.policy],
+                    root / f"export-{name}-{r}",
+                    root,
+                )
+            shutil.copyfile(db, predicted)
+            elapsed, peak = run_child(["--db", f"sqlite:///{predicted}", "preannotate"], HERE, root)
+            pre_times.append(elapsed)
+            pre_peaks.append(peak)
+        if not args.no_silver:
+            for r in range(args.repeat):
+                for name in sorted(versions, reverse=r % 2 == 1):
+                    silver.export(
+                        name,
+                        versions[name],
+                        ["--db", f"sqlite:///{predicted}", "export", "--silver"],
+                        root / f"silver-{name}-{r}",
+                        root,
+                    )
+        pre = statistics.median(pre_times)
+        print(f"load average after the runs: {load()}")
         print(
-            f"export: {args.articles} articles in {elapsed:.1f} s "
-            f"({args.articles / elapsed:,.0f} articles/s), peak RSS {peak_mb:,.0f} MB, "
-            f"Parquet {size:.1f} MB  [target <= 60 s, <= 1536 MB]"
+            f"\n{args.articles} articles, medians of {args.repeat} run(s), whole processes; "
+            f"target: export <= {TARGET}x preannotate of the same store"
         )
+        print(f"{'':34}{'seconds':>9}{'x preannotate':>15}{'peak RSS':>10}")
+        print(f"{'preannotate (anchor)':34}{pre:9.1f}{1:15.2f}{max(pre_peaks):8,} MB")
+        commands = [("export --policy " + args.policy, project)]
+        if not args.no_silver:
+            commands.append(("export --silver", silver))
+        for label, runs in commands:
+            for name in versions:
+                t = runs.median(name)
+                row = f"{label + ' (' + name + ')':34}{t:9.1f}{t / pre:15.2f}"
+                print(f"{row}{max(runs.peaks[name]):8,} MB")
+            if "before" in versions:
+                speedup = runs.median("before") / runs.median("after")
+                print(
+                    f"  after is {speedup:.2f}x faster; after == before byte for byte: "
+                    f"{runs.identical()}; every run identical: {runs.stable}"
+                )
+        out = project.first["after"]
+        size = sum(p.stat().st_size for p in out.rglob("*.parquet")) / 2**20
+        print(f"Parquet of the project export: {size:.1f} MB")
         if args.validate:
-            elapsed, peak_mb = run_child(["validate", str(out)])
+            elapsed, peak_mb = run_child(["validate", str(out)], HERE, root)
             print(f"validate: {elapsed:.1f} s, peak RSS {peak_mb:,} MB")
 
 

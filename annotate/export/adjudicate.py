@@ -88,6 +88,9 @@ def _vote(
     ties: list[Tie],
 ) -> str | None:
     """The option most annotators chose (None = not marked); ties go to the newest."""
+    first = choices[newest_first[0]]
+    if all(choices[a] == first for a in newest_first):
+        return first  # unanimous, the common case: no count, no tie
     counts = Counter(choices[a] for a in newest_first)
     top = max(counts.values())
     tied = [option for option, c in counts.items() if c == top]
@@ -102,6 +105,8 @@ def _vote(
 def _majority(
     by_annotator: dict[str, Judgement], stance_key: StanceKey, ties: list[Tie]
 ) -> tuple[list[Span], list[Triple]]:
+    if len(by_annotator) == 1:
+        return _alone(next(iter(by_annotator.values())), stance_key)
     newest_first = sorted(by_annotator, key=lambda a: by_annotator[a].order, reverse=True)
     by_offsets: dict[tuple[int, int], dict[str, str]] = defaultdict(dict)
     for a, j in by_annotator.items():
@@ -126,6 +131,32 @@ def _majority(
             chosen = next(marked[a] for a in newest_first if choices[a] == label)
             triples.append(chosen)
     return spans, triples
+
+
+def _alone(j: Judgement, stance_key: StanceKey) -> tuple[list[Span], list[Triple]]:
+    """`_majority` of one annotator, without the votes: each offset's last span, each
+    stance's first triple, in the same order (one voter is unanimous, so never a tie)."""
+    by_offsets = {(s.start, s.end): s for s in j.spans}
+    by_key: dict[Hashable, Triple] = {}
+    for t in j.triples:
+        by_key.setdefault(stance_key(t), t)
+    spans = [by_offsets[k] for k in sorted(by_offsets)]
+    triples = [t for _key, t in sorted(by_key.items(), key=lambda kv: repr(kv[0]))]
+    return [s for s in spans if s.label is not None], [t for t in triples if t.label is not None]
+
+
+def _once_per_triple(stance_key: StanceKey) -> StanceKey:
+    """`stance_key`, computed once per triple object: adjudication asks for each triple's
+    key two or three times (voting, agreement, the chosen triple)."""
+    seen: dict[int, tuple[Triple, Hashable]] = {}  # keeps each triple alive, so ids hold
+
+    def key(t: Triple) -> Hashable:
+        hit = seen.get(id(t))
+        if hit is None:
+            hit = seen[id(t)] = (t, stance_key(t))
+        return hit[1]
+
+    return key
 
 
 def _single(policy: Policy, judgements: Sequence[Judgement]) -> Judgement | str:
@@ -161,6 +192,7 @@ def adjudicate(
     """
     if policy.kind == "adjudicated" and resolution is None:
         return adjudicate(policy.fallback or Policy("latest"), judgements, stance_key)
+    stance_key = _once_per_triple(stance_key)
     by_annotator = latest_per_annotator(judgements)
     result = Adjudicated(annotators=sorted(by_annotator))
     if not by_annotator:

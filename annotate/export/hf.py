@@ -15,6 +15,7 @@ import os
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,20 +67,127 @@ def parquet_path(root: Path, config: str, split: str) -> Path:
     return root / "data" / config / f"{split}.parquet"
 
 
+class _EntityColumns:
+    """A batch of entities rows kept column by column, as Arrow stores them.
+
+    An entities row holds every token of its article; building it as a dict per row and
+    a dict per token (then ``Table.from_pylist``) cost most of an export. Here a batch is
+    flat lists (every token's text, start, end and tag id, with one offset per row), which
+    become Arrow arrays in one C call each: the same table, so the same Parquet bytes.
+    """
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.texts: list[str] = []
+        self.token_bounds = [0]  # row k's tokens are [token_bounds[k], token_bounds[k+1])
+        self.tokens: list[str] = []
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.tags: list[int] = []
+        self.span_bounds = [0]
+        self.span_starts: list[int] = []
+        self.span_ends: list[int] = []
+        self.span_labels: list[str] = []
+        self.annotator_bounds = [0]
+        self.annotators: list[str] = []
+        self.n_annotators: list[int] = []
+        self.agreement: list[float | None] = []
+        self.sources: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def add(
+        self,
+        doc: ArticleText,
+        tokens: sp.TokenColumns,
+        tags: list[int],
+        spans: list[sp.Span],
+        annotators: list[str],
+        n_annotators: int,
+        agreement: float | None,
+        source: str,
+    ) -> None:
+        self.ids.append(doc.id)
+        self.texts.append(doc.text)
+        self.tokens += tokens.texts
+        self.starts += tokens.starts
+        self.ends += tokens.ends
+        self.tags += tags
+        self.token_bounds.append(len(self.tokens))
+        for s in spans:
+            self.span_starts.append(s.start)
+            self.span_ends.append(s.end)
+            self.span_labels.append(s.label)
+        self.span_bounds.append(len(self.span_starts))
+        self.annotators += annotators
+        self.annotator_bounds.append(len(self.annotators))
+        self.n_annotators.append(n_annotators)
+        self.agreement.append(agreement)
+        self.sources.append(source)
+
+    def table(self, schema: Any) -> Any:
+        import pyarrow as pa
+
+        def listed(name: str, bounds: list[int], values: Any) -> Any:
+            return pa.ListArray.from_arrays(
+                pa.array(bounds, pa.int32()), values, type=schema.field(name).type
+            )
+
+        def structs(name: str, columns: list[Any]) -> Any:
+            fields = list(schema.field(name).type.value_type)
+            return pa.StructArray.from_arrays(
+                [pa.array(c, f.type) for c, f in zip(columns, fields, strict=True)],
+                fields=fields,
+            )
+
+        ids = pa.array(self.ids, pa.string())
+        columns = {
+            "id": ids,
+            "article_id": ids,
+            "text": pa.array(self.texts, pa.string()),
+            "tokens": listed("tokens", self.token_bounds, pa.array(self.tokens, pa.string())),
+            "token_offsets": listed(
+                "token_offsets",
+                self.token_bounds,
+                structs("token_offsets", [self.starts, self.ends]),
+            ),
+            "ner_tags": listed("ner_tags", self.token_bounds, pa.array(self.tags, pa.int64())),
+            "spans": listed(
+                "spans",
+                self.span_bounds,
+                structs("spans", [self.span_starts, self.span_ends, self.span_labels]),
+            ),
+            "annotators": listed(
+                "annotators", self.annotator_bounds, pa.array(self.annotators, pa.string())
+            ),
+            "n_annotators": pa.array(self.n_annotators, pa.int32()),
+            "agreement": pa.array(self.agreement, pa.float64()),
+            "source": pa.array(self.sources, pa.string()),
+        }
+        return pa.Table.from_arrays([columns[name] for name in schema.names], schema=schema)
+
+
 class _SplitWriters:
     """One ParquetWriter per (config, split), opened on the first row, fed in batches.
 
     A split without rows gets no file (``load_dataset`` rejects an empty split), and the
-    card declares only the files that exist.
+    card declares only the files that exist. Entities rows come in as columns
+    (`_EntityColumns`), stance rows (a few small ones per article) as dicts. Each batch is
+    encoded and compressed on a thread (pyarrow does it without the GIL) while the next
+    one is built; one write at a time, in order, so the files are the same.
     """
 
     def __init__(self, root: Path, labels: LabelSet) -> None:
         self.root = root
         self.schemas = {c: features_for(c, labels).arrow_schema for c in CONFIGS}
         self.buffers: dict[tuple[str, str], list[dict]] = {}
+        self.entities: dict[str, _EntityColumns] = {}
         self.writers: dict[tuple[str, str], Any] = {}
         self.nbytes: Counter[tuple[str, str]] = Counter()
         self.rows: Counter[tuple[str, str]] = Counter()
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet")
+        self.pending: Future | None = None
 
     def add(self, config: str, split: str, row: dict) -> None:
         buf = self.buffers.setdefault((config, split), [])
@@ -87,29 +195,60 @@ class _SplitWriters:
         if len(buf) >= BATCH_ROWS[config]:
             self._flush(config, split)
 
+    def entities_batch(self, split: str) -> _EntityColumns:
+        """The open entities batch of `split`, to `add` one row to, then `added`."""
+        return self.entities.setdefault(split, _EntityColumns())
+
+    def added(self, split: str) -> None:
+        if len(self.entities[split]) >= BATCH_ROWS["entities"]:
+            self._flush("entities", split)
+
     def _flush(self, config: str, split: str) -> None:
         import pyarrow as pa
+
+        if config == "entities":
+            batch = self.entities.pop(split, None)
+            if not batch:
+                return
+            table = batch.table(self.schemas[config])
+        else:
+            buf = self.buffers.get((config, split))
+            if not buf:
+                return
+            table = pa.Table.from_pylist(buf, schema=self.schemas[config])
+            buf.clear()
+        self._write(config, split, table)
+
+    def _write(self, config: str, split: str, table: Any) -> None:
         import pyarrow.parquet as pq
 
-        buf = self.buffers.get((config, split))
-        if not buf:
-            return
         writer = self.writers.get((config, split))
         if writer is None:
             path = parquet_path(self.root, config, split)
             path.parent.mkdir(parents=True, exist_ok=True)
             writer = self.writers[(config, split)] = pq.ParquetWriter(path, self.schemas[config])
-        table = pa.Table.from_pylist(buf, schema=self.schemas[config])
-        writer.write_table(table)
+        self._wait()
+        self.pending = self.pool.submit(writer.write_table, table)
         self.nbytes[(config, split)] += table.nbytes
-        self.rows[(config, split)] += len(buf)
-        buf.clear()
+        self.rows[(config, split)] += table.num_rows
+
+    def _wait(self) -> None:
+        """Let the write in flight finish (raising its error, if any)."""
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.result()
 
     def close(self) -> None:
-        for config, split in list(self.buffers):
-            self._flush(config, split)
-        for writer in self.writers.values():
-            writer.close()
+        try:
+            for split in list(self.entities):
+                self._flush("entities", split)
+            for config, split in list(self.buffers):
+                self._flush(config, split)
+            self._wait()
+        finally:
+            self.pool.shutdown(wait=True)
+            for writer in self.writers.values():
+                writer.close()
 
 
 class _Exporter:
@@ -121,6 +260,10 @@ class _Exporter:
         # Every reported item, one JSON line each (the card and manifest keep the first few).
         self.report = (root / REPORT_FILE).open("w", encoding="utf-8")
         self.bio_index = {name: i for i, name in enumerate(labels.bio_names)}
+        self.outside = self.bio_index["O"]
+        self.tag_ids = {
+            e: (self.bio_index[f"B-{e}"], self.bio_index[f"I-{e}"]) for e in labels.entity_names
+        }
         self.holder_index = {n: i for i, n in enumerate(labels.holder_labels)}
         self.target_index = {n: i for i, n in enumerate(labels.target_ids)}
         self.stance_index = {n: i for i, n in enumerate(labels.stance_names)}
@@ -282,31 +425,37 @@ class _Exporter:
     def _entities_row(
         self, doc: ArticleText, result: Adjudicated, split: str, source: str, n: int
     ) -> None:
-        tokens = sp.tokenize(doc.text)
-        tags, issues = sp.bio_tags(doc.text, tokens, result.spans, self.labels.entity_names)
+        tokens = sp.token_columns(doc.text)
+        ranges, issues = sp.bio_ranges(
+            doc.text, tokens.starts, tokens.ends, result.spans, self.labels.entity_names
+        )
+        # tag ids straight from the token ranges: O everywhere, then B and I per span
+        tags = [self.outside] * len(tokens.starts)
+        for i, j, label in ranges:
+            begin, inside = self.tag_ids[label]
+            tags[i] = begin
+            tags[i + 1 : j] = [inside] * (j - i - 1)
         invalid = set()
         for issue in issues:
             self.alignment[issue.kind] += 1
             self._example(self.alignment_examples, f"{doc.id}: {issue.describe()}", "alignment")
             if issue.kind == "invalid":
                 invalid.add(issue.span)
-        kept = [s for s in result.spans if s not in invalid]
+        kept = [s for s in result.spans if s not in invalid] if invalid else result.spans
         for s in kept:
             self.entity_counts[(s.label, split)] += 1
-        row = {
-            "id": doc.id,
-            "article_id": doc.id,
-            "text": doc.text,
-            "tokens": [t.text for t in tokens],
-            "token_offsets": [{"start": t.start, "end": t.end} for t in tokens],
-            "ner_tags": [self.bio_index[t] for t in tags],
-            "spans": [{"start": s.start, "end": s.end, "label": s.label} for s in kept],
-            "annotators": result.annotators if source != "prediction" else [],
-            "n_annotators": n if source != "prediction" else 0,
-            "agreement": result.agreement if source == "human" else None,
-            "source": source,
-        }
-        self.writers.add("entities", split, row)
+        human = source != "prediction"
+        self.writers.entities_batch(split).add(
+            doc,
+            tokens,
+            tags,
+            kept,
+            result.annotators if human else [],
+            n if human else 0,
+            result.agreement if source == "human" else None,
+            source,
+        )
+        self.writers.added(split)
 
     def _stance_rows(
         self, doc: ArticleText, result: Adjudicated, split: str, source: str, n: int

@@ -654,8 +654,23 @@ def adjudicated_count(session: Session, review: Project) -> tuple[str, int]:
 # -- reading annotations as judgements -----------------------------------------------------
 
 
-def stored_triple(t: StanceTriple) -> Triple:
-    """A stored stance triple as the adjudicator compares it."""
+# The columns `stored_triple` reads, for queries that load triples as plain rows.
+TRIPLE_COLUMNS = (
+    StanceTriple.annotation_id,
+    StanceTriple.holder_start,
+    StanceTriple.holder_end,
+    StanceTriple.holder_label,
+    StanceTriple.holder_text,
+    StanceTriple.target,
+    StanceTriple.label,
+    StanceTriple.target_start,
+    StanceTriple.target_end,
+)
+
+
+def stored_triple(t: Any) -> Triple:
+    """A stored stance triple (a `StanceTriple` or a row of `TRIPLE_COLUMNS`, read without
+    the ORM's identity map) as the adjudicator compares it."""
     return Triple(
         holder=Span(t.holder_start, t.holder_end, t.holder_label),
         holder_text=t.holder_text,
@@ -722,10 +737,10 @@ def _spans_and_triples(
     ):
         spans[ann_id].append(Span(start, end, label))
     for t in session.execute(
-        select(StanceTriple)
+        select(*TRIPLE_COLUMNS)
         .where(StanceTriple.annotation_id.in_(ann_ids))
         .order_by(StanceTriple.annotation_id, StanceTriple.id)
-    ).scalars():
+    ):
         triples[t.annotation_id].append(stored_triple(t))
     return spans, triples
 
@@ -779,9 +794,11 @@ def load_task_items(
     """A chunk of tasks with annotations, spans and triples, in four Core queries.
 
     Plain rows rather than ORM objects: the identity map costs more than the export itself
-    on large stores.
+    on large stores. The queries run on the session's connection, so their rows skip the
+    ORM's result layer too, and are fetched whole (a third of the read time of an export).
     """
-    tasks = session.execute(
+    run = session.connection().execute
+    tasks = run(
         select(
             Task.id,
             Task.model_versions,
@@ -795,7 +812,7 @@ def load_task_items(
         .join(Article, Task.article_id == Article.id)
         .where(Task.id.in_(task_ids))
     ).all()
-    anns = session.execute(
+    anns = run(
         select(
             Annotation.id,
             Annotation.task_id,
@@ -812,27 +829,27 @@ def load_task_items(
         )
     ).all()
     spans: dict[int, list[Span]] = defaultdict(list)
-    for ann_id, start, end, label in session.execute(
+    for ann_id, start, end, label in run(
         select(EntitySpan.annotation_id, EntitySpan.start, EntitySpan.end, EntitySpan.label)
         .join(Annotation, EntitySpan.annotation_id == Annotation.id)
         .where(Annotation.task_id.in_(task_ids))
         .order_by(EntitySpan.annotation_id, EntitySpan.start, EntitySpan.end, EntitySpan.id)
-    ):
+    ).all():
         spans[ann_id].append(Span(start, end, label))
     triples: dict[int, list[Triple]] = defaultdict(list)
-    for t in session.execute(
-        select(StanceTriple)
+    for t in run(
+        select(*TRIPLE_COLUMNS)
         .join(Annotation, StanceTriple.annotation_id == Annotation.id)
         .where(Annotation.task_id.in_(task_ids))
         .order_by(StanceTriple.annotation_id, StanceTriple.id)
-    ).scalars():
+    ).all():
         triples[t.annotation_id].append(stored_triple(t))
     by_task: dict[int, list] = defaultdict(list)
     for a in anns:
         by_task[a.task_id].append(a)
     predictions: dict[int, dict[str, tuple[datetime, list, list]]] = defaultdict(dict)
     if with_predictions:
-        for p in session.execute(
+        for p in run(
             select(
                 Prediction.article_id,
                 Prediction.model_version,
@@ -840,7 +857,7 @@ def load_task_items(
                 Prediction.entities,
                 Prediction.stances,
             ).where(Prediction.article_id.in_([t[2] for t in tasks]))
-        ):
+        ).all():
             predictions[p.article_id][p.model_version] = (p.created_at, p.entities, p.stances)
     resolutions = _resolutions(session, task_ids) if with_resolutions else {}
     items = {}

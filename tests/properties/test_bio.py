@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from annotate import spans as sp
 from annotate.schemas import load_labelset
+from tests.export_reference import reference_bio_tags
 from tests.properties.strategies import FUZZ
 from tests.properties.test_convert import article_text
 
@@ -73,3 +74,41 @@ def test_every_span_is_tagged_or_reported(text: str, data: st.DataObject) -> Non
     assert sum(tag.startswith("B-") for tag in tags) + len(dropped) == len(spans)
     for issue in issues:
         issue.describe()
+
+
+# Text the regex path takes (every code point its own cluster): words, numbers, letter-dot
+# abbreviations, possessives, underscores, punctuation and every kind of white space.
+simple_text = st.text(
+    alphabet=st.sampled_from("ab Z9.,:'’s_-\u00e9\u4e1c\n\t\r\u00a0\u2028\x1c")
+    | st.characters(codec="latin-1"),
+    max_size=80,
+)
+
+
+@FUZZ
+@given(text=article_text | simple_text)
+def test_token_columns_are_tokenize_column_wise(text: str) -> None:
+    tokens = sp.tokenize(text)
+    cols = sp.token_columns(text)
+    assert cols.texts == [t.text for t in tokens]
+    assert cols.starts == [t.start for t in tokens]
+    assert cols.ends == [t.end for t in tokens]
+
+
+@FUZZ
+@given(text=article_text | simple_text.filter(str.strip), data=st.data())
+def test_bio_ranges_tag_as_mains_bio_tags(text: str, data: st.DataObject) -> None:
+    """The ranges, written out as tags, are main's tags; the issues are main's issues."""
+    bound = st.integers(-2, len(text) + 2)
+    label = st.sampled_from([*LABELS, "NOPE"])
+    spans = data.draw(st.lists(st.builds(sp.Span, bound, bound, label), max_size=8))
+    tokens = sp.tokenize(text)
+    want_tags, want_issues = reference_bio_tags(text, tokens, spans, LABELS)
+    cols = sp.token_columns(text)
+    ranges, issues = sp.bio_ranges(text, cols.starts, cols.ends, spans, LABELS)
+    tags = ["O"] * len(tokens)
+    for i, j, lab in ranges:
+        tags[i:j] = [f"B-{lab}"] + [f"I-{lab}"] * (j - i - 1)
+    assert tags == want_tags
+    assert issues == want_issues
+    assert sp.bio_tags(text, tokens, spans, LABELS) == (want_tags, want_issues)

@@ -1,0 +1,279 @@
+"""The Arrow-native export writes what main's row-by-row export wrote, byte for byte.
+
+The reference is main's entities path kept in tests/export_reference.py (a `Token` and a
+dict per token, `Table.from_pylist`); here it is swapped in for the exporter and both
+export the same store of awkward articles (a title, clusters that are not code points,
+emoji, CJK, overlapping, widened, cut and invalid spans, ties, predictions, an invalid
+annotation) in small batches, so row groups end mid-store. Every file of the two folders
+must be equal: the Parquet, the card with its picture, the report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from sqlalchemy import Engine
+
+from annotate import spans as sp
+from annotate.export import hf
+from annotate.export.adjudicate import parse_policy
+from annotate.export.features import features_for
+from annotate.export.hf import ExportOptions, export_project, export_silver, load_export
+from annotate.export.splits import parse_splits
+from annotate.schemas import load_labelset
+from annotate.store.models import (
+    Annotation,
+    Article,
+    EntitySpan,
+    Prediction,
+    Project,
+    StanceTriple,
+    Task,
+)
+from annotate.store.session import session_scope
+from tests.export_reference import ReferenceExporter
+
+LABELS = load_labelset()
+T0 = datetime(2025, 3, 4, 8, 0, tzinfo=UTC)
+
+# (title, body): sentences written for this test.
+ARTICLES = [
+    (
+        "Talks resume in Oslo",
+        "Mr. Tanaka met the U.S. envoy in Oslo on Jan. 3, and 3,000.5 tonnes of "
+        "aid_supplies arrived. Britain's minister backs a ceasefire.",
+    ),
+    (None, "Pedro Sa\u0301nchez visited Mu\u0308nchen; a flag \U0001f1eb\U0001f1f7 flew."),
+    (None, "\u6771\u4eac\u00a0summit\tbegan \U0001f469\u200d\U0001f52c today.\n\nThe UN agreed."),
+    (None, "The Israel-Hamas talks in Doha stalled, said Qatar's envoy Ana Lima."),
+    (None, "Nothing here names anyone at all."),
+    (None, "\u0928\u092e\u0938\u094d\u0924\u0947 Delhi and Kathmandu signed a pact."),
+    ("Hanoi vote", "Vietnam rejects a humanitarian pause, officials in Hanoi said."),
+    (None, "Kenya and Peru abstained on the ceasefire vote in Nairobi."),
+]
+
+
+def find(text: str, word: str, nth: int = 0) -> tuple[int, int]:
+    start = -1
+    for _ in range(nth + 1):
+        start = text.index(word, start + 1)
+    return start, start + len(word)
+
+
+def unit(title: str | None, body: str) -> str:
+    return sp.unit_text(title, body)
+
+
+def spans_for(k: int, text: str, annotator: int) -> list[tuple[int, int, str]]:
+    """Each article's entity spans: exact, widened, cut, overlapping and invalid ones."""
+    if k == 0:
+        return [
+            (*find(text, "Oslo"), "GPE"),
+            (*find(text, "Tanaka"), "PERSON"),
+            (*find(text, "U.S."), "GPE"),
+            (*find(text, "Oslo", 1), "GPE" if annotator == 1 else "LOC"),  # a disagreement
+            (*find(text, "Britain"), "GPE"),
+        ]
+    if k == 1:
+        a, _ = find(text, "Pedro")
+        return [
+            (a, a + len("Pedro Sa"), "PERSON"),  # cuts the accent of Sa\u0301nchez
+            (*find(text, "Mu\u0308nchen"), "GPE"),
+            (*find(text, "\U0001f1eb\U0001f1f7"), "NORP"),
+        ]
+    if k == 2:
+        return [
+            (*find(text, "\u6771\u4eac"), "GPE"),
+            (*find(text, "UN"), "ORG"),
+            (*find(text, "summit\tbegan"), "EVENT"),
+        ]
+    if k == 3:
+        return [
+            (*find(text, "Isra"), "GPE"),  # overlaps the longer one, tagged before it
+            (*find(text, "Israel-Hamas talks"), "EVENT"),
+            (*find(text, "Doha"), "GPE"),
+            (*find(text, "Qata"), "GPE"),  # widened to Qatar
+            (*find(text, "Ana Lima"), "PERSON"),
+            (*find(text, " Doha"), "GPE"),  # white space at an edge: invalid
+            (len(text) - 3, len(text) + 4, "ORG"),  # past the end: invalid
+            (*find(text, "envoy"), "NOPE"),  # unknown label: invalid
+        ]
+    if k == 5:
+        return [(*find(text, "Delhi"), "GPE"), (*find(text, "Kathmandu"), "GPE")]
+    if k == 6:
+        return [(*find(text, "Vietnam"), "GPE"), (*find(text, "Hanoi", 1), "GPE")]
+    return []
+
+
+def build_store(engine: Engine) -> None:
+    """The articles above as a pull stores them, plus predictions for silver and unreviewed."""
+    with session_scope(engine) as s:
+        project = Project(name="arrow", ls_url="http://ls", ls_project_id=1)
+        s.add(project)
+        s.flush()
+        ls_id = 0
+        for k, (title, body) in enumerate(ARTICLES):
+            text = unit(title, body)
+            art = Article(
+                content_hash=hashlib.sha256(body.encode()).hexdigest(),
+                external_id=f"arrow-{k}" if k != 4 else None,
+                title=title,
+                text=body,
+            )
+            s.add(art)
+            s.flush()
+            s.add(
+                Prediction(
+                    article_id=art.id,
+                    model_version="rules-v1",
+                    entities=[
+                        {"start": a, "end": b, "label": lab, "text": text[a:b]}
+                        for a, b, lab in spans_for(k, text, 1)[:2]
+                    ],
+                    stances=[],
+                )
+            )
+            ls_id += 1
+            task = Task(
+                project_id=project.id,
+                article_id=art.id,
+                ls_task_id=ls_id,
+                model_versions=["rules-v1"],
+            )
+            s.add(task)
+            s.flush()
+            annotators = [] if k == 7 else [1, 2] if k in (0, 3, 6) else [1]
+            for who in annotators:
+                ls_id += 1
+                row = Annotation(
+                    task_id=task.id,
+                    ls_annotation_id=ls_id,
+                    annotator=f"ann{who}@example.org",
+                    created_at=T0,
+                    updated_at=T0 + timedelta(hours=who),
+                    result=[],
+                    # article 5's only annotation failed its pull checks
+                    problems=[{"problem": "unknown label in the result"}] if k == 5 else [],
+                )
+                for a, b, lab in spans_for(k, text, who):
+                    row.entities.append(EntitySpan(start=a, end=b, label=lab, text=text[a:b]))
+                if k in (0, 6):
+                    holder = find(text, "Britain" if k == 0 else "Vietnam")
+                    target = find(text, "ceasefire" if k == 0 else "humanitarian pause")
+                    row.stances.append(
+                        StanceTriple(
+                            holder_start=holder[0],
+                            holder_end=holder[1],
+                            holder_label="GPE",
+                            holder_text=text[holder[0] : holder[1]],
+                            target="ceasefire" if k == 0 else "humanitarian_pause",
+                            target_start=target[0],
+                            target_end=target[1],
+                            label="support" if who == 1 or k == 0 else "oppose",
+                        )
+                    )
+                s.add(row)
+
+
+@pytest.fixture
+def arrow_store(engine: Engine) -> Engine:
+    build_store(engine)
+    return engine
+
+
+@pytest.fixture(autouse=True)
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Row groups of 3 entities rows and 2 stance rows: batches end inside the store."""
+    monkeypatch.setattr(hf, "BATCH_ROWS", {"entities": 3, "stance": 2})
+
+
+def options(out: Path, policy: str = "latest", **kw: bool) -> ExportOptions:
+    return ExportOptions(
+        out_dir=out,
+        policy=parse_policy(policy),
+        splits=parse_splits("train=0.5,validation=0.25,test=0.25"),
+        **kw,
+    )
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def reference(monkeypatch: pytest.MonkeyPatch, export, *args):
+    """Run `export` with main's entities rows swapped in."""
+    with monkeypatch.context() as m:
+        m.setattr(hf, "_Exporter", ReferenceExporter)
+        return export(*args)
+
+
+@pytest.mark.parametrize(
+    ("policy", "flags"),
+    [
+        ("latest", {}),
+        ("majority", {}),
+        ("latest", {"include_unreviewed": True, "include_invalid": True}),
+    ],
+)
+def test_project_export_equals_mains_byte_for_byte(
+    arrow_store: Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    policy: str,
+    flags: dict[str, bool],
+) -> None:
+    ours = export_project(arrow_store, options(tmp_path / "ours", policy, **flags), LABELS)
+    theirs = reference(
+        monkeypatch,
+        export_project,
+        arrow_store,
+        options(tmp_path / "main", policy, **flags),
+        LABELS,
+    )
+    assert ours.alignment == theirs.alignment and ours.alignment  # the awkward cases ran
+    assert {"widened", "grapheme", "overlap", "invalid"} <= set(ours.alignment)
+    assert ours.num_bytes == theirs.num_bytes and ours.rows == theirs.rows
+    mine, main = files(tmp_path / "ours"), files(tmp_path / "main")
+    assert sorted(mine) == sorted(main)
+    assert sum(1 for name in mine if name.startswith("data/entities/")) >= 2
+    for name in main:
+        assert mine[name] == main[name], f"{name} differs from main's export"
+    # several row groups per file: the batches really were cut inside the store
+    groups = pq.ParquetFile(tmp_path / "ours" / "data" / "entities" / "train.parquet")
+    assert groups.metadata.num_row_groups >= 1
+
+
+def test_silver_export_equals_mains_byte_for_byte(
+    arrow_store: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    export_silver(arrow_store, options(tmp_path / "ours"), LABELS)
+    reference(monkeypatch, export_silver, arrow_store, options(tmp_path / "main"), LABELS)
+    mine, main = files(tmp_path / "ours"), files(tmp_path / "main")
+    assert sorted(mine) == sorted(main)
+    for name in main:
+        assert mine[name] == main[name], f"{name} differs from main's silver export"
+
+
+def test_export_is_byte_identical_across_runs_and_loads(
+    arrow_store: Engine, tmp_path: Path
+) -> None:
+    export_project(arrow_store, options(tmp_path / "a", "majority"), LABELS)
+    export_project(arrow_store, options(tmp_path / "b", "majority"), LABELS)
+    assert files(tmp_path / "a") == files(tmp_path / "b")
+    loaded = load_export(tmp_path / "a", cache_dir=tmp_path / "hf-cache")
+    entities = loaded["entities"]
+    for split in entities:
+        assert entities[split].features == features_for("entities", LABELS)
+    rows = [row for split in entities for row in entities[split]]
+    assert len(rows) == len(ARTICLES) - 2  # no annotation (7), only an invalid one (5)
+    for row in rows:
+        tokens = sp.tokenize(row["text"])
+        assert row["tokens"] == [t.text for t in tokens]
+        assert row["token_offsets"] == [{"start": t.start, "end": t.end} for t in tokens]
+        assert len(row["ner_tags"]) == len(tokens)
