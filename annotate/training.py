@@ -160,7 +160,7 @@ def _fit(examples: Sequence[L.Example], rules: PreAnnotator, model_path: Path) -
 
 
 def stance_rows(
-    examples: Sequence[L.Example], labelset: LabelSet, rules: PreAnnotator
+    examples: Sequence[L.Example], rules: PreAnnotator
 ) -> tuple[list[list[str]], list[str]]:
     """(features, label) per candidate of every article with human triples: the human
     triple's label when one has the candidate's key (`ArticleText.stance_key`), else none."""
@@ -174,7 +174,7 @@ def stance_rows(
         key = ArticleText(ex.text).stance_key
         gold = {key(t): t.label for t in ex.triples}
         names = SM.rule_names(ex.text, ruled)
-        for c in SM.candidates(ex.text, mentions, ruled, labelset):
+        for c in SM.candidates(ex.text, mentions, ruled, rules.stances):
             h = c.holder
             t = Triple(Span(h.start, h.end, str(h.label)), h.text, c.target[2], "", c.target[:2])
             x.append(SM.features(ex.text, c, names))
@@ -182,12 +182,10 @@ def stance_rows(
     return x, y
 
 
-def _fit_stance(
-    examples: Sequence[L.Example], labelset: LabelSet, rules: PreAnnotator
-) -> dict[str, Any] | None:
+def _fit_stance(examples: Sequence[L.Example], rules: PreAnnotator) -> dict[str, Any] | None:
     """The stance classifier's weights (`stance_model.StanceModel`), or None when the
     articles give no positive and no negative to learn from."""
-    x, y = stance_rows(examples, labelset, rules)
+    x, y = stance_rows(examples, rules)
     if len(set(y)) < 2:
         return None
     from sklearn.linear_model import LogisticRegression
@@ -227,7 +225,7 @@ def _write_model(
     (out / L.LEXICON_FILE).write_text(
         json.dumps(lexicon.to_json(), sort_keys=True, ensure_ascii=False), encoding="utf-8"
     )
-    stance = _fit_stance(examples, labelset, rules)
+    stance = _fit_stance(examples, rules)
     manifest["stance"] = {"trained": stance is not None}
     if stance is not None:
         manifest["stance"]["candidates"] = stance["candidates"]

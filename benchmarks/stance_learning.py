@@ -70,7 +70,7 @@ def main() -> None:
             mentions, _r = learned.spans(text)
             ruled = rules.stances.find(text, mentions)
             rec = rules.predict(text, i)
-            rec["stances"] = stance.find(text, mentions, ruled, held)
+            rec["stances"] = stance.find(text, mentions, ruled, rules.stances)
             return rec
 
         docs = list(read_gold_jsonl(GOLD / "heldout.jsonl", held))

@@ -615,4 +615,4 @@ class LearnedAnnotator:
         ruled = self.rules.stances.find(text, mentions)
         if self.stance is None:
             return ruled
-        return self.stance.find(text, mentions, ruled, self.labelset)
+        return self.stance.find(text, mentions, ruled, self.rules.stances)

@@ -228,14 +228,18 @@ class StanceFinder:
         contrast = _alternation(lex.stance.get("contrast", []) + lex.stance.get("negation", []))
         self.contrast_re = re.compile(rf"(?<![\w-])(?:{contrast})(?![\w-])[^.,;]{{0,25}}$", re.I)
 
-    def find(self, text: str, mentions: Sequence[Mention]) -> list[dict[str, Any]]:
-        """All stance records of one document, in the public prediction format."""
+    def target_mentions(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, target id) of every cue of a configured target, longest cue first."""
         if self.targets_re is None:
             return []
-        tmentions = [
+        return [
             (m.start(), m.end(), self.cue_to_target[re.sub(r"\s+", " ", m.group().lower())])
             for m in self.targets_re.finditer(text)
         ]
+
+    def find(self, text: str, mentions: Sequence[Mention]) -> list[dict[str, Any]]:
+        """All stance records of one document, in the public prediction format."""
+        tmentions = self.target_mentions(text)
         if not tmentions:
             return []
         if self.heads_re is not None:

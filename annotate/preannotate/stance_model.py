@@ -27,7 +27,7 @@ import numpy as np
 
 from annotate import spans as sp
 from annotate.preannotate.entities import Mention
-from annotate.schemas import LabelSet
+from annotate.preannotate.stance import StanceFinder
 
 NONE = "none"
 SOURCE = "learned"
@@ -47,31 +47,18 @@ class Candidate:
     rule: dict[str, Any] | None  # the rules' triple on this candidate, if any
 
 
-def target_mentions(text: str, labelset: LabelSet) -> list[tuple[int, int, str]]:
-    """Every cue of a configured target in the text (longest cue first, whole words)."""
-    cues = sorted(
-        ((c, t.id) for t in labelset.targets for c in t.cues if c.strip()), key=lambda x: -len(x[0])
-    )
-    if not cues:
-        return []
-    by_cue = {" ".join(c.lower().split()): tid for c, tid in cues}
-    pattern = "|".join(re.escape(c).replace(r"\ ", r"\s+") for c, _ in cues)
-    found = re.finditer(rf"(?<![\w-])(?:{pattern})(?![\w-])", text, re.I)
-    return [(m.start(), m.end(), by_cue[" ".join(m.group().lower().split())]) for m in found]
-
-
 def candidates(
     text: str,
     mentions: Sequence[Mention],
     rule_triples: Sequence[dict[str, Any]],
-    labelset: LabelSet,
+    finder: StanceFinder,
 ) -> list[Candidate]:
     """The candidates of one article, in text order, one per (holder span, target,
-    sentence): the nearest target mention in the sentence, the rules' own where they
-    emitted the triple."""
+    sentence): the nearest target mention (`StanceFinder.target_mentions`, the rules' own
+    cue matching) in the sentence, the rules' own where they emitted the triple."""
     sentences = sp.sentences(text) or [(0, len(text))]
-    holders = [m for m in mentions if m.label in labelset.holder_labels]
-    targets = target_mentions(text, labelset)
+    holders = [m for m in mentions if m.label in finder.holder_labels]
+    targets = finder.target_mentions(text)
     out: dict[tuple[int, int, str, int], Candidate] = {}
     for k, (s, e) in enumerate(sentences):
         here = [t for t in targets if s <= t[0] < e]
@@ -176,10 +163,10 @@ class StanceModel:
         text: str,
         mentions: Sequence[Mention],
         rule_triples: Sequence[dict[str, Any]],
-        labelset: LabelSet,
+        finder: StanceFinder,
     ) -> list[dict[str, Any]]:
         """The stance records of one article: each candidate the classifier labels."""
-        cands = candidates(text, mentions, rule_triples, labelset)
+        cands = candidates(text, mentions, rule_triples, finder)
         if not cands:
             return []
         names = rule_names(text, rule_triples)
