@@ -58,11 +58,8 @@ def sqlite_status(path: Path, head: str, model_version: str | None) -> dict[str,
         counts: dict[str, Any] = {}
         for key, sql in STAGE_COUNTS.items():
             if key == "predictions" and model_version is not None:
-                (counts[key],) = conn.execute(
-                    PREDICTIONS_OF_VERSION.replace(":model_version", "?"), (model_version,)
-                ).fetchone()
-            else:
-                (counts[key],) = conn.execute(sql).fetchone()
+                sql = PREDICTIONS_OF_VERSION  # sqlite3 binds `:model_version` by name too
+            (counts[key],) = conn.execute(sql, {"model_version": model_version}).fetchone()
             if key == "predictions":
                 counts["model_version"] = model_version
         defaults = [n for (n,) in conn.execute(DEFAULT_PROJECTS)]
