@@ -279,15 +279,17 @@ class TaskImporter:
         return created
 
     def _payload(self, article_ids: list[int], build: Build) -> Payload:
-        with session_scope(self.engine) as s:
-            done = queries.task_article_ids(s, self.project.id, among=article_ids)
+        done = self._with_task(article_ids)
         todo = [a for a in article_ids if a not in done]
         return build(todo) if todo else []
 
     def _still_todo(self, payload: Payload) -> Payload:
-        with session_scope(self.engine) as s:
-            done = queries.task_article_ids(s, self.project.id, among=[a for a, _, _ in payload])
+        done = self._with_task([a for a, _, _ in payload])
         return [p for p in payload if p[0] not in done]
+
+    def _with_task(self, article_ids: list[int]) -> set[int]:
+        with session_scope(self.engine) as s:
+            return queries.task_article_ids(s, self.project.id, among=article_ids)
 
     def _finish(
         self,
