@@ -118,6 +118,7 @@ def prediction_to_results(
     results: list[dict[str, Any]] = []
     known = set(labelset.entity_names)
     by_offsets: dict[tuple[int, int, str], str] = {}  # a holder's region has its label too
+    regions: dict[str, dict[str, Any]] = {}  # entity regions by id, for a holder's note
     for i, ent in enumerate(prediction.get("entities") or []):
         start, end, label = ent.get("start"), ent.get("end"), ent.get("label")
         why = _span_ok(text, start, end) or (None if label in known else f"unknown label {label!r}")
@@ -129,6 +130,7 @@ def prediction_to_results(
         if "score" in ent:
             region["score"] = ent["score"]
         results.append(region)
+        regions[region_id] = region
         by_offsets.setdefault((start, end, label), region_id)
     targets = set(labelset.target_ids)
     stance_names = set(labelset.stance_names)
@@ -157,7 +159,8 @@ def prediction_to_results(
         holder_id = by_offsets.get(hkey)
         if holder_id is None:
             holder_id = f"h{i}"
-            results.append(_region(holder_id, ENTITY, *hkey, text))
+            regions[holder_id] = _region(holder_id, ENTITY, *hkey, text)
+            results.append(regions[holder_id])
             by_offsets[hkey] = holder_id
         tkey = (span["start"], span["end"], target)
         target_id = target_regions.get(tkey)
@@ -176,7 +179,7 @@ def prediction_to_results(
         )
         note = _evidence_note(st, text, labelset)
         if note:
-            region = next(r for r in results if r["id"] == holder_id)
+            region = regions[holder_id]
             region.setdefault("meta", {"text": []})["text"].append(note)
     return results + relations, skipped
 
