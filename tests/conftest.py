@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -78,3 +79,22 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("ANNOTATE_HOME", str(home / ".annotate"))
     monkeypatch.delenv("ANNOTATE_DB", raising=False)
     return home
+
+
+def stored_predictions(engine: Engine) -> list[tuple[int, str, Any, Any]]:
+    """Every stored prediction as (article row id, model version, entities, stances)."""
+    from sqlalchemy import select
+
+    from annotate.store.models import Prediction
+    from annotate.store.session import session_scope
+
+    with session_scope(engine) as s:
+        rows = s.execute(
+            select(
+                Prediction.article_id,
+                Prediction.model_version,
+                Prediction.entities,
+                Prediction.stances,
+            ).order_by(Prediction.article_id, Prediction.model_version)
+        ).all()
+    return [tuple(r) for r in rows]

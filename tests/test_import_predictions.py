@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -21,7 +20,7 @@ from annotate.schemas import load_labelset
 from annotate.spans import unit_text
 from annotate.store.models import Article, Prediction
 from annotate.store.session import session_scope
-from tests.conftest import runner
+from tests.conftest import runner, stored_predictions
 
 LABELS = load_labelset()
 TEXTS = [
@@ -29,19 +28,6 @@ TEXTS = [
     "The United Nations rejected the tariffs, William Ruto told reporters in Lima.",
     "Dina Boluarte visited Oslo and Hanoi after the summit in Accra.",
 ]
-
-
-def _stored(engine: Engine) -> list[tuple[int, str, Any, Any]]:
-    with session_scope(engine) as s:
-        rows = s.execute(
-            select(
-                Prediction.article_id,
-                Prediction.model_version,
-                Prediction.entities,
-                Prediction.stances,
-            ).order_by(Prediction.article_id, Prediction.model_version)
-        ).all()
-    return [tuple(r) for r in rows]
 
 
 def _count(engine: Engine) -> int:
@@ -73,7 +59,7 @@ def test_imported_predictions_are_what_store_mode_stores(
 ) -> None:
     ids = predictions.pending(engine, "any", force=True)
     predictions.preannotate_store(engine, LABELS, ids)
-    store_mode = _stored(engine)
+    store_mode = stored_predictions(engine)
     with session_scope(engine) as s:
         s.execute(Prediction.__table__.delete())
     folder = tmp_path / "preds"
@@ -86,11 +72,11 @@ def test_imported_predictions_are_what_store_mode_stores(
     write_shard([predict(TEXTS[2], LABELS, "n2")], str(folder / "b.parquet"), "parquet")
     report = import_predictions(engine, [str(folder)], LABELS)
     assert (report.files, report.predictions, report.replaced) == (2, 3, 0)
-    assert _stored(engine) == store_mode
+    assert stored_predictions(engine) == store_mode
     assert any(entities for _a, _v, entities, _s in store_mode)
     again = import_predictions(engine, [str(folder)], LABELS)
     assert (again.predictions, again.replaced) == (3, 3)
-    assert _stored(engine) == store_mode
+    assert stored_predictions(engine) == store_mode
 
 
 def test_unknown_article_is_one_line_and_stores_nothing(
@@ -143,7 +129,7 @@ def test_join_by_content_hash_and_body_offsets_move_under_a_title(
     write_shard([record], str(tmp_path / "p.jsonl"), "jsonl")
     report = import_predictions(engine, [str(tmp_path / "p.jsonl")], LABELS)
     assert report.moved == 1
-    [(_a, _v, entities, _s)] = _stored(engine)
+    [(_a, _v, entities, _s)] = stored_predictions(engine)
     unit = unit_text(title, body)
     assert [unit[e["start"] : e["end"]] for e in entities] == [
         e["text"] for e in record["entities"]

@@ -8,30 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from annotate import predictions
 from annotate.ingest import ingest_paths
 from annotate.preannotate import batch
 from annotate.schemas import load_labelset
-from annotate.store.models import Prediction
-from annotate.store.session import session_scope
+from tests.conftest import stored_predictions
 
 PLACES = ["Nairobi", "Lima", "Oslo", "Hanoi", "Accra", "Quito"]
 PEOPLE = ["Angela Merkel", "Emmanuel Macron", "William Ruto", "Dina Boluarte"]
-
-
-def _stored(engine: Engine) -> list[tuple[int, str, Any, Any]]:
-    with session_scope(engine) as s:
-        rows = s.execute(
-            select(
-                Prediction.article_id,
-                Prediction.model_version,
-                Prediction.entities,
-                Prediction.stances,
-            ).order_by(Prediction.article_id)
-        ).all()
-    return [tuple(r) for r in rows]
 
 
 def test_two_workers_store_what_one_does_with_one_pool(
@@ -56,10 +42,10 @@ def test_two_workers_store_what_one_does_with_one_pool(
     labels = load_labelset()
     ids = predictions.pending(engine, "any", force=True)
     one = predictions.preannotate_store(engine, labels, ids, workers=1)
-    serial = _stored(engine)
+    serial = stored_predictions(engine)
     two = predictions.preannotate_store(engine, labels, ids, workers=2)
     assert pools == [1]  # one pool for the run, not one per batch of 4
-    assert _stored(engine) == serial
+    assert stored_predictions(engine) == serial
     assert len(serial) == 23 and any(entities for _a, _v, entities, _s in serial)
     assert (one.articles, one.entities, one.stances) == (two.articles, two.entities, two.stances)
 
