@@ -220,6 +220,44 @@ def test_numpy_decoding_equals_crfsuite(imported: tuple[Engine, Path], tmp_path:
     assert spans > 100
 
 
+def test_the_crf_weights_load_from_the_cache_as_crfsuite_wrote_them(
+    imported: tuple[Engine, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first load reads crfsuite's dump and writes an owner-only artifact; the next
+    loads it without pycrfsuite; a damaged artifact is rebuilt; the key is the file's
+    bytes."""
+    import stat
+    import sys
+
+    import numpy as np
+    import pycrfsuite
+
+    from annotate.preannotate.crf import LinearChain
+
+    engine, _held = imported
+    train_store(engine, LABELS, tmp_path / "model", folds=0)
+    model_file = tmp_path / "model" / "entities.crfsuite"
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("ANNOTATE_CACHE", str(folder))
+    tagger = pycrfsuite.Tagger()
+    tagger.open(str(model_file))
+    want = LinearChain.from_tagger(tagger)
+    first = LinearChain.load(model_file)
+    (artifact,) = folder.glob("crf-*.marshal")
+    assert stat.S_IMODE(artifact.stat().st_mode) == 0o600
+    monkeypatch.setitem(sys.modules, "pycrfsuite", None)  # importing it now fails
+    for chain in (first, LinearChain.load(model_file)):
+        assert chain.labels == want.labels and chain.attributes == want.attributes
+        assert np.array_equal(chain.state, want.state)
+        assert np.array_equal(chain.trans, want.trans)
+    monkeypatch.delitem(sys.modules, "pycrfsuite")
+    artifact.write_bytes(b"damaged")
+    assert LinearChain.load(model_file).attributes == want.attributes
+    assert artifact.read_bytes() != b"damaged"
+    model_file.write_bytes(model_file.read_bytes())  # same bytes: same key
+    assert len(list(folder.glob("crf-*.marshal"))) == 1
+
+
 def test_stance_classifier_trains_on_human_triples_only(engine: Engine, tmp_path: Path) -> None:
     """Trained from the gold fixture's triples, deterministic, used by --model; a CoNLL
     corpus (no stance annotated) trains none: its candidates are no negatives."""

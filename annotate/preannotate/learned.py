@@ -534,8 +534,6 @@ class LearnedAnnotator:
     def __init__(self, model_dir: Path, labelset: LabelSet, *, crfsuite: bool = False) -> None:
         """``crfsuite``: decode with pycrfsuite's Tagger (feature strings per token, exact
         marginals) instead of `crf.LinearChain`; the tests compare the two."""
-        import pycrfsuite
-
         self.manifest = read_manifest(model_dir)
         check_compatible(self.manifest, labelset, model_dir)
         self.labelset = labelset
@@ -544,10 +542,19 @@ class LearnedAnnotator:
         lexicon = json.loads((model_dir / LEXICON_FILE).read_text(encoding="utf-8"))
         self.features = Featurizer(self.rules, LearnedLexicon(lexicon))
         self.coarse_default: dict[str, str] = self.manifest.get("coarse_default", {})
-        self.tagger = pycrfsuite.Tagger()
-        self.tagger.open(str(model_dir / MODEL_FILE))
         self.crfsuite = crfsuite
-        self.chain = LinearChain.from_tagger(self.tagger)
+        if crfsuite:
+            import pycrfsuite
+
+            self.tagger = pycrfsuite.Tagger()
+            self.tagger.open(str(model_dir / MODEL_FILE))
+        model_file = model_dir / MODEL_FILE
+        try:
+            self.chain = LinearChain.load(model_file)
+        except (OSError, ValueError) as exc:
+            raise SchemaError(
+                f"{model_file}: unreadable CRF model ({exc}): retrain with `annotate train`"
+            ) from None
         self.fast = FastEmissions(self.features, self.chain)
         stance = model_dir / STANCE_FILE
         self.stance: StanceModel | None = None

@@ -13,10 +13,7 @@ everything it is built from; later processes (and every pool worker) load it in 
 from __future__ import annotations
 
 import hashlib
-import marshal
-import os
 import sys
-import tempfile
 from dataclasses import dataclass, field, fields
 from functools import cache
 from importlib import metadata, resources
@@ -24,6 +21,7 @@ from pathlib import Path
 
 import yaml
 
+from annotate.preannotate import cache as artifacts
 from annotate.preannotate.labels import RuleLabels, default_labels
 from annotate.preannotate.version import DATA_PACKAGES
 
@@ -155,19 +153,7 @@ def load_lexicon(labels: RuleLabels | None = None) -> Lexicon:
 
 # Bumped when the artifact's layout changes (it is also keyed by this file's bytes).
 ARTIFACT_FORMAT = 1
-# Where compiled lexicons are kept: this variable, else the user cache directory; "off"
-# builds in memory every time.
-CACHE_ENV = "ANNOTATE_CACHE"
-
-
-def cache_dir() -> Path | None:
-    """The folder of compiled lexicons, or None when caching is off."""
-    env = os.environ.get(CACHE_ENV)
-    if env:
-        return None if env == "off" else Path(env)
-    import platformdirs
-
-    return platformdirs.user_cache_path("annotate")
+CACHE_ENV = artifacts.CACHE_ENV
 
 
 def artifact_key(labels: RuleLabels) -> str:
@@ -191,41 +177,20 @@ def artifact_key(labels: RuleLabels) -> str:
     return h.hexdigest()
 
 
-def _load_artifact(path: Path) -> Lexicon | None:
-    try:
-        tables = marshal.loads(path.read_bytes())
-        return Lexicon(**tables)
-    except (OSError, EOFError, ValueError, TypeError):
-        return None  # absent, unreadable or damaged: rebuilt and rewritten
-
-
-def _save_artifact(path: Path, lex: Lexicon) -> None:
-    """Write atomically (rename into place), owner-only; a cache that cannot be written
-    only costs the next process a rebuild."""
-    from annotate.private import private_dir
-
-    try:
-        private_dir(path.parent)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".lexicon-")
-        with os.fdopen(fd, "wb") as out:
-            out.write(marshal.dumps({f.name: getattr(lex, f.name) for f in fields(lex)}))
-        os.replace(tmp, path)
-    except (OSError, ValueError):
-        return
-
-
 @cache
 def _build(labels: RuleLabels) -> Lexicon:
     """The lookup tables, from the compiled artifact when there is one (cached per process)."""
-    folder = cache_dir()
+    folder = artifacts.cache_dir()
     if folder is None:
         return compile_lexicon(labels)
     path = folder / f"lexicon-{artifact_key(labels)[:32]}.marshal"
-    lex = _load_artifact(path)
-    if lex is None:
+    tables = artifacts.load(path)
+    try:
+        return Lexicon(**tables)
+    except TypeError:  # absent, or written by another layout: rebuilt and rewritten
         lex = compile_lexicon(labels)
-        _save_artifact(path, lex)
-    return lex
+        artifacts.save(path, {f.name: getattr(lex, f.name) for f in fields(lex)})
+        return lex
 
 
 def compile_lexicon(labels: RuleLabels) -> Lexicon:
