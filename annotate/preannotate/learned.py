@@ -22,6 +22,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,9 @@ def coarse_class(labels: Iterable[str]) -> str:
     return "|".join(sorted(labels))
 
 
+@lru_cache(maxsize=1 << 17)
 def _shape(w: str) -> str:
+    """Word shape (Xxxx, dd.d), asked five times per word type: a word and its contexts."""
     out: list[str] = []
     for ch in w:
         c = "X" if ch.isupper() else "x" if ch.islower() else "d" if ch.isdigit() else ch
@@ -318,6 +321,7 @@ class FastEmissions:
         for tag in ("O", "^", "$"):
             self._tag_id(tag)
         self._cache: dict[tuple[str, ...], int] = {}
+        self._pairs: dict[tuple[str, str], tuple[int, int]] = {}
         self._extra = np.zeros((0, width))
         self._extra_new: list[np.ndarray] = []
         self._lex_label: dict[str, str | None] = {}
@@ -373,6 +377,18 @@ class FastEmissions:
             self._tag_next = np.vstack([self._tag_next, nxt])
         return tid
 
+    def _pair(self, tagged: tuple[str, str]) -> tuple[int, int]:
+        """(tag id, `_extra` row of its rule features) of a rules' (tag, rule)."""
+        tag, rule = tagged
+        got = self._pairs[tagged] = (
+            self._tag_id(tag),
+            self._extra_id(("rr=" + rule, f"rl={rule}:{tag}")),
+        )
+        return got
+
+    def _doc_row(self, label: str, missed: bool) -> int:
+        return self._extra_id(tuple(self.f.doc_features(label, missed)))
+
     def _extra_id(self, feats: tuple[str, ...]) -> int:
         """The row of `_extra` (or of `_extra_new`, stacked later) summing ``feats``."""
         k = self._cache.get(feats)
@@ -402,26 +418,26 @@ class FastEmissions:
         ruled = rule_tags(starts, ends, mentions)
         tids = np.zeros(n + 2, dtype=np.intp)  # O everywhere, ^ and $ at the pads
         tids[0], tids[-1] = self._tag["^"], self._tag["$"]
-        at: list[int] = []  # token i gets cached row rows[k] added, for at[k] == i
-        rows: list[int] = []
-        extra = self._extra_id
-        for i, (tag, rule) in ruled.items():
-            tids[i + 1] = self._tag_id(tag)
-            at.append(i)
-            rows.append(extra(("rr=" + rule, f"rl={rule}:{tag}")))
+        # token at[k] gets the cached row rows[k] of `_extra` added
+        at = list(ruled)
+        pairs = self._pairs
+        tagged = [pairs.get(v) or self._pair(v) for v in ruled.values()]
+        if at:
+            tids[np.array(at) + 1] = [t for t, _row in tagged]
+        rows = [row for _t, row in tagged]
         e += self._tag_cur[tids[1:-1]]
         e += self._tag_prev[tids[0:n]]
         e += self._tag_next[tids[2:]]
-        order = sorted(ruled)
-        doc_label = doc_labels([words[i] for i in order], [ruled[i][0] for i in order])
+        doc_label = doc_labels([words[i] for i in at], [tag for tag, _r in ruled.values()])
         if doc_label:
             by_id = {self.vocab[w]: lab for w, lab in doc_label.items()}
-            for i in [i for i, g in enumerate(got) if g in by_id]:
-                at.append(i)
-                rows.append(extra(tuple(self.f.doc_features(by_id[got[i]], i not in ruled))))
-        for i, tag in self._lexicon_hits(words, ids):
-            at.append(i)
-            rows.append(extra(("ll=" + tag,)))
+            hits = [i for i, g in enumerate(got) if g in by_id]
+            at += hits
+            doc_row = self._doc_row
+            rows += [doc_row(by_id[got[i]], i not in ruled) for i in hits]
+        lexicon = self._lexicon_hits(words, ids)
+        at += [i for i, _tag in lexicon]
+        rows += [self._extra_id(("ll=" + tag,)) for _i, tag in lexicon]
         bos = set((np.flatnonzero(self._ends[ids[:-1]]) + 1).tolist())
         bos.add(0)
         if "\n" in text:
