@@ -331,3 +331,16 @@ def test_quoted_speech_whose_speaker_is_in_the_sentence_before(gaza):
     assert triples(gaza, '"Hamas must accept the truce," Minister Ana Ruiz said.') == {
         ("Hamas", "ceasefire", "support")
     }
+
+
+def test_target_cues_are_found_in_any_case_and_at_their_offsets(gaza):
+    """Cues match whatever their case; a letter that str.lower lengthens ("İ") keeps every
+    offset (the case-insensitive pattern then runs on the text itself)."""
+    for text in (
+        "The CEASEFIRE held. A Cease-Fire, then a ceasefire.",
+        "İzmir backed a Ceasefire; İstanbul did not back the CEASE-FIRE or a ceasefire.",
+    ):
+        found = gaza.stances.target_mentions(text)
+        assert [(text[s:e].lower().replace("-", ""), t) for s, e, t in found] == [
+            ("ceasefire", "ceasefire")
+        ] * 3

@@ -181,6 +181,12 @@ class StanceFinder:
             rf"(?P<noun>{nouns})(?![\w-])(?!\s+(?:of|for|in|at)\b)",
         )
         self.targets_re = re.compile(rf"(?<![\w-])(?:{alt})(?![\w-])", re.I) if alt else None
+        # The same over lower-cased text, led by a lookahead of the cues' first characters
+        # so the engine skips in C to where a cue can start: twice as fast as re.I.
+        firsts = "".join(sorted({re.escape(c[0]) for c in self.cue_to_target if c}))
+        self.targets_low = (
+            re.compile(rf"(?=[{firsts}])(?<![\w-])(?:{alt})(?![\w-])") if alt else None
+        )
         # "the package" after "an aid package" in the same paragraph: the head noun of a
         # two-word cue refers back to its target.
         self.heads: dict[str, set[str]] = {}
@@ -230,11 +236,18 @@ class StanceFinder:
 
     def target_mentions(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, target id) of every cue of a configured target, longest cue first."""
-        if self.targets_re is None:
+        if self.targets_re is None or self.targets_low is None:
             return []
+        low = text.lower()
+        # str.lower keeps every offset but for a few letters ("İ" -> "i̇"): then re.I
+        found = (
+            self.targets_low.finditer(low)
+            if len(low) == len(text)
+            else self.targets_re.finditer(text)
+        )
         return [
             (m.start(), m.end(), self.cue_to_target[re.sub(r"\s+", " ", m.group().lower())])
-            for m in self.targets_re.finditer(text)
+            for m in found
         ]
 
     def find(self, text: str, mentions: Sequence[Mention]) -> list[dict[str, Any]]:
