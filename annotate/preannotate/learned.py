@@ -559,11 +559,6 @@ class LearnedAnnotator:
         self.features = Featurizer(self.rules, LearnedLexicon(lexicon))
         self.coarse_default: dict[str, str] = self.manifest.get("coarse_default", {})
         self.crfsuite = crfsuite
-        if crfsuite:
-            import pycrfsuite
-
-            self.tagger = pycrfsuite.Tagger()
-            self.tagger.open(str(model_dir / MODEL_FILE))
         model_file = model_dir / MODEL_FILE
         try:
             self.chain = LinearChain.load(model_file)
@@ -571,6 +566,11 @@ class LearnedAnnotator:
             raise SchemaError(
                 f"{model_file}: unreadable CRF model ({exc}): retrain with `annotate train`"
             ) from None
+        if crfsuite:
+            import pycrfsuite
+
+            self.tagger = pycrfsuite.Tagger()
+            self.tagger.open(str(model_file))
         self.fast = FastEmissions(self.features, self.chain)
         stance = model_dir / STANCE_FILE
         self.stance: StanceModel | None = None
