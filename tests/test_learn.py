@@ -232,13 +232,14 @@ def test_the_crf_weights_load_from_the_cache_as_crfsuite_wrote_them(
     import numpy as np
     import pycrfsuite
 
+    from annotate.preannotate.cache import CACHE_ENV
     from annotate.preannotate.crf import LinearChain
 
     engine, _held = imported
     train_store(engine, LABELS, tmp_path / "model", folds=0)
     model_file = tmp_path / "model" / "entities.crfsuite"
     folder = tmp_path / "cache"
-    monkeypatch.setenv("ANNOTATE_CACHE", str(folder))
+    monkeypatch.setenv(CACHE_ENV, str(folder))
     tagger = pycrfsuite.Tagger()
     tagger.open(str(model_file))
     want = LinearChain.from_tagger(tagger)
@@ -255,6 +256,7 @@ def test_the_crf_weights_load_from_the_cache_as_crfsuite_wrote_them(
     assert LinearChain.load(model_file).attributes == want.attributes
     assert artifact.read_bytes() != b"damaged"
     model_file.write_bytes(model_file.read_bytes())  # same bytes: same key
+    assert LinearChain.load(model_file).attributes == want.attributes
     assert len(list(folder.glob("crf-*.marshal"))) == 1
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from annotate.preannotate import cache as artifacts
 from annotate.preannotate import lexicon
 from annotate.preannotate.labels import default_labels
 
@@ -18,7 +19,7 @@ from annotate.preannotate.labels import default_labels
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """An empty cache folder, and no lexicon built in this process yet (restored after)."""
     folder = tmp_path / "cache"
-    monkeypatch.setenv(lexicon.CACHE_ENV, str(folder))
+    monkeypatch.setenv(artifacts.CACHE_ENV, str(folder))
     lexicon._build.cache_clear()
     yield folder
     lexicon._build.cache_clear()
@@ -77,7 +78,7 @@ def test_the_key_follows_the_label_words_and_the_shipped_files(
 def test_off_builds_in_memory_and_writes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(lexicon.CACHE_ENV, "off")
+    monkeypatch.setenv(artifacts.CACHE_ENV, "off")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     lexicon._build.cache_clear()
     try:

@@ -153,7 +153,6 @@ def load_lexicon(labels: RuleLabels | None = None) -> Lexicon:
 
 # Bumped when the artifact's layout changes (it is also keyed by this file's bytes).
 ARTIFACT_FORMAT = 1
-CACHE_ENV = artifacts.CACHE_ENV
 
 
 def artifact_key(labels: RuleLabels) -> str:
