@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from timing import timed
 
 TARGET_WPS = 100_000
 
@@ -40,14 +38,7 @@ def whole_process(
     cmd = [sys.executable, "-m", "annotate", "preannotate", str(articles), "-o", str(out)]
     if model is not None:
         cmd += ["--model", str(model)]
-    walls, cpus = [], []
-    for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t = time.perf_counter()
-        subprocess.run(cmd, check=True, capture_output=True, env=os.environ)
-        walls.append(time.perf_counter() - t)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
+    walls, cpus = zip(*(timed(cmd) for _ in range(runs)), strict=True)
     return words / statistics.median(walls), words / statistics.median(cpus), words / walls[0]
 
 

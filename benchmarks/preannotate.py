@@ -27,13 +27,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from timing import timed
 
 HERE = Path(__file__).resolve()
 ROOT = HERE.parents[1]
@@ -127,17 +128,6 @@ def run_child(args: list[str], pythonpath: Path) -> dict[str, float]:
         [sys.executable, str(HERE), *args], env=env, check=True, capture_output=True, text=True
     )
     return json.loads(out.stdout.splitlines()[-1])
-
-
-def timed(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
-    """(wall, cpu) seconds of one whole process and its children. ``cwd`` holds no
-    checkout: `python -m` puts the working folder first on sys.path."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    subprocess.run(argv, env=env, cwd=cwd, check=True, capture_output=True)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def med(samples: list[dict[str, float]], key: str) -> float:

@@ -18,13 +18,14 @@ import argparse
 import json
 import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from timing import timed
 
 TARGET = 1.7
 WORDS = (
@@ -43,17 +44,6 @@ def article(rng: random.Random, i: int) -> str:
             f"{rng.choice(NAMES)} said in {rng.choice(PLACES)} that {body} ({i}-{len(sentences)})."
         )
     return " ".join(sentences)
-
-
-def timed(argv: list[str], env: dict[str, str], cwd: str) -> tuple[float, float]:
-    """(wall, cpu) seconds of one whole process and its workers. ``cwd`` holds no
-    checkout: `python -m` puts the working folder first on sys.path."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    subprocess.run(argv, env=env, cwd=cwd, check=True, capture_output=True)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
 def _spin(_: int) -> int:
