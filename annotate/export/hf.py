@@ -195,12 +195,11 @@ class _SplitWriters:
         if len(buf) >= BATCH_ROWS[config]:
             self._flush(config, split)
 
-    def entities_batch(self, split: str) -> _EntityColumns:
-        """The open entities batch of `split`, to `add` one row to, then `added`."""
-        return self.entities.setdefault(split, _EntityColumns())
-
-    def added(self, split: str) -> None:
-        if len(self.entities[split]) >= BATCH_ROWS["entities"]:
+    def add_entities(self, split: str, *row: Any) -> None:
+        """One entities row (`_EntityColumns.add`'s arguments) into the batch of `split`."""
+        batch = self.entities.setdefault(split, _EntityColumns())
+        batch.add(*row)
+        if len(batch) >= BATCH_ROWS["entities"]:
             self._flush("entities", split)
 
     def _flush(self, config: str, split: str) -> None:
@@ -445,7 +444,8 @@ class _Exporter:
         for s in kept:
             self.entity_counts[(s.label, split)] += 1
         human = source != "prediction"
-        self.writers.entities_batch(split).add(
+        self.writers.add_entities(
+            split,
             doc,
             tokens,
             tags,
@@ -455,7 +455,6 @@ class _Exporter:
             result.agreement if source == "human" else None,
             source,
         )
-        self.writers.added(split)
 
     def _stance_rows(
         self, doc: ArticleText, result: Adjudicated, split: str, source: str, n: int
