@@ -1,7 +1,8 @@
 """The store's stage counts as plain SQL, one definition for every database.
 
-`queries.stage_counts` runs these statements through SQLAlchemy on any store.
-`sqlite_status` runs the very same statements with the standard library's sqlite3, for
+`stage_counts` runs the statements with any runner: `queries.stage_counts` through SQLAlchemy
+on any store,
+`sqlite_status` with the standard library's sqlite3, for
 `annotate status` on a SQLite store: importing SQLAlchemy alone takes longer than the
 whole 0.4 s that status may take. This module therefore imports nothing but the
 standard library (and `annotate.private`, which keeps the store's files owner-only, as
@@ -11,6 +12,7 @@ opening it through SQLAlchemy does).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,23 @@ DEFAULT_PROJECTS = (
 PROJECT_NAMES = "SELECT name FROM projects ORDER BY name"
 
 
+def stage_counts(
+    run: Callable[[str, dict[str, Any]], Any], model_version: str | None
+) -> dict[str, Any]:
+    """How many articles reached each stage, each statement run by ``run(sql, params)``
+    (sqlite3 here, SQLAlchemy in `queries.stage_counts`); `predictions` counts the given
+    model version."""
+    out: dict[str, Any] = {}
+    for key, sql in STAGE_COUNTS.items():
+        if key == "predictions" and model_version is not None:
+            out[key] = run(PREDICTIONS_OF_VERSION, {"model_version": model_version}) or 0
+        else:
+            out[key] = run(sql, {}) or 0
+        if key == "predictions":
+            out["model_version"] = model_version
+    return out
+
+
 def sqlite_status(path: Path, head: str, model_version: str | None) -> dict[str, Any] | None:
     """Stage counts and project names of the SQLite store at `path`, read-only.
 
@@ -55,13 +74,10 @@ def sqlite_status(path: Path, head: str, model_version: str | None) -> dict[str,
         revisions = [r for (r,) in conn.execute("SELECT version_num FROM alembic_version")]
         if revisions != [head]:
             return None
-        counts: dict[str, Any] = {}
-        for key, sql in STAGE_COUNTS.items():
-            if key == "predictions" and model_version is not None:
-                sql = PREDICTIONS_OF_VERSION  # sqlite3 binds `:model_version` by name too
-            (counts[key],) = conn.execute(sql, {"model_version": model_version}).fetchone()
-            if key == "predictions":
-                counts["model_version"] = model_version
+        # sqlite3 binds `:model_version` by name, as SQLAlchemy does
+        counts = stage_counts(
+            lambda sql, params: conn.execute(sql, params).fetchone()[0], model_version
+        )
         defaults = [n for (n,) in conn.execute(DEFAULT_PROJECTS)]
         names = [n for (n,) in conn.execute(PROJECT_NAMES)]
     except sqlite3.Error:

@@ -1020,16 +1020,7 @@ def stage_counts(session: Session, model_version: str | None) -> dict[str, int |
 
     from annotate.store import counts
 
-    result: dict[str, int | str | None] = {}
-    for key, sql in counts.STAGE_COUNTS.items():
-        if key == "predictions" and model_version is not None:
-            stmt = text(counts.PREDICTIONS_OF_VERSION).bindparams(model_version=model_version)
-        else:
-            stmt = text(sql)
-        result[key] = session.scalar(stmt) or 0
-        if key == "predictions":
-            result["model_version"] = model_version
-    return result
+    return counts.stage_counts(lambda sql, params: session.scalar(text(sql), params), model_version)
 
 
 # -- imported corpora ----------------------------------------------------------------------
