@@ -1,12 +1,11 @@
 """The store's stage counts as plain SQL, one definition for every database.
 
-`stage_counts` runs the statements with any runner: `queries.stage_counts` through SQLAlchemy
-on any store,
-`sqlite_status` with the standard library's sqlite3, for
-`annotate status` on a SQLite store: importing SQLAlchemy alone takes longer than the
-whole 0.4 s that status may take. This module therefore imports nothing but the
-standard library (and `annotate.private`, which keeps the store's files owner-only, as
-opening it through SQLAlchemy does).
+`stage_counts` runs the statements with any runner: `queries.stage_counts` through
+SQLAlchemy on any store, `sqlite_status` with the standard library's sqlite3 for `annotate
+status` on a SQLite store (importing SQLAlchemy alone takes longer than the whole 0.4 s
+that status may take). This module therefore imports nothing but the standard library
+(and `annotate.private`, which keeps the store's files owner-only, as opening it through
+SQLAlchemy does).
 """
 
 from __future__ import annotations
