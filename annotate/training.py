@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from annotate import spans as sp
+from annotate.config import IMPORT_PREFIX
 from annotate.errors import UsageError
 from annotate.evaluate import GoldDoc, Report, evaluate
 from annotate.export.adjudicate import Policy, adjudicate, parse_policy
@@ -290,8 +291,9 @@ def cross_validate(
             learned_preds[ex.key[:12]] = model.predict(ex.text, ex.key[:12])
         shutil.rmtree(fold_dir)
     gold = [_gold(ex) for ex in ordered]
+    rule_preds = {g.id: rules.predict(g.text, g.id) for g in gold}  # once, for both scores
     learned = evaluate(gold, lambda _t, i: learned_preds[i], labelset)
-    base = evaluate(gold, rules.predict, labelset)
+    base = evaluate(gold, lambda _t, i: rule_preds[i], labelset)
     out = {
         "folds": folds,
         "split": "by article (content hash)",
@@ -302,7 +304,7 @@ def cross_validate(
     with_stance = [g for g, ex in zip(gold, ordered, strict=True) if ex.triples]
     if with_stance:
         s_learned = evaluate(with_stance, lambda _t, i: learned_preds[i], labelset)
-        s_rules = evaluate(with_stance, rules.predict, labelset)
+        s_rules = evaluate(with_stance, lambda _t, i: rule_preds[i], labelset)
         out["stance"] = {
             "articles": len(with_stance),
             "learned": s_learned.as_dict()["stance"],
@@ -451,8 +453,8 @@ def train_store(
     with session_scope(engine) as session:
         names = [p.name for p in _chosen(session, projects, sources)]
         trained_on = {
-            "projects": [n for n in names if not n.startswith("import:")],
-            "imports": [n for n in names if n.startswith("import:")],
+            "projects": [n for n in names if not n.startswith(IMPORT_PREFIX)],
+            "imports": [n for n in names if n.startswith(IMPORT_PREFIX)],
             "policy": str(chosen),
         }
         row, new = queries.record_training_run(
