@@ -380,10 +380,9 @@ class FastEmissions:
     def _pair(self, tagged: tuple[str, str]) -> tuple[int, int]:
         """(tag id, `_extra` row of its rule features) of a rules' (tag, rule)."""
         tag, rule = tagged
-        got = self._pairs[tagged] = (
-            self._tag_id(tag),
-            self._extra_id(("rr=" + rule, f"rl={rule}:{tag}")),
-        )
+        # the features of `Featurizer.rule_features` but its first, r=TAG: `_tag_cur` has it
+        which = tuple(self.f.rule_features(tag, rule)[1:])
+        got = self._pairs[tagged] = (self._tag_id(tag), self._extra_id(which))
         return got
 
     def _doc_row(self, label: str, missed: bool) -> int:
