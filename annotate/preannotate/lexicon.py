@@ -16,14 +16,14 @@ import hashlib
 import sys
 from dataclasses import dataclass, field, fields
 from functools import cache
-from importlib import metadata, resources
+from importlib import resources
 from pathlib import Path
 
 import yaml
 
 from annotate.preannotate import cache as artifacts
 from annotate.preannotate.labels import RuleLabels, default_labels
-from annotate.preannotate.version import DATA_PACKAGES
+from annotate.preannotate.version import DATA_PACKAGES, files_digest, package_version
 
 LEXICON_DIR = Path(str(resources.files("annotate.preannotate") / "lexicons"))
 
@@ -160,19 +160,11 @@ def artifact_key(labels: RuleLabels) -> str:
     them, the label words, the data packages' versions and the Python (marshal) version."""
     h = hashlib.sha256(f"{ARTIFACT_FORMAT}\0{sys.version}\0{labels.words()}".encode())
     for dist in (*DATA_PACKAGES, "annotate"):
-        try:
-            version = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            version = "-"
-        h.update(f"\0{dist}={version}".encode())
+        h.update(f"\0{dist}={package_version(dist)}".encode())
     here = Path(__file__).parent
     sources = {p.relative_to(LEXICON_DIR).as_posix(): p for p in LEXICON_DIR.rglob("*")}
     sources.update({"lexicon.py": here / "lexicon.py", "labels.py": here / "labels.py"})
-    for name in sorted(sources):
-        if sources[name].is_file():
-            data = sources[name].read_bytes()
-            h.update(f"\0{name}\0{len(data)}\0".encode())
-            h.update(data)
+    h.update(files_digest({n: p for n, p in sources.items() if p.is_file()}).encode())
     return h.hexdigest()
 
 

@@ -36,6 +36,12 @@ def rules_digest(root: Path, shared: Iterable[Path] = ()) -> str:
             (p.relative_to(root).as_posix(), p) for p in lexicons.rglob("*") if p.is_file()
         )
     files.update((f"shared/{p.name}", p) for p in shared)
+    return files_digest(files)
+
+
+def files_digest(files: dict[str, Path]) -> str:
+    """sha256 over named files: each name, its length and its bytes, in name order (the
+    rules' version and the compiled lexicon's key both hash their sources so)."""
     digest = hashlib.sha256()
     for name in sorted(files):
         data = files[name].read_bytes()
@@ -44,7 +50,8 @@ def rules_digest(root: Path, shared: Iterable[Path] = ()) -> str:
     return digest.hexdigest()
 
 
-def _package_version(dist: str) -> str:
+def package_version(dist: str) -> str:
+    """The installed version of a distribution, "-" when it is not installed."""
     try:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
@@ -71,7 +78,7 @@ def version_of(digest: str, labelset: LabelSet, labels: RuleLabels | None = None
     labels = labels or RuleLabels.from_labelset(labelset)
     h = hashlib.sha256(digest.encode())
     for dist in DATA_PACKAGES:
-        h.update(f"\0{dist}={_package_version(dist)}".encode())
+        h.update(f"\0{dist}={package_version(dist)}".encode())
     for target in labelset.targets:
         h.update(f"\0target {target.id}:{','.join(target.cues)}".encode())
     h.update(f"\0labels {','.join(labels.words())}".encode())
