@@ -193,7 +193,7 @@ def _evidence_note(stance: dict[str, Any], text: str, labelset: LabelSet) -> str
     for other in others:
         ev = other.get("evidence") or {}
         start, end = ev.get("start"), ev.get("end")
-        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
+        if _span_ok(text, start, end) is not None:
             continue  # a sentence outside the text: nothing to quote
         sentence = " ".join(text[start:end].split())
         if len(sentence) > EVIDENCE_CHARS:
