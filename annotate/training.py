@@ -21,7 +21,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -192,10 +191,7 @@ def _fit_stance(examples: Sequence[L.Example], rules: PreAnnotator) -> dict[str,
     from sklearn.linear_model import LogisticRegression
 
     vocab = sorted({f for fs in x for f in fs})
-    index = {f: i for i, f in enumerate(vocab)}
-    matrix = np.zeros((len(x), len(vocab)))
-    for i, fs in enumerate(x):
-        matrix[i, [index[f] for f in fs]] = 1.0
+    matrix = SM.one_hot(x, {f: i for i, f in enumerate(vocab)})
     clf = LogisticRegression(**STANCE_PARAMS).fit(matrix, y)
     return {
         "features_version": SM.FEATURES_VERSION,

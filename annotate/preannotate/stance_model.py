@@ -133,6 +133,15 @@ def rule_names(text: str, rule_triples: Sequence[dict[str, Any]]) -> dict[tuple[
     return out
 
 
+def one_hot(feats: Sequence[Sequence[str]], vocab: dict[str, int]) -> np.ndarray:
+    """The 0/1 matrix (candidates x vocab) of candidates' features, as training fits it and
+    the model scores it; a feature outside ``vocab`` is left out."""
+    x = np.zeros((len(feats), len(vocab)))
+    for i, fs in enumerate(feats):
+        x[i, [vocab[f] for f in fs if f in vocab]] = 1.0
+    return x
+
+
 class StanceModel:
     """A multinomial logistic regression over `features`, stored as plain weights."""
 
@@ -145,13 +154,7 @@ class StanceModel:
 
     def probabilities(self, feats: list[list[str]]) -> np.ndarray:
         """Class probabilities (candidates x classes)."""
-        x = np.zeros((len(feats), len(self.vocab)))
-        for i, fs in enumerate(feats):
-            for f in fs:
-                j = self.vocab.get(f)
-                if j is not None:
-                    x[i, j] = 1.0
-        z = x @ self.coef.T + self.intercept
+        z = one_hot(feats, self.vocab) @ self.coef.T + self.intercept
         if z.shape[1] == 1:  # scikit-learn's two classes: one row, for the second
             z = np.column_stack([np.zeros(len(feats)), z[:, 0]])
         z -= z.max(axis=1, keepdims=True)
