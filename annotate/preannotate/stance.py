@@ -142,6 +142,15 @@ def _alternation(phrases: Sequence[str]) -> str:
     return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in ordered)
 
 
+def _lower_pattern(phrases: Sequence[str]) -> re.Pattern[str]:
+    """The phrases as whole words of lower-cased text, led by a lookahead of their first
+    characters (the engine then skips in C to where one can start)."""
+    firsts = "".join(sorted({re.escape(p.strip()[0]) for p in phrases if p.strip()}))
+    if not firsts:
+        return re.compile(r"(?!)")  # no phrase: matches nothing
+    return re.compile(rf"(?=[{firsts}])(?<![\w-])(?:{_alternation(phrases)})(?![\w-])")
+
+
 def _drop_appositions(text: str, before: list[Mention], hi: int) -> list[Mention]:
     """ "Senator X, a Minnesota Democrat, said": X, not the names inside the apposition."""
     if len(before) > 1:
@@ -181,12 +190,9 @@ class StanceFinder:
             rf"(?P<noun>{nouns})(?![\w-])(?!\s+(?:of|for|in|at)\b)",
         )
         self.targets_re = re.compile(rf"(?<![\w-])(?:{alt})(?![\w-])", re.I) if alt else None
-        # The same over lower-cased text, led by a lookahead of the cues' first characters
-        # so the engine skips in C to where a cue can start: twice as fast as re.I.
-        firsts = "".join(sorted({re.escape(c[0]) for c in self.cue_to_target if c}))
-        self.targets_low = (
-            re.compile(rf"(?=[{firsts}])(?<![\w-])(?:{alt})(?![\w-])") if alt else None
-        )
+        # The same over lower-cased text (`_lowered`), led by a lookahead of the cues' first
+        # characters so the engine skips in C to where a cue can start: twice as fast.
+        self.targets_low = _lower_pattern(list(self.cue_to_target)) if alt else None
         # "the package" after "an aid package" in the same paragraph: the head noun of a
         # two-word cue refers back to its target.
         self.heads: dict[str, set[str]] = {}
@@ -231,19 +237,32 @@ class StanceFinder:
         self.cues_re = re.compile(
             rf"(?<![\w-])(?:{_alternation(list(self.cue_label))})(?![\w-])", re.I
         )
+        self.cues_low = _lower_pattern(list(self.cue_label))
+        # re.I folds three letters onto ASCII ones that str.lower does not ("İ", "ı", "ſ"):
+        # with ASCII cues, those are the only texts where the lower-case patterns differ.
+        self.ascii_cues = all(c.isascii() for c in [*self.cue_to_target, *self.cue_label])
         contrast = _alternation(lex.stance.get("contrast", []) + lex.stance.get("negation", []))
         self.contrast_re = re.compile(rf"(?<![\w-])(?:{contrast})(?![\w-])[^.,;]{{0,25}}$", re.I)
 
+    def _lowered(self, text: str) -> str | None:
+        """`text.lower()` when the lower-case patterns find in it exactly what the re.I ones
+        find in `text`: every offset kept ("İ" -> "i̇" moves them) and no "ı" or "ſ"."""
+        if not self.ascii_cues:
+            return None
+        low = text.lower()
+        if len(low) != len(text) or "ı" in text or "ſ" in text:
+            return None
+        return low
+
     def target_mentions(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, target id) of every cue of a configured target, longest cue first."""
+        return self._target_mentions(text, self._lowered(text))
+
+    def _target_mentions(self, text: str, low: str | None) -> list[tuple[int, int, str]]:
         if self.targets_re is None or self.targets_low is None:
             return []
-        low = text.lower()
-        # str.lower keeps every offset but for a few letters ("İ" -> "i̇"): then re.I
         found = (
-            self.targets_low.finditer(low)
-            if len(low) == len(text)
-            else self.targets_re.finditer(text)
+            self.targets_low.finditer(low) if low is not None else self.targets_re.finditer(text)
         )
         return [
             (m.start(), m.end(), self.cue_to_target[re.sub(r"\s+", " ", m.group().lower())])
@@ -252,7 +271,8 @@ class StanceFinder:
 
     def find(self, text: str, mentions: Sequence[Mention]) -> list[dict[str, Any]]:
         """All stance records of one document, in the public prediction format."""
-        tmentions = self.target_mentions(text)
+        low = self._lowered(text)
+        tmentions = self._target_mentions(text, low)
         if not tmentions:
             return []
         if self.heads_re is not None:
@@ -263,14 +283,19 @@ class StanceFinder:
         for s_start, s_end in sentences(text):
             sentence = (s_start, s_end, *prev)
             prev = (s_start, s_end)
+            found = (
+                self.cues_low.finditer(low, s_start, s_end)
+                if low is not None
+                else self.cues_re.finditer(text, s_start, s_end)
+            )
             cues = [
                 _Cue(
                     c.start(),
                     c.end(),
                     self.cue_label[re.sub(r"\s+", " ", c.group().lower())],
-                    c.group(),
+                    text[c.start() : c.end()],
                 )
-                for c in self.cues_re.finditer(text, s_start, s_end)
+                for c in found
             ]
             cues = [
                 c
