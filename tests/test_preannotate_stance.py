@@ -344,3 +344,18 @@ def test_target_cues_are_found_in_any_case_and_at_their_offsets(gaza):
         assert [(text[s:e].lower().replace("-", ""), t) for s, e, t in found] == [
             ("ceasefire", "ceasefire")
         ] * 3
+
+
+def test_stance_cues_match_as_the_case_insensitive_pattern_does(gaza):
+    """Cues are matched over the lower-cased text, except where that would find otherwise
+    than re.I over the text itself: "ſ" and "ı" fold onto "s" and "i" under re.I but not
+    under str.lower, and "İ" lengthens the text. Each text states one stance either way."""
+    plain = triples(gaza, "Kenya supports a ceasefire in the region.")
+    assert plain == {("Kenya", "ceasefire", "support")}
+    for text in (
+        "Kenya ſupports a ceasefire in the region.",
+        "Kenya ſupports a ceaſefire in the region.",
+        "Kenya supports a ceasefıre in the region.",
+        "Kenya SUPPORTS a Ceasefire in İzmir.",
+    ):
+        assert triples(gaza, text) == plain, text

@@ -151,6 +151,16 @@ def _lower_pattern(phrases: Sequence[str]) -> re.Pattern[str]:
     return re.compile(rf"(?=[{firsts}])(?<![\w-])(?:{_alternation(phrases)})(?![\w-])")
 
 
+def _cue_key(matched: str, table: dict[str, Any]) -> str:
+    """The phrase of `table` a cue pattern matched. re.I matches a few letters that
+    str.lower does not turn into the phrase's ("ſ" for "s", "ı" and "İ" for "i"): for
+    those rare matches, the phrase is found by asking each phrase's own pattern."""
+    key = re.sub(r"\s+", " ", matched.lower())
+    if key in table:
+        return key
+    return next(k for k in table if re.fullmatch(_alternation([k]), matched, re.I))
+
+
 def _drop_appositions(text: str, before: list[Mention], hi: int) -> list[Mention]:
     """ "Senator X, a Minnesota Democrat, said": X, not the names inside the apposition."""
     if len(before) > 1:
@@ -265,7 +275,7 @@ class StanceFinder:
             self.targets_low.finditer(low) if low is not None else self.targets_re.finditer(text)
         )
         return [
-            (m.start(), m.end(), self.cue_to_target[re.sub(r"\s+", " ", m.group().lower())])
+            (m.start(), m.end(), self.cue_to_target[_cue_key(m.group(), self.cue_to_target)])
             for m in found
         ]
 
@@ -292,7 +302,7 @@ class StanceFinder:
                 _Cue(
                     c.start(),
                     c.end(),
-                    self.cue_label[re.sub(r"\s+", " ", c.group().lower())],
+                    self.cue_label[_cue_key(c.group(), self.cue_label)],
                     text[c.start() : c.end()],
                 )
                 for c in found
