@@ -105,8 +105,8 @@ class ReferenceWriters:
 class ReferenceExporter(hf._Exporter):
     """The exporter with main's entities rows and writers (everything else shared)."""
 
-    def __init__(self, options: Any, labels: LabelSet, root: Path) -> None:
-        super().__init__(options, labels, root)
+    def __init__(self, options: Any, labels: LabelSet, root: Path, sidecar: Any) -> None:
+        super().__init__(options, labels, root, sidecar)
         self.writers = ReferenceWriters(root, labels)  # type: ignore[assignment]
 
     def _entities_row(

@@ -277,3 +277,47 @@ def test_export_is_byte_identical_across_runs_and_loads(
         assert row["tokens"] == [t.text for t in tokens]
         assert row["token_offsets"] == [{"start": t.start, "end": t.end} for t in tokens]
         assert len(row["ner_tags"]) == len(tokens)
+
+
+def test_the_export_helper_process_writes_the_same_folder(
+    arrow_store: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large export takes its schemas from, and writes its card in, a spawned helper
+    process (`export/sidecar.py`) while this one writes rows: the folder is the same as
+    the one written in one process, batches held for the schemas included."""
+    from annotate.export import sidecar
+
+    export_project(arrow_store, options(tmp_path / "inline", "majority"), LABELS)
+    spawned: list[bool] = []
+
+    class Helper(sidecar.Sidecar):
+        def __init__(self, labels, helper: bool) -> None:
+            super().__init__(labels, True)
+            spawned.append(self.pool is not None)
+
+        def ready(self) -> bool:  # as when the helper is still importing `datasets`
+            return False
+
+    monkeypatch.setattr(hf, "Sidecar", Helper)
+    monkeypatch.setattr(hf, "HELD_BATCHES", 2)
+    export_project(arrow_store, options(tmp_path / "helper", "majority"), LABELS)
+    export_silver(arrow_store, options(tmp_path / "silver-helper"), LABELS)
+    assert spawned == [True, True]
+    assert files(tmp_path / "helper") == files(tmp_path / "inline")
+    monkeypatch.undo()
+    monkeypatch.setattr(hf, "BATCH_ROWS", {"entities": 3, "stance": 2})
+    export_silver(arrow_store, options(tmp_path / "silver-inline"), LABELS)
+    assert files(tmp_path / "silver-helper") == files(tmp_path / "silver-inline")
+
+
+def test_only_a_large_export_in_a_fresh_process_starts_a_helper(monkeypatch) -> None:
+    from annotate.export import sidecar
+
+    monkeypatch.delitem(__import__("sys").modules, "datasets", raising=False)
+    assert sidecar.Sidecar.for_export(LABELS, sidecar.HELPER_MIN_ARTICLES - 1).pool is None
+    big = sidecar.Sidecar.for_export(LABELS, sidecar.HELPER_MIN_ARTICLES)
+    try:
+        assert big.pool is not None
+        assert big.schemas() == sidecar.arrow_schemas(LABELS)
+    finally:
+        big.close()

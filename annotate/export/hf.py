@@ -27,8 +27,8 @@ from annotate import spans as sp
 from annotate.agreement import AgreementStats
 from annotate.errors import ExportError
 from annotate.export.adjudicate import Adjudicated, adjudicate
-from annotate.export.card import write_card
-from annotate.export.features import CONFIGS, features_for
+from annotate.export.features import CONFIGS
+from annotate.export.sidecar import Sidecar
 from annotate.export.splits import assign_split
 from annotate.export.summary import (
     MAX_EXAMPLES,
@@ -47,6 +47,7 @@ from annotate.store.session import session_scope
 # Rows per Parquet row group. An entities row holds every token of an article, so its
 # batches are kept small to bound memory; stance rows are small.
 BATCH_ROWS = {"entities": 200, "stance": 2000}
+HELD_BATCHES = 16
 CHUNK_ARTICLES = 500
 
 
@@ -178,9 +179,12 @@ class _SplitWriters:
     one is built; one write at a time, in order, so the files are the same.
     """
 
-    def __init__(self, root: Path, labels: LabelSet) -> None:
+    def __init__(self, root: Path, sidecar: Sidecar) -> None:
         self.root = root
-        self.schemas = {c: features_for(c, labels).arrow_schema for c in CONFIGS}
+        self.sidecar = sidecar
+        # Batches built before the sidecar's schemas came (a helper still importing
+        # `datasets`): written in order once they come, or at HELD_BATCHES, waiting.
+        self.held: list[tuple[str, str, Any]] = []
         self.buffers: dict[tuple[str, str], list[dict]] = {}
         self.entities: dict[str, _EntityColumns] = {}
         self.writers: dict[tuple[str, str], Any] = {}
@@ -203,29 +207,37 @@ class _SplitWriters:
             self._flush("entities", split)
 
     def _flush(self, config: str, split: str) -> None:
-        import pyarrow as pa
-
         if config == "entities":
-            batch = self.entities.pop(split, None)
-            if not batch:
-                return
-            table = batch.table(self.schemas[config])
+            batch: Any = self.entities.pop(split, None)
         else:
             buf = self.buffers.get((config, split))
-            if not buf:
-                return
-            table = pa.Table.from_pylist(buf, schema=self.schemas[config])
-            buf.clear()
-        self._write(config, split, table)
+            batch, buf[:] = (buf[:], []) if buf else (None, [])
+        if batch:
+            self.held.append((config, split, batch))
+        if len(self.held) >= HELD_BATCHES or self.sidecar.ready():
+            self._drain()
 
-    def _write(self, config: str, split: str, table: Any) -> None:
+    def _drain(self) -> None:
+        """Write the held batches, in order (waiting for the schemas if need be)."""
+        import pyarrow as pa
+
+        schemas = self.sidecar.schemas()
+        for config, split, batch in self.held:
+            if config == "entities":
+                table = batch.table(schemas[config])
+            else:
+                table = pa.Table.from_pylist(batch, schema=schemas[config])
+            self._write(config, split, table, schemas[config])
+        self.held.clear()
+
+    def _write(self, config: str, split: str, table: Any, schema: Any) -> None:
         import pyarrow.parquet as pq
 
         writer = self.writers.get((config, split))
         if writer is None:
             path = parquet_path(self.root, config, split)
             path.parent.mkdir(parents=True, exist_ok=True)
-            writer = self.writers[(config, split)] = pq.ParquetWriter(path, self.schemas[config])
+            writer = self.writers[(config, split)] = pq.ParquetWriter(path, schema)
         self._wait()
         self.pending = self.pool.submit(writer.write_table, table)
         self.nbytes[(config, split)] += table.nbytes
@@ -243,6 +255,7 @@ class _SplitWriters:
                 self._flush("entities", split)
             for config, split in list(self.buffers):
                 self._flush(config, split)
+            self._drain()
             self._wait()
         finally:
             self.pool.shutdown(wait=True)
@@ -251,11 +264,13 @@ class _SplitWriters:
 
 
 class _Exporter:
-    def __init__(self, options: ExportOptions, labels: LabelSet, root: Path) -> None:
+    def __init__(
+        self, options: ExportOptions, labels: LabelSet, root: Path, sidecar: Sidecar
+    ) -> None:
         self.options = options
         self.labels = labels
         self.split_names = [n for n, r in options.splits.items() if r > 0]
-        self.writers = _SplitWriters(root, labels)
+        self.writers = _SplitWriters(root, sidecar)
         # Every reported item, one JSON line each (the card and manifest keep the first few).
         self.report = (root / REPORT_FILE).open("w", encoding="utf-8")
         self.bio_index = {name: i for i, name in enumerate(labels.bio_names)}
@@ -577,6 +592,7 @@ def _export_project(
         task_ids = queries.project_task_ids(session, project.id)
     staging = _prepare_out_dir(options.out_dir, check=not reuse_identical)
     last: tuple[int, str] | None = None
+    sidecar = Sidecar.for_export(labels, len(task_ids))
     try:
         chunks = queries.iter_task_items(
             lambda: session_scope(engine),
@@ -585,7 +601,7 @@ def _export_project(
             with_predictions=options.include_unreviewed,
             with_resolutions=options.policy.kind == "adjudicated",
         )
-        summary = _write_rows(options, labels, staging, chunks, len(task_ids), progress)
+        summary = _write_rows(options, labels, staging, sidecar, chunks, len(task_ids), progress)
         summary.project = project_name
         if not summary.data_files():
             reasons = ", ".join(f"{n} {why}" for why, n in summary.skipped.items())
@@ -600,10 +616,12 @@ def _export_project(
             summary.out_dir = Path(last[1])
             summary.export_run_id = summary.identical_to = last[0]
             return summary
-        _publish(staging, summary, options, labels)
+        _publish(staging, summary, options, sidecar)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        sidecar.close()
     summary.out_dir = options.out_dir
     if last is not None:
         summary.export_run_id = summary.identical_to = last[0]
@@ -623,12 +641,13 @@ def _write_rows(
     options: ExportOptions,
     labels: LabelSet,
     staging: Path,
+    sidecar: Sidecar,
     chunks: Iterable[list[TaskItem]],
     total: int,
     progress: Callable[[int, int], None] | None,
 ) -> ExportSummary:
     """Every item through one exporter into `staging`: the Parquet files, the report."""
-    exporter = _Exporter(options, labels, staging)
+    exporter = _Exporter(options, labels, staging, sidecar)
     done = 0
     try:
         for items in chunks:
@@ -668,17 +687,21 @@ def export_silver(
         article_ids = queries.predicted_article_ids(session, version)
     options = replace(options, include_unreviewed=True)
     staging = _prepare_out_dir(options.out_dir)
+    sidecar = Sidecar.for_export(labels, len(article_ids))
     try:
         chunks = queries.iter_prediction_items(
             lambda: session_scope(engine), article_ids, version, CHUNK_ARTICLES
         )
-        summary = _write_rows(options, labels, staging, chunks, len(article_ids), progress)
+        total = len(article_ids)
+        summary = _write_rows(options, labels, staging, sidecar, chunks, total, progress)
         summary.project = options.project or SILVER
         manifest = summary.manifest(options, labels)
-        _publish(staging, summary, options, labels)
+        _publish(staging, summary, options, sidecar)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        sidecar.close()
     summary.out_dir = options.out_dir
     with session_scope(engine) as session:
         summary.export_run_id = queries.record_export(
@@ -688,10 +711,10 @@ def export_silver(
 
 
 def _publish(
-    staging: Path, summary: ExportSummary, options: ExportOptions, labels: LabelSet
+    staging: Path, summary: ExportSummary, options: ExportOptions, sidecar: Sidecar
 ) -> None:
     """Write the card into the finished staging folder and rename it into place."""
-    write_card(staging, summary, options, labels)
+    sidecar.write_card(staging, summary, options)
     _check_out_dir(options.out_dir)
     if options.out_dir.exists():
         options.out_dir.rmdir()  # empty, just checked
