@@ -262,6 +262,18 @@ def task_count(session: Session, project_id: int) -> int:
     )
 
 
+def known_ls_task_ids(session: Session, project_id: int) -> list[int]:
+    """The Label Studio tasks the store knows in a project: its tasks' and those its
+    annotations came from (duplicates adopted), in id order."""
+    tasks = select(Task.ls_task_id).where(Task.project_id == project_id)
+    adopted = (
+        select(Annotation.ls_task_id)
+        .join(Task, Annotation.task_id == Task.id)
+        .where(Task.project_id == project_id, Annotation.ls_task_id.is_not(None))
+    )
+    return sorted({int(i) for i in session.scalars(tasks.union(adopted)) if i is not None})
+
+
 def task_article_ids(
     session: Session, project_id: int, among: Sequence[int] | None = None
 ) -> set[int]:

@@ -14,8 +14,10 @@ pull. The cursor is the server's time when the pull started reading, minus a saf
 (an annotation saved just before the read may commit just after it), so a task is re-read
 only if it changed in the seconds before a pull, never because of an old bulk import.
 Annotations are upserted by Label Studio id; a re-read task also tells which of its
-annotations were deleted. `--full` reads the whole project (one export request) and marks
-annotations of vanished tasks deleted too. An annotation on a duplicate task (another Label
+annotations were deleted. `--full` (and the first pull) reads the whole project by export
+requests of the task ids the store knows, each chunk stored while the next is serialized,
+plus any task Label Studio counts beyond them, and marks annotations of vanished tasks
+deleted too. An annotation on a duplicate task (another Label
 Studio task of an article the store already links) is adopted onto the article's task,
 keeping the task it came from; one on a task matching no article is reported, never
 dropped quietly (`unknown_annotations`: the CLI exits 1). Push reports duplicate tasks.
@@ -26,7 +28,7 @@ store's unique constraints are the safety net for runs on other hosts.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -569,6 +571,35 @@ def _apply(
     summary.problems += counts.problems
 
 
+# Task ids per export request of a full pull (see `StudioClient.export_chunks`).
+EXPORT_CHUNK = 500
+
+
+def _export_all(
+    engine: Engine,
+    client: StudioClient,
+    project: Project,
+    on_total: Callable[[int], None] | None,
+) -> Iterator[dict[str, Any]]:
+    """Every task of the project, for a full pull: the tasks the store knows, in chunks
+    exported while the chunk before is stored; then, when Label Studio counts more tasks
+    than it sent (tasks imported there by hand), the others, found by listing the ids."""
+    pid = project.ls_project_id
+    with session_scope(engine) as s:
+        known = queries.known_ls_task_ids(s, project.id)
+    count = int(client.get_project(pid)["task_number"] or 0)
+    if on_total:
+        on_total(count)
+    sent: set[int] = set()
+    for chunk in client.export_chunks(pid, chunked(known, EXPORT_CHUNK)):
+        sent.update(int(t["id"]) for t in chunk)
+        yield from chunk
+    if len(sent) < count:
+        listed = {int(t["id"]) for t in client.iter_tasks(pid, fields="task_only")}
+        for chunk in client.export_chunks(pid, chunked(sorted(listed - sent), EXPORT_CHUNK)):
+            yield from chunk
+
+
 def pull(
     engine: Engine,
     client: StudioClient,
@@ -589,10 +620,7 @@ def pull(
         tasks: Iterable[dict[str, Any]]
         server_now = client.server_time()
         if full or cursor is None:
-            exported = client.export_json(project.ls_project_id)
-            if on_total:
-                on_total(len(exported))
-            tasks = exported
+            tasks = _export_all(engine, client, project, on_total)
         else:
             tasks = client.tasks_updated_since(project.ls_project_id, cursor)
         try:

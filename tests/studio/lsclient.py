@@ -52,6 +52,9 @@ class TestClient(StudioClient):
             "PATCH", f"api/annotations/{annotation_id}/", "update an annotation", json_body=fields
         )
 
+    def delete_task(self, task_id: int) -> None:
+        self._raw("DELETE", f"api/tasks/{task_id}/", "delete a task")
+
     def delete_annotation(self, annotation_id: int) -> None:
         self._raw("DELETE", f"api/annotations/{annotation_id}/", "delete an annotation")
 

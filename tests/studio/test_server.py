@@ -610,6 +610,47 @@ def test_annotations_on_duplicate_tasks_are_adopted_never_dropped(ws: Workspace)
     assert _json(ws.pull("--full"))["deleted"] == 1
 
 
+def test_a_full_pull_exports_by_chunks_of_ids_and_finds_tasks_made_in_label_studio(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+):
+    """A first or full pull exports the tasks the store knows by id, a few per request
+    here (the next one asked for while one is stored), then the tasks Label Studio counts
+    beyond them (imported there by hand): every annotation arrives, the hand-made task's
+    adopted; a task deleted in Label Studio is asked for, not sent, and marked deleted."""
+    monkeypatch.setattr(sync, "EXPORT_CHUNK", 2)
+    asked: list[int | None] = []
+    export = StudioClient.export_json
+
+    def counted(self: StudioClient, project_id: int, ids=None) -> list[dict]:
+        asked.append(None if ids is None else len(ids))
+        return export(self, project_id, ids)
+
+    monkeypatch.setattr(StudioClient, "export_json", counted)
+    add_articles(ws, [article_text(i) for i in range(5)])
+    _json(ws.push())
+    client, pid = ws.studio.client(), ws.ls_project_id()
+    tasks = _tasks(client, pid)
+    for task in tasks[:4]:
+        client.create_annotation(task["id"], _result_from_prediction(task))
+    (dup_id,) = client.import_tasks(pid, [{"data": tasks[0]["data"]}])
+    client.create_annotation(dup_id, _result_from_prediction(tasks[0]))
+    out = _json(ws.pull())
+    assert (out["new"], out["adopted"], out["tasks_read"]) == (5, 1, 6)
+    assert asked == [2, 2, 1, 1]  # the 5 pushed, 2 per request; then the hand-made one
+    asked.clear()
+    client.delete_task(tasks[3]["id"])
+    full = _json(ws.pull("--full"))
+    assert (full["new"], full["unchanged"], full["deleted"]) == (0, 4, 1)
+    assert asked == [2, 2, 2]  # the store knows the duplicate now; nothing beyond
+    with session_scope(ws.engine()) as s:
+        live = s.scalars(
+            select(func.coalesce(Annotation.ls_task_id, Task.ls_task_id))
+            .join(Task, Annotation.task_id == Task.id)
+            .where(Annotation.deleted.is_(False))
+        )
+        assert sorted(live) == sorted([dup_id, *(t["id"] for t in tasks[:3])])
+
+
 def test_annotations_on_a_task_of_no_known_article_fail_the_pull(ws: Workspace):
     add_articles(ws, [article_text(0)])
     _json(ws.push())
