@@ -282,7 +282,7 @@ def test_export_is_byte_identical_across_runs_and_loads(
 def test_the_export_helper_process_writes_the_same_folder(
     arrow_store: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A large export takes its schemas from, and writes its card in, a spawned helper
+    """A large export takes its schemas from, and writes its card in, a forked helper
     process (`export/sidecar.py`) while this one writes rows: the folder is the same as
     the one written in one process, batches held for the schemas included."""
     from annotate.export import sidecar
@@ -321,3 +321,42 @@ def test_only_a_large_export_in_a_fresh_process_starts_a_helper(monkeypatch) -> 
         assert big.schemas() == sidecar.arrow_schemas(LABELS)
     finally:
         big.close()
+
+
+UNGUARDED = """
+import sys
+from annotate.export import hf, sidecar
+from annotate.export.adjudicate import parse_policy
+from annotate.export.splits import parse_splits
+from annotate.schemas import load_labelset
+from annotate.store.session import make_engine
+
+sidecar.HELPER_MIN_ARTICLES = 0
+hf.BATCH_ROWS = {"entities": 3, "stance": 2}
+options = hf.ExportOptions(
+    out_dir=__import__("pathlib").Path(sys.argv[2]),
+    policy=parse_policy("majority"),
+    splits=parse_splits("train=0.5,validation=0.25,test=0.25"),
+)
+hf.export_project(make_engine(sys.argv[1]), options, load_labelset())
+"""
+
+
+def test_an_unguarded_script_exports_through_the_helper(
+    arrow_store: Engine, tmp_path: Path
+) -> None:
+    """A script without a `__main__` guard that exports a large store finishes, with the
+    same folder: the helper is forked, so it never runs the caller's script again."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "export_it.py"
+    script.write_text(UNGUARDED, encoding="utf-8")
+    url = arrow_store.url.render_as_string(hide_password=False)
+    done = subprocess.run(
+        [sys.executable, str(script), url, str(tmp_path / "script")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    export_project(arrow_store, options(tmp_path / "here", "majority"), LABELS)
+    assert files(tmp_path / "script") == files(tmp_path / "here")

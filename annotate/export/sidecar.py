@@ -3,9 +3,11 @@
 The rows need `datasets` only for the Arrow schemas of the features, and the card needs
 `datasets`, `huggingface_hub` and matplotlib. Importing them costs about 2.5 s of one core
 whatever the export's size: a third of a 5,000-article export. A large export starts one
-helper process (spawned, not forked: the exporter holds database connections and the
-progress bar's thread) that imports them while this process reads and adjudicates, sends
-the schemas back, and at the end writes the card. The files are the same either way: the
+helper process that imports them while this process reads and adjudicates, sends the
+schemas back, and at the end writes the card. It is forked, as the pre-annotator's workers
+are, before the export opens its writer thread: a spawned process would re-run the
+caller's main script, which hangs a script without a `__main__` guard. The child touches
+none of the connections or threads it inherits. The files are the same either way: the
 same functions run on the same values, only in another process.
 """
 
@@ -55,7 +57,7 @@ class Sidecar:
         self.pool: ProcessPoolExecutor | None = None
         self._schemas: Future | None = None
         if helper:
-            self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
             self._schemas = self.pool.submit(arrow_schemas, labels)
             self.pool.submit(_warm)
 
