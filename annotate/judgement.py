@@ -88,12 +88,14 @@ class ArticleText:
         self.id = public_id
         self.text = text
         self._sentences: list[tuple[int, int]] | None = None
+        self._starts: list[int] = []
         self._sentence_of: dict[int, tuple[int, int]] = {}  # offset -> its sentence
 
     @property
     def sentences(self) -> list[tuple[int, int]]:
         if self._sentences is None:
             self._sentences = sp.sentences(self.text) or [(0, len(self.text))]
+            self._starts = [s for s, _ in self._sentences]
         return self._sentences
 
     def mention_sentence(self, t: Triple) -> tuple[int, int]:
@@ -102,8 +104,9 @@ class ArticleText:
         anchor = max(t.holder.start, t.target_span[0] if t.target_span else t.holder.start)
         found = self._sentence_of.get(anchor)
         if found is None:  # an export asks for each triple's sentence several times
-            found = self._sentence_of[anchor] = self.sentences[
-                sp.sentence_at(self.sentences, anchor)
+            sentences = self.sentences  # computes the starts too
+            found = self._sentence_of[anchor] = sentences[
+                sp.sentence_at(sentences, anchor, self._starts)
             ]
         return found
 
