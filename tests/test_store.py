@@ -131,3 +131,38 @@ def test_revision_0005_adds_and_drops_training_runs_only(engine: Engine) -> None
     assert "training_runs" in inspect(engine).get_table_names()
     with session_scope(engine) as s:
         assert s.query(Article).count() == 1
+
+
+def test_silver_export_order_is_python_string_order_on_every_database(engine: Engine) -> None:
+    """The database sorts the silver export's articles (a million hashes would not fit in
+    memory here) exactly as `sorted` orders public ids: by code point, not by locale."""
+    from annotate.judgement import public_article_id
+    from annotate.store import queries
+
+    ids = ["b", "B", "a", "é", "Z", "z10", "z9", "日本", "𝔘", None, "", "a b", "a-b"]
+    with session_scope(engine) as session:
+        for i, external in enumerate(ids):
+            session.add(
+                Article(
+                    content_hash=f"{(i * 7919) % 97:02d}".ljust(64, "f"),
+                    external_id=external,
+                    text=f"text {i}",
+                )
+            )
+        session.flush()
+        articles = session.query(Article).all()
+        for a in articles[:-1]:  # the last one has no prediction of the version
+            session.add(Prediction(article_id=a.id, model_version="v1", entities=[], stances=[]))
+        session.add(
+            Prediction(article_id=articles[0].id, model_version="v0", entities=[], stances=[])
+        )  # a second version: still one row
+        session.add(
+            Prediction(article_id=articles[-1].id, model_version="v0", entities=[], stances=[])
+        )
+    with session_scope(engine) as session:
+        got = queries.predicted_article_ids(session, "v1")
+        expected = sorted(
+            articles[:-1],
+            key=lambda a: (public_article_id(a.external_id, a.content_hash), a.content_hash),
+        )
+        assert got == [a.id for a in expected]

@@ -1155,14 +1155,29 @@ def latest_prediction_version(session: Session) -> str | None:
 
 def predicted_article_ids(session: Session, model_version: str) -> list[int]:
     """Ids of the articles with a prediction of this version, in public article-id order
-    (as `project_task_ids`)."""
-    rows = session.execute(
-        select(Article.id, Article.external_id, Article.content_hash)
-        .join(Prediction, Prediction.article_id == Article.id)
-        .where(Prediction.model_version == model_version)
-        .distinct()
-    ).all()
-    return [a for a, _e, _h in sorted(rows, key=lambda r: (public_article_id(r[1], r[2]), r[2]))]
+    (as `project_task_ids`).
+
+    Sorted by the database, not in Python: a silver export may read a million articles,
+    and their hashes alone would take hundreds of MB here. The sort key is
+    `public_article_id` in SQL, compared by code point as Python compares strings (binary
+    collation: SQLite's default, "C" on PostgreSQL), so the order is the same everywhere.
+    """
+    binary = "C" if session.get_bind().dialect.name == "postgresql" else "BINARY"
+    public_id = func.coalesce(
+        func.nullif(Article.external_id, ""), func.substr(Article.content_hash, 1, 16)
+    )
+    predicted = (
+        select(Prediction.id)
+        .where(Prediction.article_id == Article.id, Prediction.model_version == model_version)
+        .exists()
+    )
+    return list(
+        session.scalars(
+            select(Article.id)
+            .where(predicted)
+            .order_by(public_id.collate(binary), Article.content_hash.collate(binary))
+        )
+    )
 
 
 def load_prediction_items(
