@@ -101,6 +101,13 @@ class AgreementStats:
         for _key, coded in sorted(units.items(), key=lambda kv: repr(kv[0])):
             self._stance_units.append({a: coded.get(a, NONE) for a in sorted(by_annotator)})
 
+    def merge(self, other: AgreementStats) -> None:
+        """Add another's articles, which came after this one's (an export worker's)."""
+        self._tp.update(other._tp)
+        self._size.update(other._size)
+        self._stance_units += other._stance_units
+        self.articles += other.articles
+
     def report(self) -> dict:
         """Span F1 per entity label; Krippendorff's alpha and Cohen's kappa for stance."""
 

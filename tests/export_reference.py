@@ -105,9 +105,11 @@ class ReferenceWriters:
 class ReferenceExporter(hf._Exporter):
     """The exporter with main's entities rows and writers (everything else shared)."""
 
-    def __init__(self, options: Any, labels: LabelSet, root: Path, sidecar: Any) -> None:
-        super().__init__(options, labels, root, sidecar)
-        self.writers = ReferenceWriters(root, labels)  # type: ignore[assignment]
+    @classmethod
+    def writing(cls, options: Any, labels: LabelSet, root: Path, sidecar: Any) -> Any:
+        exporter = super().writing(options, labels, root, sidecar)
+        exporter.writers = ReferenceWriters(root, labels)
+        return exporter
 
     def _entities_row(
         self, doc: ArticleText, result: Adjudicated, split: str, source: str, n: int

@@ -73,6 +73,14 @@ def export(
             "version, source=prediction): no project, task or Label Studio needed.",
         ),
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Worker processes turning articles into rows (the files are the same "
+            "for any number).",
+        ),
+    ] = 1,
 ) -> None:
     """Export human-checked entities and stances as a Hugging Face dataset folder.
 
@@ -92,6 +100,10 @@ def export(
 
     --silver exports the pre-annotations of every article instead (same configs and card,
     every row source=prediction), for a corpus-scale dataset beside the human-checked one.
+
+    --workers N spreads the articles over N processes, as `annotate preannotate --workers`
+    does; the rows still come out in article order, so the files are byte for byte those
+    of one process.
 
     Example: annotate export --project news --policy majority --out exports/news-v1
     """
@@ -136,7 +148,7 @@ def export(
         job = bar.add_task("exporting articles", total=None)
         advance = lambda done, total: bar.update(job, completed=done, total=total)  # noqa: E731
         if silver:
-            summary = export_silver(engine, options, labels, progress=advance)
+            summary = export_silver(engine, options, labels, progress=advance, workers=workers)
         else:
             summary = export_project(
                 engine,
@@ -145,6 +157,7 @@ def export(
                 progress=advance,
                 reuse_identical=out is None,
                 home=ctx.obj.settings.home,
+                workers=workers,
             )
     _render(
         summary, adjudicated=parsed_policy.kind == "adjudicated", include_invalid=include_invalid

@@ -10,12 +10,14 @@ article-id order, so the same store always gives the same Parquet content.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import multiprocessing
 import os
 import shutil
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -100,8 +102,11 @@ class _EntityColumns:
 
     def add(
         self,
-        doc: ArticleText,
-        tokens: sp.TokenColumns,
+        article_id: str,
+        text: str,
+        tokens: list[str],
+        starts: list[int],
+        ends: list[int],
         tags: list[int],
         spans: list[sp.Span],
         annotators: list[str],
@@ -109,11 +114,11 @@ class _EntityColumns:
         agreement: float | None,
         source: str,
     ) -> None:
-        self.ids.append(doc.id)
-        self.texts.append(doc.text)
-        self.tokens += tokens.texts
-        self.starts += tokens.starts
-        self.ends += tokens.ends
+        self.ids.append(article_id)
+        self.texts.append(text)
+        self.tokens += tokens
+        self.starts += starts
+        self.ends += ends
         self.tags += tags
         self.token_bounds.append(len(self.tokens))
         for s in spans:
@@ -263,16 +268,72 @@ class _SplitWriters:
                 writer.close()
 
 
+class _Collected:
+    """A worker's rows in the order it made them, replayed into the parent's writers: the
+    batches, hence the row groups and the bytes, are those one process would write."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, Any]] = []
+
+    def add(self, config: str, split: str, row: dict) -> None:
+        self.rows.append((config, split, row))
+
+    def add_entities(self, split: str, *row: Any) -> None:
+        self.rows.append(("entities", split, row))
+
+    def replay(self, writers: _SplitWriters) -> None:
+        for config, split, row in self.rows:
+            if config == "entities":
+                writers.add_entities(split, *row)
+            else:
+                writers.add(config, split, row)
+
+
+class _Records:
+    """A worker's inputs-hash records, hashed by the parent in article order."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def update(self, data: bytes) -> None:
+        self.parts.append(data)
+
+
+# What an exporter adds up over its articles: `_Exporter.merge` adds a worker's to the
+# parent's (tests check that every other attribute is set once, from the options).
+_COUNTERS = (
+    "entity_counts",
+    "stance_counts",
+    "target_counts",
+    "sources",
+    "skipped",
+    "alignment",
+    "stance_problems",
+    "ties",
+    "annotators",
+    "model_versions",
+    "predictions_used",
+    "adjudicated",
+    "reviewers",
+)
+_EXAMPLES = ("alignment_examples", "stance_problem_examples", "tie_examples", "invalid_examples")
+_SENT = {*_COUNTERS, *_EXAMPLES, "pull_problems", "agreement", "report", "inputs", "writers"}
+
+
 class _Exporter:
+    """Articles in, rows and statistics out. The parent's (`writing`) writes the files; a
+    worker's (`collecting`) keeps one chunk's rows, report lines and hash records, which
+    the parent `merge`s in article order, so any number of workers gives the same files."""
+
     def __init__(
-        self, options: ExportOptions, labels: LabelSet, root: Path, sidecar: Sidecar
+        self, options: ExportOptions, labels: LabelSet, writers: Any, report: Any, inputs: Any
     ) -> None:
         self.options = options
         self.labels = labels
         self.split_names = [n for n, r in options.splits.items() if r > 0]
-        self.writers = _SplitWriters(root, sidecar)
+        self.writers = writers
         # Every reported item, one JSON line each (the card and manifest keep the first few).
-        self.report = (root / REPORT_FILE).open("w", encoding="utf-8")
+        self.report = report
         self.bio_index = {name: i for i, name in enumerate(labels.bio_names)}
         self.outside = self.bio_index["O"]
         self.tag_ids = {
@@ -300,13 +361,46 @@ class _Exporter:
         self.adjudicated: Counter[str] = Counter()
         self.reviewers: Counter[str] = Counter()
         self.agreement = AgreementStats(labels.entity_names, labels.stance_names)
-        self.inputs = hashlib.sha256()
-        self.inputs.update(
+        self.inputs = inputs
+
+    @classmethod
+    def writing(
+        cls, options: ExportOptions, labels: LabelSet, root: Path, sidecar: Sidecar
+    ) -> _Exporter:
+        """The exporter that writes the Parquet files and the report under `root`."""
+        inputs = hashlib.sha256()
+        inputs.update(
             json.dumps(
                 {"labels": labels.fingerprint(), "options": options.as_manifest()},
                 sort_keys=True,
             ).encode()
         )
+        report = (root / REPORT_FILE).open("w", encoding="utf-8")
+        return cls(options, labels, _SplitWriters(root, sidecar), report, inputs)
+
+    @classmethod
+    def collecting(cls, options: ExportOptions, labels: LabelSet) -> _Exporter:
+        """A worker's exporter of one chunk, for the parent to `merge`."""
+        return cls(options, labels, _Collected(), io.StringIO(), _Records())
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What a worker sends back: its rows and sums, not the options and labels the
+        parent already has."""
+        return {k: v for k, v in vars(self).items() if k in _SENT}
+
+    def merge(self, part: _Exporter) -> None:
+        """Add a worker's chunk (`collecting`) as if its articles had come through here."""
+        for name in _COUNTERS:
+            getattr(self, name).update(getattr(part, name))
+        for name in _EXAMPLES:
+            kept = getattr(self, name)
+            kept += getattr(part, name)[: max(0, MAX_EXAMPLES - len(kept))]
+        self.pull_problems += part.pull_problems
+        self.agreement.merge(part.agreement)
+        self.report.write(part.report.getvalue())
+        for record in part.inputs.parts:
+            self.inputs.update(record)
+        part.writers.replay(self.writers)
 
     def article(self, item: TaskItem) -> None:
         doc = ArticleText(item.text, item.public_id)
@@ -461,8 +555,11 @@ class _Exporter:
         human = source != "prediction"
         self.writers.add_entities(
             split,
-            doc,
-            tokens,
+            doc.id,
+            doc.text,
+            tokens.texts,
+            tokens.starts,
+            tokens.ends,
             tags,
             kept,
             result.annotators if human else [],
@@ -558,16 +655,18 @@ def export_project(
     *,
     reuse_identical: bool = False,
     home: Path | None = None,
+    workers: int = 1,
 ) -> ExportSummary:
     """Export one project's adjudicated annotations as a Hub-style dataset folder.
 
     With `home` (the workspace), the project's lock is held throughout, so the export run
-    it records never races a push, pull or review of the same project.
+    it records never races a push, pull or review of the same project. With `workers`
+    > 1, worker processes turn the articles into rows; the files are the same.
     """
     if home is None:
-        return _export_project(engine, options, labels, progress, reuse_identical)
+        return _export_project(engine, options, labels, progress, reuse_identical, workers)
     with project_lock(home, project_name(engine, options.project)):
-        return _export_project(engine, options, labels, progress, reuse_identical)
+        return _export_project(engine, options, labels, progress, reuse_identical, workers)
 
 
 def _export_project(
@@ -576,6 +675,7 @@ def _export_project(
     labels: LabelSet,
     progress: Callable[[int, int], None] | None,
     reuse_identical: bool,
+    workers: int,
 ) -> ExportSummary:
     """Export one project's adjudicated annotations as a Hub-style dataset folder.
 
@@ -592,7 +692,7 @@ def _export_project(
         task_ids = queries.project_task_ids(session, project.id)
     staging = _prepare_out_dir(options.out_dir, check=not reuse_identical)
     last: tuple[int, str] | None = None
-    sidecar = Sidecar.for_export(labels, len(task_ids))
+    pool, sidecar = _start_helpers(options, labels, workers, len(task_ids))
     try:
         chunks = queries.iter_task_items(
             lambda: session_scope(engine),
@@ -601,7 +701,9 @@ def _export_project(
             with_predictions=options.include_unreviewed,
             with_resolutions=options.policy.kind == "adjudicated",
         )
-        summary = _write_rows(options, labels, staging, sidecar, chunks, len(task_ids), progress)
+        summary = _write_rows(
+            options, labels, staging, sidecar, pool, chunks, len(task_ids), progress
+        )
         summary.project = project_name
         if not summary.data_files():
             reasons = ", ".join(f"{n} {why}" for why, n in summary.skipped.items())
@@ -621,6 +723,7 @@ def _export_project(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     finally:
+        pool.close()
         sidecar.close()
     summary.out_dir = options.out_dir
     if last is not None:
@@ -637,25 +740,104 @@ def _export_project(
     return summary
 
 
+_CHUNK_JOB: tuple[ExportOptions, LabelSet] | None = None
+# Chunks submitted ahead per worker.
+IN_FLIGHT = 2
+
+
+def _init_chunk_worker(options: ExportOptions, labels: LabelSet) -> None:
+    global _CHUNK_JOB
+    _CHUNK_JOB = (options, labels)
+
+
+def _export_chunk(items: list[TaskItem]) -> tuple[_Exporter, int]:
+    assert _CHUNK_JOB is not None
+    part = _Exporter.collecting(*_CHUNK_JOB)
+    for item in items:
+        part.article(item)
+    return part, len(items)
+
+
+class _Workers:
+    """Processes that turn chunks of articles into rows (`--workers`), or none.
+
+    Forked, as the pre-annotator's are, and first: before the sidecar and the writer
+    thread start, so no thread of this process is copied into them. The parent reads the
+    store and writes the files; results come back in chunk order.
+    """
+
+    def __init__(self, options: ExportOptions, labels: LabelSet, workers: int) -> None:
+        self.workers = workers
+        self.pool: ProcessPoolExecutor | None = None
+        if workers > 1:
+            self.pool = ProcessPoolExecutor(
+                workers,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_init_chunk_worker,
+                initargs=(options, labels),
+            )
+            self.pool.submit(int).result()  # the first submit forks every worker
+
+    def parts(self, chunks: Iterable[list[TaskItem]]) -> Iterator[tuple[_Exporter, int]]:
+        assert self.pool is not None
+        pending: deque[Future] = deque()
+        it = iter(chunks)
+        while True:
+            while len(pending) < IN_FLIGHT * self.workers:
+                items = next(it, None)
+                if items is None:
+                    break
+                pending.append(self.pool.submit(_export_chunk, items))
+            if not pending:
+                return
+            yield pending.popleft().result()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
+def _start_helpers(
+    options: ExportOptions, labels: LabelSet, workers: int, articles: int
+) -> tuple[_Workers, Sidecar]:
+    """The export's workers, then its sidecar: forked in that order (see `_Workers`)."""
+    pool = _Workers(options, labels, workers)
+    try:
+        return pool, Sidecar.for_export(labels, articles)
+    except BaseException:
+        pool.close()
+        raise
+
+
 def _write_rows(
     options: ExportOptions,
     labels: LabelSet,
     staging: Path,
     sidecar: Sidecar,
+    workers: _Workers,
     chunks: Iterable[list[TaskItem]],
     total: int,
     progress: Callable[[int, int], None] | None,
 ) -> ExportSummary:
-    """Every item through one exporter into `staging`: the Parquet files, the report."""
-    exporter = _Exporter(options, labels, staging, sidecar)
+    """Every item through one exporter (or the workers' into it) into `staging`: the
+    Parquet files, the report."""
+    exporter = _Exporter.writing(options, labels, staging, sidecar)
     done = 0
     try:
-        for items in chunks:
-            for item in items:
-                exporter.article(item)
-            done += len(items)
-            if progress:
-                progress(done, total)
+        if workers.pool is None:
+            for items in chunks:
+                for item in items:
+                    exporter.article(item)
+                done += len(items)
+                if progress:
+                    progress(done, total)
+        else:
+            for part, n in workers.parts(chunks):
+                exporter.merge(part)
+                done += n
+                if progress:
+                    progress(done, total)
     finally:
         exporter.writers.close()
         exporter.report.close()
@@ -670,6 +852,7 @@ def export_silver(
     options: ExportOptions,
     labels: LabelSet,
     progress: Callable[[int, int], None] | None = None,
+    workers: int = 1,
 ) -> ExportSummary:
     """Every pre-annotated article of the store as a dataset of `source=prediction` rows,
     from the newest model version, with no project or task: the corpus-scale companion of
@@ -687,13 +870,13 @@ def export_silver(
         article_ids = queries.predicted_article_ids(session, version)
     options = replace(options, include_unreviewed=True)
     staging = _prepare_out_dir(options.out_dir)
-    sidecar = Sidecar.for_export(labels, len(article_ids))
+    pool, sidecar = _start_helpers(options, labels, workers, len(article_ids))
     try:
         chunks = queries.iter_prediction_items(
             lambda: session_scope(engine), article_ids, version, CHUNK_ARTICLES
         )
         total = len(article_ids)
-        summary = _write_rows(options, labels, staging, sidecar, chunks, total, progress)
+        summary = _write_rows(options, labels, staging, sidecar, pool, chunks, total, progress)
         summary.project = options.project or SILVER
         manifest = summary.manifest(options, labels)
         _publish(staging, summary, options, sidecar)
@@ -701,6 +884,7 @@ def export_silver(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     finally:
+        pool.close()
         sidecar.close()
     summary.out_dir = options.out_dir
     with session_scope(engine) as session:
