@@ -166,3 +166,25 @@ def test_silver_export_order_is_python_string_order_on_every_database(engine: En
             key=lambda a: (public_article_id(a.external_id, a.content_hash), a.content_hash),
         )
         assert got == [a.id for a in expected]
+
+
+def test_json_columns_read_what_orjson_refuses_as_json_does(engine: Engine) -> None:
+    """JSON columns are read by orjson, falling back to `json` for what it refuses: an
+    integer past 64 bits (and NaN, which only SQLite stores) reads back unchanged."""
+    import math
+
+    values: list = [2**70, {"deep": [1.5, "é", None]}]
+    if engine.dialect.name == "sqlite":
+        values.append(float("nan"))
+    with session_scope(engine) as session:
+        article = Article(content_hash="a" * 64, text="t")
+        session.add(article)
+        session.flush()
+        session.add(
+            Prediction(article_id=article.id, model_version="v", entities=values, stances=[])
+        )
+    with session_scope(engine) as session:
+        stored = session.query(Prediction).one().entities
+    assert stored[:2] == values[:2]
+    if engine.dialect.name == "sqlite":
+        assert math.isnan(stored[2])

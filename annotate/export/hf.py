@@ -16,13 +16,14 @@ import multiprocessing
 import os
 import shutil
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from more_itertools import chunked
 from sqlalchemy import Engine
 
 from annotate import spans as sp
@@ -692,18 +693,15 @@ def _export_project(
         task_ids = queries.project_task_ids(session, project.id)
     staging = _prepare_out_dir(options.out_dir, check=not reuse_identical)
     last: tuple[int, str] | None = None
-    pool, sidecar = _start_helpers(options, labels, workers, len(task_ids))
+    load = _Loader(
+        engine,
+        queries.load_task_items,
+        with_predictions=options.include_unreviewed,
+        with_resolutions=options.policy.kind == "adjudicated",
+    )
+    pool, sidecar = _start_helpers(options, labels, workers, load, len(task_ids))
     try:
-        chunks = queries.iter_task_items(
-            lambda: session_scope(engine),
-            task_ids,
-            CHUNK_ARTICLES,
-            with_predictions=options.include_unreviewed,
-            with_resolutions=options.policy.kind == "adjudicated",
-        )
-        summary = _write_rows(
-            options, labels, staging, sidecar, pool, chunks, len(task_ids), progress
-        )
+        summary = _write_rows(options, labels, staging, sidecar, pool, load, task_ids, progress)
         summary.project = project_name
         if not summary.data_files():
             reasons = ", ".join(f"{n} {why}" for why, n in summary.skipped.items())
@@ -740,54 +738,77 @@ def _export_project(
     return summary
 
 
-_CHUNK_JOB: tuple[ExportOptions, LabelSet] | None = None
+class _Loader:
+    """Reads one chunk of the export's items (task or article ids) from the store, in its
+    own short transaction: in this process, or in a worker after `_init_chunk_worker`."""
+
+    def __init__(self, engine: Engine, query: Callable[..., list[TaskItem]], **kw: Any) -> None:
+        self.engine = engine
+        self.query = query
+        self.kw = kw
+
+    def __call__(self, ids: list[int]) -> list[TaskItem]:
+        with session_scope(self.engine) as session:
+            return self.query(session, ids, **self.kw)
+
+
+_CHUNK_JOB: tuple[ExportOptions, LabelSet, _Loader] | None = None
 # Chunks submitted ahead per worker.
 IN_FLIGHT = 2
 
 
-def _init_chunk_worker(options: ExportOptions, labels: LabelSet) -> None:
+def _init_chunk_worker(options: ExportOptions, labels: LabelSet, load: _Loader) -> None:
     global _CHUNK_JOB
-    _CHUNK_JOB = (options, labels)
+    # The parent's pooled connections are not this process's to use (SQLAlchemy's
+    # advice for a forked engine): the worker opens its own.
+    load.engine.dispose(close=False)
+    _CHUNK_JOB = (options, labels, load)
 
 
-def _export_chunk(items: list[TaskItem]) -> tuple[_Exporter, int]:
+def _export_chunk(ids: list[int]) -> tuple[_Exporter, int]:
     assert _CHUNK_JOB is not None
-    part = _Exporter.collecting(*_CHUNK_JOB)
-    for item in items:
+    options, labels, load = _CHUNK_JOB
+    part = _Exporter.collecting(options, labels)
+    for item in load(ids):
         part.article(item)
-    return part, len(items)
+    return part, len(ids)
 
 
 class _Workers:
-    """Processes that turn chunks of articles into rows (`--workers`), or none.
+    """Processes that read chunks of articles from the store and turn them into rows
+    (`--workers`), or none.
 
     Forked, as the pre-annotator's are, and first: before the sidecar and the writer
-    thread start, so no thread of this process is copied into them. The parent reads the
-    store and writes the files; results come back in chunk order.
+    thread start, so no thread of this process is copied into them. The parent merges
+    their chunks in order and writes the files.
     """
 
     def __init__(self, options: ExportOptions, labels: LabelSet, workers: int) -> None:
+        self.options = options
+        self.labels = labels
         self.workers = workers
         self.pool: ProcessPoolExecutor | None = None
-        if workers > 1:
+
+    def start(self, load: _Loader) -> None:
+        if self.workers > 1:
             self.pool = ProcessPoolExecutor(
-                workers,
+                self.workers,
                 mp_context=multiprocessing.get_context("fork"),
                 initializer=_init_chunk_worker,
-                initargs=(options, labels),
+                initargs=(self.options, self.labels, load),
             )
             self.pool.submit(int).result()  # the first submit forks every worker
 
-    def parts(self, chunks: Iterable[list[TaskItem]]) -> Iterator[tuple[_Exporter, int]]:
+    def parts(self, ids: list[int]) -> Iterator[tuple[_Exporter, int]]:
         assert self.pool is not None
         pending: deque[Future] = deque()
-        it = iter(chunks)
+        chunks = chunked(ids, CHUNK_ARTICLES)
         while True:
             while len(pending) < IN_FLIGHT * self.workers:
-                items = next(it, None)
-                if items is None:
+                chunk = next(chunks, None)
+                if chunk is None:
                     break
-                pending.append(self.pool.submit(_export_chunk, items))
+                pending.append(self.pool.submit(_export_chunk, chunk))
             if not pending:
                 return
             yield pending.popleft().result()
@@ -799,11 +820,12 @@ class _Workers:
 
 
 def _start_helpers(
-    options: ExportOptions, labels: LabelSet, workers: int, articles: int
+    options: ExportOptions, labels: LabelSet, workers: int, load: _Loader, articles: int
 ) -> tuple[_Workers, Sidecar]:
     """The export's workers, then its sidecar: forked in that order (see `_Workers`)."""
     pool = _Workers(options, labels, workers)
     try:
+        pool.start(load)
         return pool, Sidecar.for_export(labels, articles)
     except BaseException:
         pool.close()
@@ -816,24 +838,24 @@ def _write_rows(
     staging: Path,
     sidecar: Sidecar,
     workers: _Workers,
-    chunks: Iterable[list[TaskItem]],
-    total: int,
+    load: _Loader,
+    ids: list[int],
     progress: Callable[[int, int], None] | None,
 ) -> ExportSummary:
     """Every item through one exporter (or the workers' into it) into `staging`: the
     Parquet files, the report."""
     exporter = _Exporter.writing(options, labels, staging, sidecar)
-    done = 0
+    done, total = 0, len(ids)
     try:
         if workers.pool is None:
-            for items in chunks:
-                for item in items:
+            for chunk in chunked(ids, CHUNK_ARTICLES):
+                for item in load(chunk):
                     exporter.article(item)
-                done += len(items)
+                done += len(chunk)
                 if progress:
                     progress(done, total)
         else:
-            for part, n in workers.parts(chunks):
+            for part, n in workers.parts(ids):
                 exporter.merge(part)
                 done += n
                 if progress:
@@ -870,13 +892,10 @@ def export_silver(
         article_ids = queries.predicted_article_ids(session, version)
     options = replace(options, include_unreviewed=True)
     staging = _prepare_out_dir(options.out_dir)
-    pool, sidecar = _start_helpers(options, labels, workers, len(article_ids))
+    load = _Loader(engine, queries.load_prediction_items, model_version=version)
+    pool, sidecar = _start_helpers(options, labels, workers, load, len(article_ids))
     try:
-        chunks = queries.iter_prediction_items(
-            lambda: session_scope(engine), article_ids, version, CHUNK_ARTICLES
-        )
-        total = len(article_ids)
-        summary = _write_rows(options, labels, staging, sidecar, pool, chunks, total, progress)
+        summary = _write_rows(options, labels, staging, sidecar, pool, load, article_ids, progress)
         summary.project = options.project or SILVER
         manifest = summary.manifest(options, labels)
         _publish(staging, summary, options, sidecar)

@@ -1216,12 +1216,3 @@ def load_prediction_items(
             url=url,
         )
     return [items[a] for a in article_ids if a in items]
-
-
-def iter_prediction_items(
-    session_factory: Callable[[], Any], article_ids: list[int], model_version: str, chunk: int
-) -> Iterator[list[TaskItem]]:
-    """`load_prediction_items` chunk by chunk, each chunk in its own short transaction."""
-    for ids in chunked(article_ids, chunk):
-        with session_factory() as session:
-            yield load_prediction_items(session, list(ids), model_version)
