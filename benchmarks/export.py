@@ -12,7 +12,8 @@ times whole `annotate` processes on it (start-up included), each in a fresh chil
 - `annotate export --project bench` with this checkout's code ("after") and with the code
   at ``--before`` (a checkout of the commit before the Arrow-native export, e.g.
   ``git worktree add --detach /tmp/before-export 5cad746``), alternating, `--repeat` times;
-- `annotate export --silver` of the pre-annotated copy, after and before, the same way.
+- `annotate export --silver` of the pre-annotated copy, after and before, the same way;
+- with `--workers N` (default 2), this checkout's exports and preannotate with N workers too.
 
 Prints the medians side by side, each export's ratio to pre-annotation (target <= 0.3x)
 and whether the after export's files equal the before export's byte for byte (and every
@@ -259,7 +260,7 @@ class Runs:
         return statistics.median(self.times[name])
 
     def identical(self) -> bool:
-        return len(self.first) == 2 and same_files(self.first["after"], self.first["before"])
+        return "before" in self.first and same_files(self.first["after"], self.first["before"])
 
 
 def load() -> str:
@@ -276,6 +277,10 @@ def main() -> None:
     parser.add_argument(
         "--before", type=Path, default=Path("/tmp/before-export"),
         help="checkout of the code to compare with (skipped when absent)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--workers", type=int, default=2,
+        help="also time this checkout's exports and preannotate with --workers N (0: skip)",
     )  # fmt: skip
     parser.add_argument("--no-silver", action="store_true", help="skip `export --silver`")
     parser.add_argument("--validate", action="store_true", help="also time `annotate validate`")
@@ -297,7 +302,9 @@ def main() -> None:
         print(f"load average before the runs: {load()}")
 
         project = Runs()
-        pre_times, pre_peaks = [], []
+        pre_times, pre_peaks, pre_n_times = [], [], []
+        parallel = f"after, --workers {args.workers}"
+        extra = ["--workers", str(args.workers)] if args.workers > 1 else []
         silver = Runs()
         predicted = root / "predicted.db"
         for r in range(args.repeat):
@@ -309,6 +316,19 @@ def main() -> None:
                     root / f"export-{name}-{r}",
                     root,
                 )
+            if extra:
+                project.export(
+                    parallel,
+                    HERE,
+                    ["--db", url, "export", "--project", "bench", "--policy", args.policy, *extra],
+                    root / f"export-workers-{r}",
+                    root,
+                )
+                shutil.copyfile(db, predicted)
+                elapsed, _ = run_child(
+                    ["--db", f"sqlite:///{predicted}", "preannotate", *extra], HERE, root
+                )
+                pre_n_times.append(elapsed)
             shutil.copyfile(db, predicted)
             elapsed, peak = run_child(["--db", f"sqlite:///{predicted}", "preannotate"], HERE, root)
             pre_times.append(elapsed)
@@ -323,6 +343,14 @@ def main() -> None:
                         root / f"silver-{name}-{r}",
                         root,
                     )
+                if extra:
+                    silver.export(
+                        parallel,
+                        HERE,
+                        ["--db", f"sqlite:///{predicted}", "export", "--silver", *extra],
+                        root / f"silver-workers-{r}",
+                        root,
+                    )
         pre = statistics.median(pre_times)
         print(f"load average after the runs: {load()}")
         print(
@@ -331,14 +359,26 @@ def main() -> None:
         )
         print(f"{'':34}{'seconds':>9}{'x preannotate':>15}{'peak RSS':>10}")
         print(f"{'preannotate (anchor)':34}{pre:9.1f}{1:15.2f}{max(pre_peaks):8,} MB")
+        pre_n = statistics.median(pre_n_times) if pre_n_times else None
+        if pre_n:
+            print(
+                f"{'preannotate --workers ' + str(args.workers):34}{pre_n:9.1f}{pre_n / pre:15.2f}"
+            )
         commands = [("export --policy " + args.policy, project)]
         if not args.no_silver:
             commands.append(("export --silver", silver))
         for label, runs in commands:
-            for name in versions:
+            for name in [*versions, *([parallel] if extra else [])]:
                 t = runs.median(name)
                 row = f"{label + ' (' + name + ')':34}{t:9.1f}{t / pre:15.2f}"
                 print(f"{row}{max(runs.peaks[name]):8,} MB")
+            if extra and pre_n:
+                t = runs.median(parallel)
+                print(
+                    f"  --workers {args.workers}: {runs.median('after') / t:.2f}x one worker, "
+                    f"{t / pre_n:.2f}x preannotate --workers {args.workers}; same files as one "
+                    f"worker: {same_files(runs.first['after'], runs.first[parallel])}"
+                )
             if "before" in versions:
                 speedup = runs.median("before") / runs.median("after")
                 print(

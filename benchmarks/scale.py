@@ -1,5 +1,6 @@
-"""Scale on one machine: N articles of about 400 words through ingest, preannotate (2
-workers) and the silver export, on the store at --db (PostgreSQL as CI starts it, or SQLite).
+"""Scale on one machine: N articles of about 400 words through ingest, preannotate and
+the silver export (both with --workers 2), on the store at --db (PostgreSQL as CI starts
+it, or SQLite).
 
 Usage: python benchmarks/scale.py --n 10000 [--n 100000 ...] [--db URL] [--workers 2]
 Each --n runs on a fresh database (on PostgreSQL: a new database of the server in --db,
@@ -130,7 +131,15 @@ def main() -> None:
             steps = {
                 "ingest": [*cli, "ingest", *map(str, shards)],
                 "preannotate": [*cli, "preannotate", "--workers", str(args.workers)],
-                "export --silver": [*cli, "export", "--silver", "--out", str(folder / "silver")],
+                "export --silver": [
+                    *cli,
+                    "export",
+                    "--silver",
+                    "--out",
+                    str(folder / "silver"),
+                    "--workers",
+                    str(args.workers),
+                ],
             }
             try:
                 results[n] = {}
