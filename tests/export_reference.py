@@ -79,7 +79,6 @@ class ReferenceWriters:
 
     def _flush(self, config: str, split: str) -> None:
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
         buf = self.buffers.get((config, split))
         if not buf:
@@ -88,7 +87,7 @@ class ReferenceWriters:
         if writer is None:
             path = hf.parquet_path(self.root, config, split)
             path.parent.mkdir(parents=True, exist_ok=True)
-            writer = self.writers[(config, split)] = pq.ParquetWriter(path, self.schemas[config])
+            writer = self.writers[(config, split)] = hf.parquet_writer(path, self.schemas[config])
         table = pa.Table.from_pylist(buf, schema=self.schemas[config])
         writer.write_table(table)
         self.nbytes[(config, split)] += table.nbytes

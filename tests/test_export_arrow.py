@@ -418,3 +418,25 @@ def test_every_sum_an_exporter_keeps_is_merged() -> None:
     }
     assert set(vars(exporter)) == from_options | hf._SENT
     assert not from_options & hf._SENT
+
+
+def test_parquet_keeps_statistics_of_scalar_columns_only(
+    arrow_store: Engine, tmp_path: Path
+) -> None:
+    """Min/max statistics on ids, counts and sources (what a reader filters on), none on
+    texts, sentences and per-token lists (kilobytes per row group, held until close)."""
+    export_project(arrow_store, options(tmp_path / "out", "majority"), LABELS)
+    for config, scalar in [
+        ("entities", {"id", "article_id", "n_annotators", "agreement", "source"}),
+        ("stance", {"id", "holder", "label", "sentence_start", "source"}),
+    ]:
+        meta = pq.ParquetFile(tmp_path / "out" / "data" / config / "train.parquet").metadata
+        group = meta.row_group(0)
+        with_stats = {
+            group.column(i).path_in_schema
+            for i in range(group.num_columns)
+            if group.column(i).is_stats_set
+        }
+        assert scalar <= with_stats
+        assert not with_stats & {"text", "sentence", "tokens.list.element"}
+        assert all("." not in path for path in with_stats)

@@ -33,9 +33,7 @@ def make_engine(url: str) -> Engine:
         db_path = url.split("///", 1)[-1]
         if db_path and db_path != ":memory:":
             private_sqlite(Path(db_path))
-        engine = create_engine(
-            url, connect_args={"timeout": 30}, json_deserializer=_json_loads
-        )
+        engine = create_engine(url, connect_args={"timeout": 30}, json_deserializer=_json_loads)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:
