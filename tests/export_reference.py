@@ -107,8 +107,11 @@ class ReferenceExporter(hf._Exporter):
     @classmethod
     def writing(cls, options: Any, labels: LabelSet, root: Path, sidecar: Any) -> Any:
         exporter = super().writing(options, labels, root, sidecar)
-        exporter.writers = ReferenceWriters(root, labels)
+        exporter.writers = exporter.files = ReferenceWriters(root, labels)
         return exporter
+
+    def end_chunk(self) -> None:
+        """main's writers take rows one by one: no chunks to hand over."""
 
     def _entities_row(
         self, doc: ArticleText, result: Adjudicated, split: str, source: str, n: int

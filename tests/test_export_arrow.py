@@ -299,7 +299,8 @@ def test_the_export_helper_process_writes_the_same_folder(
             return False
 
     monkeypatch.setattr(hf, "Sidecar", Helper)
-    monkeypatch.setattr(hf, "HELD_BATCHES", 2)
+    monkeypatch.setattr(hf, "HELD_CHUNKS", 2)
+    monkeypatch.setattr(hf, "CHUNK_ARTICLES", 2)
     export_project(arrow_store, options(tmp_path / "helper", "majority"), LABELS)
     export_silver(arrow_store, options(tmp_path / "silver-helper"), LABELS)
     assert spawned == [True, True]
@@ -402,10 +403,11 @@ def test_export_workers_write_the_same_folder_and_summary(
 
 def test_every_sum_an_exporter_keeps_is_merged() -> None:
     """A worker's exporter sends back `_SENT` and the parent merges it; anything else it
-    holds must come from the options alone, or a new statistic would be lost with
+    holds must come from the options (or be the parent's files) alone, or a new statistic would be lost with
     `--workers` (this fails until the new attribute is put in one group or the other)."""
     exporter = hf._Exporter.collecting(options(Path("unused")), LABELS)
     from_options = {
+        "files",
         "options",
         "labels",
         "split_names",

@@ -31,7 +31,7 @@ from annotate.agreement import AgreementStats
 from annotate.errors import ExportError
 from annotate.export.adjudicate import Adjudicated, adjudicate
 from annotate.export.features import CONFIGS
-from annotate.export.sidecar import Sidecar
+from annotate.export.sidecar import Sidecar, arrow_schemas
 from annotate.export.splits import assign_split
 from annotate.export.summary import (
     MAX_EXAMPLES,
@@ -50,7 +50,9 @@ from annotate.store.session import session_scope
 # Rows per Parquet row group. An entities row holds every token of an article, so its
 # batches are kept small to bound memory; stance rows are small.
 BATCH_ROWS = {"entities": 200, "stance": 2000}
-HELD_BATCHES = 16
+# Chunks of rows held while a helper imports `datasets` for the schemas (about 3,000
+# articles of Python rows, then this process waits).
+HELD_CHUNKS = 6
 CHUNK_ARTICLES = 500
 
 
@@ -197,62 +199,57 @@ class _SplitWriters:
     """One ParquetWriter per (config, split), opened on the first row, fed in batches.
 
     A split without rows gets no file (``load_dataset`` rejects an empty split), and the
-    card declares only the files that exist. Entities rows come in as columns
-    (`_EntityColumns`), stance rows (a few small ones per article) as dicts. Each batch is
-    encoded and compressed on a thread (pyarrow does it without the GIL) while the next
-    one is built; one write at a time, in order, so the files are the same.
+    card declares only the files that exist. Rows come in chunks (`_Collected`: one
+    chunk of articles, from this process or a worker), become one Arrow table per
+    (config, split) and are cut into batches of BATCH_ROWS rows, whatever the chunks:
+    the row groups, hence the bytes, do not depend on the number of workers. Each batch
+    is encoded and compressed on a thread (pyarrow does it without the GIL) while the
+    next one is built; one write at a time, in order, so the files are the same.
     """
 
     def __init__(self, root: Path, sidecar: Sidecar) -> None:
         self.root = root
         self.sidecar = sidecar
-        # Batches built before the sidecar's schemas came (a helper still importing
-        # `datasets`): written in order once they come, or at HELD_BATCHES, waiting.
-        self.held: list[tuple[str, str, Any]] = []
-        self.buffers: dict[tuple[str, str], list[dict]] = {}
-        self.entities: dict[str, _EntityColumns] = {}
+        # Chunks that came before the sidecar's schemas (a helper still importing
+        # `datasets`): built in order once they come, or at HELD_CHUNKS, waiting.
+        self.held: list[_Collected] = []
+        self.tables: dict[tuple[str, str], list[Any]] = {}  # rows not yet in a batch
         self.writers: dict[tuple[str, str], Any] = {}
         self.nbytes: Counter[tuple[str, str]] = Counter()
         self.rows: Counter[tuple[str, str]] = Counter()
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet")
         self.pending: Future | None = None
 
-    def add(self, config: str, split: str, row: dict) -> None:
-        buf = self.buffers.setdefault((config, split), [])
-        buf.append(row)
-        if len(buf) >= BATCH_ROWS[config]:
-            self._flush(config, split)
-
-    def add_entities(self, split: str, *row: Any) -> None:
-        """One entities row (`_EntityColumns.add`'s arguments) into the batch of `split`."""
-        batch = self.entities.setdefault(split, _EntityColumns())
-        batch.add(*row)
-        if len(batch) >= BATCH_ROWS["entities"]:
-            self._flush("entities", split)
-
-    def _flush(self, config: str, split: str) -> None:
-        if config == "entities":
-            batch: Any = self.entities.pop(split, None)
-        else:
-            buf = self.buffers.get((config, split))
-            batch, buf[:] = (buf[:], []) if buf else (None, [])
-        if batch:
-            self.held.append((config, split, batch))
-        if len(self.held) >= HELD_BATCHES or self.sidecar.ready():
+    def add_chunk(self, chunk: _Collected) -> None:
+        self.held.append(chunk)
+        if len(self.held) >= HELD_CHUNKS or self.sidecar.ready():
             self._drain()
 
     def _drain(self) -> None:
-        """Write the held batches, in order (waiting for the schemas if need be)."""
+        """Build the held chunks' tables (waiting for the schemas if need be), in order,
+        and write every full batch."""
+        schemas = self.sidecar.schemas()
+        for chunk in self.held:
+            chunk.build(schemas)
+            for (config, split), table in chunk.tables.items():
+                self._add_table(config, split, table, schemas[config])
+        self.held.clear()
+
+    def _add_table(self, config: str, split: str, table: Any, schema: Any) -> None:
         import pyarrow as pa
 
-        schemas = self.sidecar.schemas()
-        for config, split, batch in self.held:
-            if config == "entities":
-                table = batch.table(schemas[config])
-            else:
-                table = pa.Table.from_pylist(batch, schema=schemas[config])
-            self._write(config, split, table, schemas[config])
-        self.held.clear()
+        parts = self.tables.setdefault((config, split), [])
+        parts.append(table)
+        rows = sum(t.num_rows for t in parts)
+        size = BATCH_ROWS[config]
+        if rows < size:
+            return
+        whole = pa.concat_tables(parts)
+        start = 0
+        while rows - start >= size:
+            self._write(config, split, whole.slice(start, size).combine_chunks(), schema)
+            start += size
+        parts[:] = [whole.slice(start)] if start < rows else []
 
     def _write(self, config: str, split: str, table: Any, schema: Any) -> None:
 
@@ -274,11 +271,14 @@ class _SplitWriters:
 
     def close(self) -> None:
         try:
-            for split in list(self.entities):
-                self._flush("entities", split)
-            for config, split in list(self.buffers):
-                self._flush(config, split)
             self._drain()
+            schemas = self.sidecar.schemas() if self.tables else {}
+            for (config, split), parts in self.tables.items():
+                if parts:
+                    import pyarrow as pa
+
+                    table = pa.concat_tables(parts).combine_chunks()
+                    self._write(config, split, table, schemas[config])
             self._wait()
         finally:
             self.pool.shutdown(wait=True)
@@ -287,24 +287,29 @@ class _SplitWriters:
 
 
 class _Collected:
-    """A worker's rows in the order it made them, replayed into the parent's writers: the
-    batches, hence the row groups and the bytes, are those one process would write."""
+    """One chunk's rows, as columns and dicts, then (`build`) one Arrow table per
+    (config, split). A worker builds them before sending them back: Arrow buffers
+    pickle as bytes, rows as millions of objects."""
 
     def __init__(self) -> None:
-        self.rows: list[tuple[str, str, Any]] = []
+        self.entities: dict[str, _EntityColumns] = {}
+        self.rows: dict[tuple[str, str], list[dict]] = {}
+        self.tables: dict[tuple[str, str], Any] = {}
 
     def add(self, config: str, split: str, row: dict) -> None:
-        self.rows.append((config, split, row))
+        self.rows.setdefault((config, split), []).append(row)
 
     def add_entities(self, split: str, *row: Any) -> None:
-        self.rows.append(("entities", split, row))
+        self.entities.setdefault(split, _EntityColumns()).add(*row)
 
-    def replay(self, writers: _SplitWriters) -> None:
-        for config, split, row in self.rows:
-            if config == "entities":
-                writers.add_entities(split, *row)
-            else:
-                writers.add(config, split, row)
+    def build(self, schemas: dict[str, Any]) -> None:
+        import pyarrow as pa
+
+        for split, columns in self.entities.items():
+            self.tables[("entities", split)] = columns.table(schemas["entities"])
+        for (config, split), rows in self.rows.items():
+            self.tables[(config, split)] = pa.Table.from_pylist(rows, schema=schemas[config])
+        self.entities, self.rows = {}, {}
 
 
 class _Records:
@@ -344,12 +349,18 @@ class _Exporter:
     the parent `merge`s in article order, so any number of workers gives the same files."""
 
     def __init__(
-        self, options: ExportOptions, labels: LabelSet, writers: Any, report: Any, inputs: Any
+        self,
+        options: ExportOptions,
+        labels: LabelSet,
+        files: _SplitWriters | None,
+        report: Any,
+        inputs: Any,
     ) -> None:
         self.options = options
         self.labels = labels
         self.split_names = [n for n, r in options.splits.items() if r > 0]
-        self.writers = writers
+        self.files = files  # the parent's Parquet files; None in a worker
+        self.writers = _Collected()  # this chunk's rows
         # Every reported item, one JSON line each (the card and manifest keep the first few).
         self.report = report
         self.bio_index = {name: i for i, name in enumerate(labels.bio_names)}
@@ -399,7 +410,7 @@ class _Exporter:
     @classmethod
     def collecting(cls, options: ExportOptions, labels: LabelSet) -> _Exporter:
         """A worker's exporter of one chunk, for the parent to `merge`."""
-        return cls(options, labels, _Collected(), io.StringIO(), _Records())
+        return cls(options, labels, None, io.StringIO(), _Records())
 
     def __getstate__(self) -> dict[str, Any]:
         """What a worker sends back: its rows and sums, not the options and labels the
@@ -418,7 +429,14 @@ class _Exporter:
         self.report.write(part.report.getvalue())
         for record in part.inputs.parts:
             self.inputs.update(record)
-        part.writers.replay(self.writers)
+        assert self.files is not None
+        self.files.add_chunk(part.writers)
+
+    def end_chunk(self) -> None:
+        """Hand this chunk's rows to the files (this process exporting alone)."""
+        assert self.files is not None
+        self.files.add_chunk(self.writers)
+        self.writers = _Collected()
 
     def article(self, item: TaskItem) -> None:
         doc = ArticleText(item.text, item.public_id)
@@ -769,25 +787,28 @@ class _Loader:
             return self.query(session, ids, **self.kw)
 
 
-_CHUNK_JOB: tuple[ExportOptions, LabelSet, _Loader] | None = None
+_CHUNK_JOB: tuple[ExportOptions, LabelSet, _Loader, dict[str, Any]] | None = None
 # Chunks submitted ahead per worker.
 IN_FLIGHT = 2
 
 
-def _init_chunk_worker(options: ExportOptions, labels: LabelSet, load: _Loader) -> None:
+def _init_chunk_worker(
+    options: ExportOptions, labels: LabelSet, load: _Loader, schemas: dict[str, Any]
+) -> None:
     global _CHUNK_JOB
     # The parent's pooled connections are not this process's to use (SQLAlchemy's
     # advice for a forked engine): the worker opens its own.
     load.engine.dispose(close=False)
-    _CHUNK_JOB = (options, labels, load)
+    _CHUNK_JOB = (options, labels, load, schemas)
 
 
 def _export_chunk(ids: list[int]) -> tuple[_Exporter, int]:
     assert _CHUNK_JOB is not None
-    options, labels, load = _CHUNK_JOB
+    options, labels, load, schemas = _CHUNK_JOB
     part = _Exporter.collecting(options, labels)
     for item in load(ids):
         part.article(item)
+    part.writers.build(schemas)
     return part, len(ids)
 
 
@@ -808,11 +829,15 @@ class _Workers:
 
     def start(self, load: _Loader) -> None:
         if self.workers > 1:
+            # The workers build Arrow tables, so they need the schemas: computed here,
+            # before the fork (it imports `datasets` here; the card is then written here
+            # too, with no sidecar helper).
+            schemas = arrow_schemas(self.labels)
             self.pool = ProcessPoolExecutor(
                 self.workers,
                 mp_context=multiprocessing.get_context("fork"),
                 initializer=_init_chunk_worker,
-                initargs=(self.options, self.labels, load),
+                initargs=(self.options, self.labels, load, schemas),
             )
             self.pool.submit(int).result()  # the first submit forks every worker
 
@@ -868,6 +893,7 @@ def _write_rows(
             for chunk in chunked(ids, CHUNK_ARTICLES):
                 for item in load(chunk):
                     exporter.article(item)
+                exporter.end_chunk()
                 done += len(chunk)
                 if progress:
                     progress(done, total)
@@ -878,7 +904,8 @@ def _write_rows(
                 if progress:
                     progress(done, total)
     finally:
-        exporter.writers.close()
+        assert exporter.files is not None
+        exporter.files.close()
         exporter.report.close()
     return _summary(exporter, options, options.project or "")
 
@@ -966,7 +993,7 @@ def _table(counter: Counter[tuple[str, str]]) -> dict[str, dict[str, int]]:
 
 
 def _summary(exporter: _Exporter, options: ExportOptions, project: str) -> ExportSummary:
-    w = exporter.writers
+    w = exporter.files
     splits = exporter.split_names
     return ExportSummary(
         out_dir=options.out_dir,
