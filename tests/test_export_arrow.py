@@ -11,6 +11,7 @@ must be equal: the Parquet, the card with its picture, the report.
 from __future__ import annotations
 
 import hashlib
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -442,3 +443,19 @@ def test_parquet_keeps_statistics_of_scalar_columns_only(
         assert scalar <= with_stats
         assert not with_stats & {"text", "sentence", "tokens.list.element"}
         assert all("." not in path for path in with_stats)
+
+
+def _worker_dies(ids: list[int]) -> None:
+    os._exit(1)  # as the kernel's OOM killer would end it
+
+
+def test_a_worker_that_dies_is_a_one_line_error_and_leaves_no_folder(
+    arrow_store: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from annotate.errors import ExportError
+
+    monkeypatch.setattr(hf, "_export_chunk", _worker_dies)
+    with pytest.raises(ExportError, match="worker stopped.*fewer --workers"):
+        export_silver(arrow_store, options(tmp_path / "out"), LABELS, workers=2)
+    assert not (tmp_path / "out").exists()
+    assert not list(tmp_path.glob("out*"))

@@ -18,6 +18,7 @@ import shutil
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -853,7 +854,15 @@ class _Workers:
                 pending.append(self.pool.submit(_export_chunk, chunk))
             if not pending:
                 return
-            yield pending.popleft().result()
+            try:
+                part = pending.popleft().result()
+            except BrokenProcessPool:
+                raise ExportError(
+                    "an export worker stopped before it finished (out of memory, or "
+                    "killed); nothing was written: run the export again, with fewer "
+                    "--workers if memory is short"
+                ) from None
+            yield part
 
     def close(self) -> None:
         if self.pool is not None:
