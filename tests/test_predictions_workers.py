@@ -3,6 +3,7 @@ stored predictions as one worker."""
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -54,3 +55,18 @@ def test_the_version_without_the_lexicon_is_the_annotators() -> None:
     """The parent of a pool names the version from file hashes; the workers stamp the same."""
     labels = load_labelset()
     assert batch.annotator_version(labels) == batch.annotator(labels).model_version
+
+
+def _worker_dies(chunk: list) -> None:
+    os._exit(1)  # as the kernel's OOM killer would end it
+
+
+def test_a_preannotation_worker_that_dies_is_a_one_line_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from annotate.errors import AnnotateError
+
+    monkeypatch.setattr(batch, "_predict_chunk", _worker_dies)
+    articles = [(f"a{i}", "Maria Lopez met officials in Lima.") for i in range(10)]
+    with pytest.raises(AnnotateError, match="worker stopped.*fewer --workers"):
+        list(batch.predict_stream(articles, load_labelset(), workers=2))

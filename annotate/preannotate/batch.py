@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 from pathlib import Path
 from typing import Any, TextIO
 
-from annotate.errors import InputError
+from annotate.errors import AnnotateError, InputError
 from annotate.jsonl import iter_json_lines
 from annotate.schemas import LabelSet
 
@@ -130,7 +131,14 @@ def predict_stream(
                 pending.append(pool.submit(_predict_chunk, chunk))
             if not pending:
                 return
-            yield from pending.pop(0).result()
+            try:
+                records = pending.pop(0).result()
+            except BrokenProcessPool:
+                raise AnnotateError(
+                    "a pre-annotation worker stopped before it finished (out of memory, or "
+                    "killed): run the command again, with fewer --workers if memory is short"
+                ) from None
+            yield from records
 
 
 def write_jsonl(
