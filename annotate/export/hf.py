@@ -124,11 +124,8 @@ class _EntityColumns:
 
     def add(
         self,
-        article_id: str,
-        text: str,
-        tokens: list[str],
-        starts: list[int],
-        ends: list[int],
+        doc: ArticleText,
+        tokens: sp.TokenColumns,
         tags: list[int],
         spans: list[sp.Span],
         annotators: list[str],
@@ -136,11 +133,11 @@ class _EntityColumns:
         agreement: float | None,
         source: str,
     ) -> None:
-        self.ids.append(article_id)
-        self.texts.append(text)
-        self.tokens += tokens
-        self.starts += starts
-        self.ends += ends
+        self.ids.append(doc.id)
+        self.texts.append(doc.text)
+        self.tokens += tokens.texts
+        self.starts += tokens.starts
+        self.ends += tokens.ends
         self.tags += tags
         self.token_bounds.append(len(self.tokens))
         for s in spans:
@@ -271,13 +268,13 @@ class _SplitWriters:
             pending.result()
 
     def close(self) -> None:
+        import pyarrow as pa
+
         try:
             self._drain()
             schemas = self.sidecar.schemas() if self.tables else {}
             for (config, split), parts in self.tables.items():
                 if parts:
-                    import pyarrow as pa
-
                     table = pa.concat_tables(parts).combine_chunks()
                     self._write(config, split, table, schemas[config])
             self._wait()
@@ -592,11 +589,8 @@ class _Exporter:
         human = source != "prediction"
         self.writers.add_entities(
             split,
-            doc.id,
-            doc.text,
-            tokens.texts,
-            tokens.starts,
-            tokens.ends,
+            doc,
+            tokens,
             tags,
             kept,
             result.annotators if human else [],
