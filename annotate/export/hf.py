@@ -140,10 +140,11 @@ class _EntityColumns:
         self.ends += tokens.ends
         self.tags += tags
         self.token_bounds.append(len(self.tokens))
-        for s in spans:
-            self.span_starts.append(s.start)
-            self.span_ends.append(s.end)
-            self.span_labels.append(s.label)
+        if spans:
+            starts, ends, labels = zip(*spans, strict=True)  # spans are (start, end, label)
+            self.span_starts += starts
+            self.span_ends += ends
+            self.span_labels += labels
         self.span_bounds.append(len(self.span_starts))
         self.annotators += annotators
         self.annotator_bounds.append(len(self.annotators))
@@ -539,7 +540,7 @@ class _Exporter:
                     "annotator": j.annotator,
                     "order": [str(x) for x in j.order],
                     "ground_truth": j.ground_truth,
-                    "spans": [[s.start, s.end, s.label] for s in j.spans],
+                    "spans": [list(s) for s in j.spans],  # [start, end, label]
                     "triples": [
                         [
                             t.holder.start,

@@ -3,6 +3,7 @@ any span set is tagged or reported, none vanishes."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from hypothesis import given
@@ -112,3 +113,19 @@ def test_bio_ranges_tag_as_mains_bio_tags(text: str, data: st.DataObject) -> Non
     assert tags == want_tags
     assert issues == want_issues
     assert sp.bio_tags(text, tokens, spans, LABELS) == (want_tags, want_issues)
+
+
+# Letters (with a non-decimal numeral, which the letter class holds), digits, the
+# separators of numbers and abbreviations, apostrophes, underscores and spaces: where the
+# factored token regex could part from the plain alternation of the rules.
+TOKEN_ALPHABET = "aZé²Ⅻ19.,:'’s_- \n"
+
+
+@FUZZ
+@given(text=st.text(alphabet=TOKEN_ALPHABET, max_size=40) | article_text)
+def test_the_factored_token_regex_is_the_rules_alternation(text: str) -> None:
+    plain = re.compile(sp.TOKEN_RULES)
+    assert [m.span() for m in sp._TOKEN_RE.finditer(text)] == [
+        m.span() for m in plain.finditer(text)
+    ]
+    assert sp._TOKEN_SPLIT.split(text) == re.compile(rf"((?=\S)(?:{sp.TOKEN_RULES}))").split(text)
