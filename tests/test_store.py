@@ -133,6 +133,31 @@ def test_revision_0005_adds_and_drops_training_runs_only(engine: Engine) -> None
         assert s.query(Article).count() == 1
 
 
+def test_revision_0006_indexes_spans_and_triples_by_annotation(engine: Engine) -> None:
+    """Without the index every chunk of an export scanned all spans: cost grew with the
+    square of the store. The database must look an annotation's spans up, not scan."""
+
+    def indexed(table: str) -> bool:
+        return any(
+            i["column_names"] == ["annotation_id"] for i in inspect(engine).get_indexes(table)
+        )
+
+    assert indexed("entity_spans") and indexed("stance_triples")
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            plan = conn.execute(
+                text(
+                    "EXPLAIN QUERY PLAN SELECT s.start FROM entity_spans s JOIN annotations a "
+                    "ON s.annotation_id = a.id WHERE a.task_id IN (1, 2, 3)"
+                )
+            ).all()
+        assert not any(str(row[-1]).startswith("SCAN s") for row in plan), plan
+    downgrade(engine, "0005")
+    assert not indexed("entity_spans") and not indexed("stance_triples")
+    upgrade(engine)
+    assert indexed("entity_spans") and indexed("stance_triples")
+
+
 def test_silver_export_order_is_python_string_order_on_every_database(engine: Engine) -> None:
     """The database sorts the silver export's articles (a million hashes would not fit in
     memory here) exactly as `sorted` orders public ids: by code point, not by locale."""

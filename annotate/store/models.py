@@ -162,7 +162,9 @@ class EntitySpan(Base):
     __tablename__ = "entity_spans"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    annotation_id: Mapped[int] = mapped_column(ForeignKey("annotations.id", ondelete="CASCADE"))
+    annotation_id: Mapped[int] = mapped_column(
+        ForeignKey("annotations.id", ondelete="CASCADE"), index=True
+    )
     region_id: Mapped[str | None] = mapped_column(String(64))
     start: Mapped[int] = mapped_column(Integer)
     end: Mapped[int] = mapped_column(Integer)
@@ -178,7 +180,9 @@ class StanceTriple(Base):
     __tablename__ = "stance_triples"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    annotation_id: Mapped[int] = mapped_column(ForeignKey("annotations.id", ondelete="CASCADE"))
+    annotation_id: Mapped[int] = mapped_column(
+        ForeignKey("annotations.id", ondelete="CASCADE"), index=True
+    )
     holder_start: Mapped[int] = mapped_column(Integer)
     holder_end: Mapped[int] = mapped_column(Integer)
     holder_label: Mapped[str] = mapped_column(String(64))
