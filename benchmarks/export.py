@@ -41,7 +41,7 @@ from pathlib import Path
 from sqlalchemy import insert, select
 
 from annotate.ingest import ingest_paths
-from annotate.store.migrate import upgrade
+from annotate.store.migrate import downgrade, upgrade
 from annotate.store.models import Annotation, Article, EntitySpan, Project, StanceTriple, Task
 from annotate.store.session import make_engine, session_scope
 
@@ -263,6 +263,23 @@ class Runs:
         return "before" in self.first and same_files(self.first["after"], self.first["before"])
 
 
+def store_for(db: Path, code: Path) -> str:
+    """The URL of `db` as the checkout `code` reads it: a copy migrated down to that
+    code's newest revision when the store is ahead of it (a newer annotate's store is
+    refused), so the before runs read the schema they were written for."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory(str(code / "migrations")).get_current_head()
+    if head == ScriptDirectory(str(HERE / "migrations")).get_current_head():
+        return f"sqlite:///{db}"
+    older = db.with_name(f"{db.stem}-{head}.db")
+    shutil.copyfile(db, older)
+    engine = make_engine(f"sqlite:///{older}")
+    downgrade(engine, head)
+    engine.dispose()
+    return f"sqlite:///{older}"
+
+
 def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -301,6 +318,7 @@ def main() -> None:
         print(f"store built in {time.perf_counter() - start:.1f} s (not part of the figures)")
         print(f"load average before the runs: {load()}")
 
+        urls = {name: store_for(db, code) for name, code in versions.items()}
         project = Runs()
         pre_times, pre_peaks, pre_n_times = [], [], []
         parallel = f"after, --workers {args.workers}"
@@ -312,7 +330,7 @@ def main() -> None:
                 project.export(
                     name,
                     versions[name],
-                    ["--db", url, "export", "--project", "bench", "--policy", args.policy],
+                    ["--db", urls[name], "export", "--project", "bench", "--policy", args.policy],
                     root / f"export-{name}-{r}",
                     root,
                 )
@@ -334,12 +352,13 @@ def main() -> None:
             pre_times.append(elapsed)
             pre_peaks.append(peak)
         if not args.no_silver:
+            silver_urls = {name: store_for(predicted, code) for name, code in versions.items()}
             for r in range(args.repeat):
                 for name in sorted(versions, reverse=r % 2 == 1):
                     silver.export(
                         name,
                         versions[name],
-                        ["--db", f"sqlite:///{predicted}", "export", "--silver"],
+                        ["--db", silver_urls[name], "export", "--silver"],
                         root / f"silver-{name}-{r}",
                         root,
                     )

@@ -121,6 +121,28 @@ def test_a_store_that_cannot_be_created_is_a_one_line_error(workspace: Path) -> 
     assert "Traceback" not in result.output and len(result.output.strip().splitlines()) <= 2
 
 
+@pytest.mark.parametrize("command", [["status"], ["db", "upgrade"], ["ingest", "."]])
+def test_a_store_from_a_newer_annotate_says_to_upgrade_annotate(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """A revision this code does not know is ahead of it: not "run annotate db upgrade"
+    (which would fail in Alembic), but a one-line error saying to upgrade annotate."""
+    from annotate.cli import app
+    from tests.conftest import runner
+
+    url = f"sqlite:///{tmp_path / 'newer.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    result = runner.invoke(app, ["--db", url, *command])
+    assert result.exit_code == 1, result.output
+    assert "revision 9999, which this annotate does not know" in result.output
+    assert "upgrade annotate" in result.output and "unexpectedly" not in result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) <= 2
+
+
 def test_revision_0005_adds_and_drops_training_runs_only(engine: Engine) -> None:
     """Down to 0004 and back: the table of recorded models goes and comes, articles stay."""
     with session_scope(engine) as s:

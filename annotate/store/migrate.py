@@ -75,6 +75,9 @@ def current_revision(engine: Engine) -> str | None:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     from alembic import command
 
+    current = current_revision(engine)
+    if current is not None:
+        _refuse_newer(engine, current)
     cfg = alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -106,8 +109,27 @@ def ensure_current(engine: Engine, create: bool = True) -> None:
                 "run `annotate ingest PATH` first"
             )
         upgrade(engine)
-    elif current != head_revision(engine):
+    elif current != (head := head_revision(engine)):
+        _refuse_newer(engine, current)
         raise OutdatedDatabase(
-            f"the database is at revision {current}, the code needs {head_revision(engine)}: "
+            f"the database is at revision {current}, the code needs {head}: "
             "run `annotate db upgrade` first"
         )
+
+
+def _refuse_newer(engine: Engine, current: str) -> None:
+    """A store migrated by a newer annotate: say so, rather than Alembic's "Can't locate
+    revision" or a request to upgrade a database that is ahead."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    try:
+        if ScriptDirectory.from_config(alembic_config(engine)).get_revision(current):
+            return
+    except CommandError:
+        pass
+    raise StoreError(
+        f"the database is at revision {current}, which this annotate does not know (its "
+        f"newest is {head_revision(engine)}): a newer annotate wrote it; upgrade annotate "
+        "(`pip install -U annotate`) to use it"
+    )
