@@ -28,6 +28,7 @@ from annotate.studio.server import LocalStudio
 URL_ENV = "LABEL_STUDIO_URL"
 KEY_ENV = "LABEL_STUDIO_API_KEY"
 DEFAULT_TIMEOUT = 300.0
+EXPORT_WHAT = "export the project"
 PAGE_SIZE = 1000
 
 
@@ -190,6 +191,17 @@ class StudioClient:
         Bodies are encoded and decoded with orjson: an import or export of thousands of
         tasks spends more time in the stdlib's json than on the wire.
         """
+        return self._decode(self._send(method, path, what, params, json_body), what)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        what: str,
+        params: dict[str, Any] | None = None,
+        json_body: Any = None,
+    ) -> Any:
+        """`_raw` up to the answer: the response, its HTTP errors raised as StudioError."""
         import orjson
         from label_studio_sdk.core.api_error import ApiError
 
@@ -208,6 +220,12 @@ class StudioClient:
             raise self._wrap(
                 ApiError(status_code=resp.status_code, headers={}, body=body), what
             ) from None
+        return resp
+
+    def _decode(self, resp: Any, what: str) -> Any:
+        """The JSON body of a response `_send` returned (None when empty)."""
+        import orjson
+
         if not resp.content:
             return None
         try:
@@ -460,37 +478,44 @@ class StudioClient:
     ) -> list[dict[str, Any]]:
         """Every task of the project (or those of `ids`) with annotations and predictions,
         in one request."""
-        params: dict[str, Any] = {"exportType": "JSON", "download_all_tasks": "true"}
-        if ids is not None:
-            params["ids[]"] = [str(i) for i in ids]
         # Seen here: two exports at once on the embedded server may answer one with an empty
         # body. Ask again rather than take that for an empty project.
         for _ in range(3):
-            data = self._raw(
-                "GET", f"api/projects/{project_id}/export", "export the project", params=params
-            )
+            data = self._decode(self._export_response(project_id, ids), EXPORT_WHAT)
             if isinstance(data, list):
                 return data
         raise StudioApiError(f"Label Studio at {self.url} sent an empty export of the project")
+
+    def _export_response(self, project_id: int, ids: Sequence[int] | None) -> Any:
+        params: dict[str, Any] = {"exportType": "JSON", "download_all_tasks": "true"}
+        if ids is not None:
+            params["ids[]"] = [str(i) for i in ids]
+        return self._send("GET", f"api/projects/{project_id}/export", EXPORT_WHAT, params=params)
 
     def export_chunks(
         self, project_id: int, id_chunks: Iterable[Sequence[int]]
     ) -> Iterator[list[dict[str, Any]]]:
         """`export_json` of each chunk of task ids, the next chunk asked for while the
         caller handles this one: Label Studio serializes on one core while the store
-        writes on the other. Chunks of about 500 ids cost the server what one export of
-        them all does (measured here) and keep the URL short."""
-        from concurrent.futures import ThreadPoolExecutor
+        writes on the other. A chunk may name at most 998 ids (Django's limit of 1,000
+        query fields); fewer, larger chunks spare the server its fixed cost per export."""
+        from concurrent.futures import Future, ThreadPoolExecutor
 
         chunks = iter(id_chunks)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export") as pool:
-            first = next(chunks, None)
-            pending = pool.submit(self.export_json, project_id, first) if first else None
+
+            def ask(ids: Sequence[int] | None) -> tuple[Sequence[int], Future] | None:
+                return (ids, pool.submit(self._export_response, project_id, ids)) if ids else None
+
+            pending = ask(next(chunks, None))
             while pending is not None:
-                nxt = next(chunks, None)
-                done = pending.result()
-                pending = pool.submit(self.export_json, project_id, nxt) if nxt else None
-                yield done
+                ids, answer = pending
+                response = answer.result()
+                # the next chunk is asked for before this one is decoded, so the server
+                # never waits on the decoding
+                pending = ask(next(chunks, None))
+                data = self._decode(response, EXPORT_WHAT)
+                yield data if isinstance(data, list) else self.export_json(project_id, ids)
 
     # -- predictions and annotations ---------------------------------------------------
 
