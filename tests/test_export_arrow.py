@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -459,3 +460,33 @@ def test_a_worker_that_dies_is_a_one_line_error_and_leaves_no_folder(
         export_silver(arrow_store, options(tmp_path / "out"), LABELS, workers=2)
     assert not (tmp_path / "out").exists()
     assert not list(tmp_path.glob("out*"))
+
+
+def test_the_export_reads_one_chunk_ahead_in_order() -> None:
+    """`_read_ahead` gives each chunk with its own items, in order, and has asked for at
+    most the next chunk while the caller holds one (memory stays one chunk ahead)."""
+    asked: list[list[int]] = []
+
+    def load(ids: list[int]) -> list[str]:
+        asked.append(ids)
+        return [f"item {i}" for i in ids]
+
+    chunks = [[1, 2], [3, 4], [5]]
+    got = []
+    for k, (chunk, items) in enumerate(hf._read_ahead(load, iter(chunks))):  # type: ignore[arg-type]
+        assert len(asked) <= k + 2
+        got.append((chunk, items))
+    assert got == [(c, [f"item {i}" for i in c]) for c in chunks]
+    assert asked == chunks
+
+
+def test_a_failed_read_ahead_fails_the_export_at_its_chunk() -> None:
+    def load(ids: list[int]) -> list[int]:
+        if ids == [3]:
+            raise ValueError("store gone")
+        return ids
+
+    reader = hf._read_ahead(load, iter([[1], [2], [3], [4]]))  # type: ignore[arg-type]
+    assert [items for _c, items in islice(reader, 2)] == [[1], [2]]
+    with pytest.raises(ValueError, match="store gone"):
+        next(reader)

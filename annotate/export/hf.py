@@ -16,11 +16,12 @@ import multiprocessing
 import os
 import shutil
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -886,6 +887,21 @@ def _start_helpers(
         raise
 
 
+def _read_ahead(
+    load: _Loader, chunks: Iterable[list[int]]
+) -> Iterator[tuple[list[int], list[TaskItem]]]:
+    """Each chunk with its items, the next chunk read on a thread while the caller turns
+    this one into rows: the database's own work (SQLite's and the driver's C code, a
+    network round trip to PostgreSQL) runs without the GIL, so it overlaps the export's."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read") as reader:
+        todo = iter(chunks)
+        ahead = [(c, reader.submit(load, c)) for c in islice(todo, 1)]
+        while ahead:
+            chunk, items = ahead.pop()
+            ahead += [(c, reader.submit(load, c)) for c in islice(todo, 1)]
+            yield chunk, items.result()
+
+
 def _write_rows(
     options: ExportOptions,
     labels: LabelSet,
@@ -902,8 +918,8 @@ def _write_rows(
     done, total = 0, len(ids)
     try:
         if workers.pool is None:
-            for chunk in chunked(ids, CHUNK_ARTICLES):
-                for item in load(chunk):
+            for chunk, items in _read_ahead(load, chunked(ids, CHUNK_ARTICLES)):
+                for item in items:
                     exporter.article(item)
                 exporter.end_chunk()
                 done += len(chunk)
