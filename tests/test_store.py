@@ -235,3 +235,58 @@ def test_json_columns_read_what_orjson_refuses_as_json_does(engine: Engine) -> N
     assert stored[:2] == values[:2]
     if engine.dialect.name == "sqlite":
         assert math.isnan(stored[2])
+
+
+def test_task_items_read_spans_and_triples_through_the_driver_on_every_database(
+    engine: Engine,
+) -> None:
+    """`load_task_items` reads spans and triples as the driver's tuples (`driver_rows`):
+    on both databases it gives what the ORM holds, each annotation's spans in (start, end,
+    id) order, over an IN list longer than one bound parameter and with a label holding
+    a quote and a placeholder-like "%s"."""
+    from annotate.judgement import Triple
+    from annotate.spans import Span
+    from annotate.store import queries
+    from annotate.store.models import Annotation, EntitySpan, Project, StanceTriple, Task
+
+    with session_scope(engine) as session:
+        project = Project(name="p", ls_url="http://127.0.0.1:1", ls_project_id=1)
+        session.add(project)
+        session.flush()
+        for n in range(30):
+            article = Article(content_hash=f"{n:064d}", external_id=f"a{n}", text="x" * 80)
+            session.add(article)
+            session.flush()
+            task = Task(project_id=project.id, article_id=article.id, ls_task_id=n)
+            session.add(task)
+            session.flush()
+            for k, who in enumerate(["ann1", "ann2"]):
+                ann = Annotation(task_id=task.id, ls_annotation_id=n * 2 + k, annotator=who)
+                session.add(ann)
+                session.flush()
+                for start, end, label in [(9, 12, "ORG"), (2, 5, "GPE"), (2, 5, "it's %s")]:
+                    session.add(
+                        EntitySpan(annotation_id=ann.id, start=start + n, end=end + n,
+                                   label=label, text="x")
+                    )  # fmt: skip
+                session.add(
+                    StanceTriple(annotation_id=ann.id, holder_start=n, holder_end=n + 3,
+                                 holder_label="ORG", holder_text="xxx", target="ceasefire",
+                                 target_start=None if n % 2 else 40, target_end=None if n % 2 else 45,
+                                 label="support")
+                )  # fmt: skip
+        task_ids = [t.id for t in session.query(Task).order_by(Task.id)]
+    with session_scope(engine) as session:
+        items = queries.load_task_items(session, task_ids)
+    assert [i.public_id for i in items] == [f"a{n}" for n in range(30)]
+    for n, item in enumerate(items):
+        assert len(item.judgements) == 2
+        for j in item.judgements:
+            assert j.spans == (
+                Span(2 + n, 5 + n, "GPE"), Span(2 + n, 5 + n, "it's %s"), Span(9 + n, 12 + n, "ORG")
+            )  # fmt: skip
+            assert j.triples == (
+                Triple(Span(n, n + 3, "ORG"), "xxx", "ceasefire", "support",
+                       None if n % 2 else (40, 45)),
+            )  # fmt: skip
+            assert all(type(s) is Span for s in j.spans)

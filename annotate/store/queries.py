@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from more_itertools import chunked
-from sqlalchemy import Engine, delete, func, insert, or_, select
+from sqlalchemy import Connection, Engine, Select, delete, func, insert, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from annotate.errors import StoreError
@@ -797,6 +797,28 @@ def _resolutions(session: Session, task_ids: list[int]) -> dict[int, Judgement]:
     return out
 
 
+def driver_rows(connection: Connection, statement: Select) -> list[tuple]:
+    """A Core select's rows as the database driver's own tuples.
+
+    For the few queries of plain integers and strings that read every span and triple of
+    a store (the export's): SQLAlchemy compiles the statement for the connection's
+    dialect, the driver's cursor runs it, and no Row is built per row (a third less
+    time on SQLite). Columns needing a type processor (JSON, dates) must not come here.
+    """
+    compiled = statement.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    params: Any = compiled.construct_params()
+    if compiled.positional:
+        params = tuple(params[name] for name in compiled.positiontup or ())
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(str(compiled), params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
 def load_task_items(
     session: Session,
     task_ids: list[int],
@@ -840,22 +862,34 @@ def load_task_items(
             Annotation.deleted.is_(False),
         )
     ).all()
+    connection = session.connection()
     spans: dict[int, list[Span]] = defaultdict(list)
-    for ann_id, start, end, label in run(
+    new = tuple.__new__  # Span(start, end, label) without the NamedTuple's Python frame
+    for ann_id, start, end, label in driver_rows(
+        connection,
         select(EntitySpan.annotation_id, EntitySpan.start, EntitySpan.end, EntitySpan.label)
         .join(Annotation, EntitySpan.annotation_id == Annotation.id)
         .where(Annotation.task_id.in_(task_ids))
-        .order_by(EntitySpan.annotation_id, EntitySpan.start, EntitySpan.end, EntitySpan.id)
-    ).all():
-        spans[ann_id].append(Span(start, end, label))
+        .order_by(EntitySpan.annotation_id, EntitySpan.start, EntitySpan.end, EntitySpan.id),
+    ):
+        spans[ann_id].append(new(Span, (start, end, label)))
     triples: dict[int, list[Triple]] = defaultdict(list)
-    for t in run(
+    for ann_id, h_start, h_end, h_label, h_text, target, label, t_start, t_end in driver_rows(
+        connection,
         select(*TRIPLE_COLUMNS)
         .join(Annotation, StanceTriple.annotation_id == Annotation.id)
         .where(Annotation.task_id.in_(task_ids))
-        .order_by(StanceTriple.annotation_id, StanceTriple.id)
-    ).all():
-        triples[t.annotation_id].append(stored_triple(t))
+        .order_by(StanceTriple.annotation_id, StanceTriple.id),
+    ):
+        triples[ann_id].append(
+            Triple(
+                holder=new(Span, (h_start, h_end, h_label)),
+                holder_text=h_text,
+                target=target,
+                label=label,
+                target_span=(t_start, t_end) if t_start is not None else None,
+            )
+        )
     by_task: dict[int, list] = defaultdict(list)
     for a in anns:
         by_task[a.task_id].append(a)
