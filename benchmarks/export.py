@@ -229,12 +229,26 @@ def run_child(args: list[str], code: Path = HERE, cwd: Path | None = None) -> tu
     return time.perf_counter() - start, int(done.stderr.strip().splitlines()[-1])
 
 
+def differing(a: Path, b: Path) -> list[str]:
+    """The files of two export folders that differ or are in one only (empty: the same)."""
+    names_a = {str(p.relative_to(a)) for p in a.rglob("*") if p.is_file()}
+    names_b = {str(p.relative_to(b)) for p in b.rglob("*") if p.is_file()}
+    both = names_a & names_b
+    return sorted((names_a ^ names_b) | {n for n in both if not filecmp.cmp(a / n, b / n, False)})
+
+
 def same_files(a: Path, b: Path) -> bool:
     """Whether two export folders hold the same files with the same bytes."""
-    names = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
-    if names != sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file()):
-        return False
-    return all(filecmp.cmp(a / n, b / n, shallow=False) for n in names)
+    return not differing(a, b)
+
+
+def comparison(a: Path, b: Path) -> str:
+    """Whether two folders are the same ("True"), else which files differ, Parquet or not."""
+    diff = differing(a, b)
+    if not diff:
+        return "True"
+    parquet = [n for n in diff if n.endswith(".parquet")]
+    return f"False ({', '.join(diff)} differ; Parquet identical: {not parquet})"
 
 
 class Runs:
@@ -259,8 +273,10 @@ class Runs:
     def median(self, name: str) -> float:
         return statistics.median(self.times[name])
 
-    def identical(self) -> bool:
-        return "before" in self.first and same_files(self.first["after"], self.first["before"])
+    def identical(self) -> str:
+        if "before" not in self.first:
+            return "no before"
+        return comparison(self.first["after"], self.first["before"])
 
 
 def store_for(db: Path, code: Path) -> str:
