@@ -114,8 +114,16 @@ class ReferenceExporter(hf._Exporter):
         """main's writers take rows one by one: no chunks to hand over."""
 
     def _entities_row(
-        self, doc: ArticleText, result: Adjudicated, split: str, source: str, n: int
+        self,
+        doc: ArticleText,
+        result: Adjudicated,
+        split: str,
+        source: str,
+        n: int,
+        pool: Any = None,
+        position: int = 0,
     ) -> None:
+        """main's row, from its own `tokenize` (the chunk's pool is not looked at)."""
         tokens = sp.tokenize(doc.text)
         tags, issues = reference_bio_tags(doc.text, tokens, result.spans, self.labels.entity_names)
         invalid = set()

@@ -95,22 +95,20 @@ def parquet_writer(path: Path, schema: Any) -> Any:
 
 
 class _EntityColumns:
-    """A batch of entities rows kept column by column, as Arrow stores them.
+    """The entities rows of one split of one chunk, as columns, for one Arrow table.
 
     An entities row holds every token of its article; building it as a dict per row and
-    a dict per token (then ``Table.from_pylist``) cost most of an export. Here a batch is
-    flat lists (every token's text, start, end and tag id, with one offset per row), which
-    become Arrow arrays in one C call each: the same table, so the same Parquet bytes.
+    a dict per token (then ``Table.from_pylist``) cost most of an export. Here a row's
+    tokens are a range of the chunk's tokens (`_ChunkPool`: ``spans.chunk_tokens`` of all
+    its texts, and their tag ids), and the table takes those ranges out of the pool's
+    arrays in C: the same table, so the same Parquet bytes, with no Python object per
+    token.
     """
 
     def __init__(self) -> None:
         self.ids: list[str] = []
         self.texts: list[str] = []
-        self.token_bounds = [0]  # row k's tokens are [token_bounds[k], token_bounds[k+1])
-        self.tokens: list[str] = []
-        self.starts: list[int] = []
-        self.ends: list[int] = []
-        self.tags: list[int] = []
+        self.token_ranges: list[tuple[int, int]] = []  # row k's tokens in the chunk's pool
         self.span_bounds = [0]
         self.span_starts: list[int] = []
         self.span_ends: list[int] = []
@@ -127,8 +125,7 @@ class _EntityColumns:
     def add(
         self,
         doc: ArticleText,
-        tokens: sp.TokenColumns,
-        tags: list[int],
+        tokens: tuple[int, int],
         spans: list[sp.Span],
         annotators: list[str],
         n_annotators: int,
@@ -137,11 +134,7 @@ class _EntityColumns:
     ) -> None:
         self.ids.append(doc.id)
         self.texts.append(doc.text)
-        self.tokens += tokens.texts
-        self.starts += tokens.starts
-        self.ends += tokens.ends
-        self.tags += tags
-        self.token_bounds.append(len(self.tokens))
+        self.token_ranges.append(tokens)
         if spans:
             starts, ends, labels = zip(*spans, strict=True)  # spans are (start, end, label)
             self.span_starts += starts
@@ -154,10 +147,11 @@ class _EntityColumns:
         self.agreement.append(agreement)
         self.sources.append(source)
 
-    def table(self, schema: Any) -> Any:
+    def table(self, schema: Any, pool: _ChunkPool) -> Any:
+        import numpy as np
         import pyarrow as pa
 
-        def listed(name: str, bounds: list[int], values: Any) -> Any:
+        def listed(name: str, bounds: Any, values: Any) -> Any:
             return pa.ListArray.from_arrays(
                 pa.array(bounds, pa.int32()), values, type=schema.field(name).type
             )
@@ -169,18 +163,23 @@ class _EntityColumns:
                 fields=fields,
             )
 
+        lo, hi = np.array(self.token_ranges, dtype=np.int64).reshape(-1, 2).T
+        token_bounds = np.zeros(len(lo) + 1, dtype=np.int64)
+        np.cumsum(hi - lo, out=token_bounds[1:])
+        # the pool index of each of the rows' tokens, row after row
+        taken = np.arange(token_bounds[-1]) + np.repeat(lo - token_bounds[:-1], hi - lo)
         ids = pa.array(self.ids, pa.string())
         columns = {
             "id": ids,
             "article_id": ids,
             "text": pa.array(self.texts, pa.string()),
-            "tokens": listed("tokens", self.token_bounds, pa.array(self.tokens, pa.string())),
+            "tokens": listed("tokens", token_bounds, pool.token_strings(taken)),
             "token_offsets": listed(
                 "token_offsets",
-                self.token_bounds,
-                structs("token_offsets", [self.starts, self.ends]),
+                token_bounds,
+                structs("token_offsets", [pool.tokens.starts[taken], pool.tokens.ends[taken]]),
             ),
-            "ner_tags": listed("ner_tags", self.token_bounds, pa.array(self.tags, pa.int64())),
+            "ner_tags": listed("ner_tags", token_bounds, pa.array(pool.tags[taken], pa.int64())),
             "spans": listed(
                 "spans",
                 self.span_bounds,
@@ -194,6 +193,44 @@ class _EntityColumns:
             "source": pa.array(self.sources, pa.string()),
         }
         return pa.Table.from_arrays([columns[name] for name in schema.names], schema=schema)
+
+
+class _ChunkPool:
+    """One chunk's tokens (``spans.chunk_tokens`` of its texts) and each token's tag id,
+    which the exporter fills in article by article."""
+
+    def __init__(self, texts: list[str], outside: int) -> None:
+        import numpy as np
+
+        self.tokens = sp.chunk_tokens(texts)
+        self.tags = np.full(len(self.tokens.starts), outside, dtype=np.int64)
+
+    def token_strings(self, taken: Any) -> Any:
+        """The tokens at pool indexes ``taken`` as an Arrow string array, cut from the
+        texts' UTF-8 bytes: the bytes are pieces, gap and token by turn, and the
+        tokens are every other piece."""
+        import numpy as np
+        import pyarrow as pa
+
+        tokens = self.tokens
+        n = len(tokens.byte_starts)
+        bounds = np.empty(2 * n + 2, dtype=np.int64)
+        bounds[0], bounds[-1] = 0, len(tokens.data)
+        bounds[1:-1:2], bounds[2:-1:2] = tokens.byte_starts, tokens.byte_ends
+        wide = len(tokens.data) >= 2**31
+        kind = pa.LargeStringArray if wide else pa.StringArray
+        pieces = kind.from_buffers(
+            2 * n + 1,
+            pa.py_buffer(bounds if wide else bounds.astype(np.int32)),
+            pa.py_buffer(tokens.data),
+        )
+        strings = pieces.take(pa.array(2 * taken + 1))
+        if wide:
+            strings = strings.cast(pa.string())
+        # `take` adds an all-valid validity bitmap: without it, the column is the one
+        # `pa.array` of the strings built (the card's byte counts are the arrays' sizes)
+        _validity, offsets, data = strings.buffers()
+        return pa.StringArray.from_buffers(len(strings), offsets, data, offset=strings.offset)
 
 
 class _SplitWriters:
@@ -296,6 +333,7 @@ class _Collected:
         self.entities: dict[str, _EntityColumns] = {}
         self.rows: dict[tuple[str, str], list[dict]] = {}
         self.tables: dict[tuple[str, str], Any] = {}
+        self.pool: _ChunkPool | None = None  # the tokens the entities rows take theirs from
 
     def add(self, config: str, split: str, row: dict) -> None:
         self.rows.setdefault((config, split), []).append(row)
@@ -307,10 +345,11 @@ class _Collected:
         import pyarrow as pa
 
         for split, columns in self.entities.items():
-            self.tables[("entities", split)] = columns.table(schemas["entities"])
+            assert self.pool is not None
+            self.tables[("entities", split)] = columns.table(schemas["entities"], self.pool)
         for (config, split), rows in self.rows.items():
             self.tables[(config, split)] = pa.Table.from_pylist(rows, schema=schemas[config])
-        self.entities, self.rows = {}, {}
+        self.entities, self.rows, self.pool = {}, {}, None
 
 
 class _Records:
@@ -439,7 +478,14 @@ class _Exporter:
         self.files.add_chunk(self.writers)
         self.writers = _Collected()
 
-    def article(self, item: TaskItem) -> None:
+    def chunk(self, items: list[TaskItem]) -> None:
+        """Turn one chunk of items into rows, their tokens computed together."""
+        pool = self.writers.pool = _ChunkPool([item.text for item in items], self.outside)
+        for position, item in enumerate(items):
+            self.article(item, pool, position)
+
+    def article(self, item: TaskItem, pool: _ChunkPool, position: int) -> None:
+        """One item into rows; its tokens are the `position`-th text's of `pool`."""
         doc = ArticleText(item.text, item.public_id)
         for version in item.model_versions:
             self.model_versions[version] += 1
@@ -494,7 +540,7 @@ class _Exporter:
         self.sources[source] += 1
         for who in result.annotators:
             self.annotators[who] += 1
-        self._entities_row(doc, result, split, source, n)
+        self._entities_row(doc, result, split, source, n, pool, position)
         human = source != "prediction"
         stance_rows = self._stance_rows(doc, result, split, source, n if human else 0)
         if result.adjudicated_by is not None:
@@ -568,18 +614,30 @@ class _Exporter:
         self.report.write(json.dumps({"kind": kind, "item": text}, ensure_ascii=False) + "\n")
 
     def _entities_row(
-        self, doc: ArticleText, result: Adjudicated, split: str, source: str, n: int
+        self,
+        doc: ArticleText,
+        result: Adjudicated,
+        split: str,
+        source: str,
+        n: int,
+        pool: _ChunkPool,
+        position: int,
     ) -> None:
-        tokens = sp.token_columns(doc.text)
+        bounds = pool.tokens.bounds
+        first, last = int(bounds[position]), int(bounds[position + 1])
         ranges, issues = sp.bio_ranges(
-            doc.text, tokens.starts, tokens.ends, result.spans, self.labels.entity_names
+            doc.text,
+            pool.tokens.starts[first:last].tolist(),
+            pool.tokens.ends[first:last].tolist(),
+            result.spans,
+            self.labels.entity_names,
         )
-        # tag ids straight from the token ranges: O everywhere, then B and I per span
-        tags = [self.outside] * len(tokens.starts)
+        # tag ids straight from the token ranges: O everywhere already, then B and I
+        tags = pool.tags
         for i, j, label in ranges:
             begin, inside = self.tag_ids[label]
-            tags[i] = begin
-            tags[i + 1 : j] = [inside] * (j - i - 1)
+            tags[first + i] = begin
+            tags[first + i + 1 : first + j] = inside
         invalid = set()
         for issue in issues:
             self.alignment[issue.kind] += 1
@@ -593,8 +651,7 @@ class _Exporter:
         self.writers.add_entities(
             split,
             doc,
-            tokens,
-            tags,
+            (first, last),
             kept,
             result.annotators if human else [],
             n if human else 0,
@@ -811,8 +868,7 @@ def _export_chunk(ids: list[int]) -> tuple[_Exporter, int]:
     assert _CHUNK_JOB is not None
     options, labels, load, schemas = _CHUNK_JOB
     part = _Exporter.collecting(options, labels)
-    for item in load(ids):
-        part.article(item)
+    part.chunk(load(ids))
     part.writers.build(schemas)
     return part, len(ids)
 
@@ -919,8 +975,7 @@ def _write_rows(
     try:
         if workers.pool is None:
             for chunk, items in _read_ahead(load, chunked(ids, CHUNK_ARTICLES)):
-                for item in items:
-                    exporter.article(item)
+                exporter.chunk(items)
                 exporter.end_chunk()
                 done += len(chunk)
                 if progress:

@@ -129,3 +129,46 @@ def test_the_factored_token_regex_is_the_rules_alternation(text: str) -> None:
         m.span() for m in plain.finditer(text)
     ]
     assert sp._TOKEN_SPLIT.split(text) == re.compile(rf"((?=\S)(?:{sp.TOKEN_RULES}))").split(text)
+
+
+# Texts for the vectorized tokenizer: its rules' corners (TOKEN_ALPHABET and the pieces
+# that trigger them), simple text and text with grapheme clusters, mixed in one list as in
+# one chunk of an export.
+PIECES = [
+    "U.S.",
+    "a.m.",
+    "U.S.A",
+    "e.g",
+    "1,000.5",
+    "1:2,",
+    "'s",
+    "’s",
+    "5G",
+    "G7",
+    "2²",
+    "_",
+    " ",
+    "\n",
+]
+chunk_text = (
+    st.text(alphabet=TOKEN_ALPHABET + "٣\u00a0\u2028", max_size=40)
+    | simple_text
+    | article_text
+    | st.lists(st.sampled_from(PIECES) | st.text(TOKEN_ALPHABET, max_size=3), max_size=12).map(
+        "".join
+    )
+)
+
+
+@FUZZ
+@given(texts=st.lists(chunk_text, max_size=8))
+def test_chunk_tokens_are_tokenize_of_each_text(texts: list[str]) -> None:
+    chunk = sp.chunk_tokens(texts)
+    assert len(chunk.bounds) == len(texts) + 1
+    for k, text in enumerate(texts):
+        tokens = sp.tokenize(text)
+        a, b = int(chunk.bounds[k]), int(chunk.bounds[k + 1])
+        assert chunk.starts[a:b].tolist() == [t.start for t in tokens]
+        assert chunk.ends[a:b].tolist() == [t.end for t in tokens]
+        cut = zip(chunk.byte_starts[a:b].tolist(), chunk.byte_ends[a:b].tolist(), strict=True)
+        assert [chunk.data[x:y].decode("utf-8") for x, y in cut] == [t.text for t in tokens]
