@@ -204,11 +204,11 @@ class _ChunkPool:
 
         self.tokens = sp.chunk_tokens(texts)
         self.tags = np.full(len(self.tokens.starts), outside, dtype=np.int64)
+        self._pieces: tuple[Any, bool] | None = None
 
-    def token_strings(self, taken: Any) -> Any:
-        """The tokens at pool indexes ``taken`` as an Arrow string array, cut from the
-        texts' UTF-8 bytes: the bytes are pieces, gap and token by turn, and the
-        tokens are every other piece."""
+    def _all_pieces(self) -> tuple[Any, bool]:
+        """The texts' bytes as one Arrow string array of pieces, and whether its offsets
+        needed 64 bits."""
         import numpy as np
         import pyarrow as pa
 
@@ -224,6 +224,17 @@ class _ChunkPool:
             pa.py_buffer(bounds if wide else bounds.astype(np.int32)),
             pa.py_buffer(tokens.data),
         )
+        return pieces, wide
+
+    def token_strings(self, taken: Any) -> Any:
+        """The tokens at pool indexes ``taken`` as an Arrow string array, cut from the
+        texts' UTF-8 bytes: the bytes are pieces, gap and token by turn (built once per
+        chunk, for all its splits), and the tokens are every other piece."""
+        import pyarrow as pa
+
+        if self._pieces is None:
+            self._pieces = self._all_pieces()
+        pieces, wide = self._pieces
         strings = pieces.take(pa.array(2 * taken + 1))
         if wide:
             strings = strings.cast(pa.string())
