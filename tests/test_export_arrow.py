@@ -490,3 +490,33 @@ def test_a_failed_read_ahead_fails_the_export_at_its_chunk() -> None:
     assert [items for _c, items in islice(reader, 2)] == [[1], [2]]
     with pytest.raises(ValueError, match="store gone"):
         next(reader)
+
+
+def test_rows_are_built_with_rare_collections_and_the_settings_come_back(
+    arrow_store: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While an export builds rows the collector runs every YOUNG_COLLECTION_EVERY
+    allocations with the older objects frozen; afterwards, and after a failed export,
+    Python's own settings are back and nothing stays frozen."""
+    import gc
+
+    before = gc.get_threshold()
+    seen: list[tuple[tuple[int, ...], int]] = []
+    chunk = hf._Exporter.chunk
+
+    def watched(self: hf._Exporter, items: list) -> None:
+        seen.append((gc.get_threshold(), gc.get_freeze_count()))
+        chunk(self, items)
+
+    monkeypatch.setattr(hf._Exporter, "chunk", watched)
+    export_silver(arrow_store, options(tmp_path / "out"), LABELS)
+    assert seen and all(t[0] == hf.YOUNG_COLLECTION_EVERY and n > 0 for t, n in seen)
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+    def fails(self: hf._Exporter, items: list) -> None:
+        raise ValueError("store gone")
+
+    monkeypatch.setattr(hf._Exporter, "chunk", fails)
+    with pytest.raises(ValueError, match="store gone"):
+        export_silver(arrow_store, options(tmp_path / "again"), LABELS)
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0

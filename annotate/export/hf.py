@@ -9,6 +9,7 @@ article-id order, so the same store always gives the same Parquet content.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import json
@@ -19,6 +20,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from itertools import islice
@@ -57,6 +59,9 @@ BATCH_ROWS = {"entities": 200, "stance": 2000}
 # articles of Python rows, then this process waits).
 HELD_CHUNKS = 6
 CHUNK_ARTICLES = 500
+# Container allocations between young collections while rows are built (Python's default
+# is 700): see `_few_collections`.
+YOUNG_COLLECTION_EVERY = 50_000
 
 
 def default_out_dir(project: str, now: datetime | None = None) -> Path:
@@ -872,6 +877,8 @@ def _init_chunk_worker(
     # The parent's pooled connections are not this process's to use (SQLAlchemy's
     # advice for a forked engine): the worker opens its own.
     load.engine.dispose(close=False)
+    gc.freeze()  # as `_few_collections`, for the worker's life
+    gc.set_threshold(YOUNG_COLLECTION_EVERY, *gc.get_threshold()[1:])
     _CHUNK_JOB = (options, labels, load, schemas)
 
 
@@ -969,6 +976,28 @@ def _read_ahead(
             yield chunk, items.result()
 
 
+@contextmanager
+def _few_collections() -> Iterator[None]:
+    """Run the garbage collector rarely while rows are built.
+
+    An export makes millions of tuples, lists and dicts (spans, triples, rows) that live
+    for one chunk and form no cycles, so the collector frees nothing yet ran every 700 of
+    them, and each of its full passes walked every object of the process, imported
+    modules included. Here the objects that exist before the rows are frozen (never
+    scanned) and the young generation is collected every YOUNG_COLLECTION_EVERY
+    allocations: the same files in about 15% less time (benchmarks/export.py). Python's
+    settings come back afterwards.
+    """
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(YOUNG_COLLECTION_EVERY, *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
 def _write_rows(
     options: ExportOptions,
     labels: LabelSet,
@@ -984,19 +1013,20 @@ def _write_rows(
     exporter = _Exporter.writing(options, labels, staging, sidecar)
     done, total = 0, len(ids)
     try:
-        if workers.pool is None:
-            for chunk, items in _read_ahead(load, chunked(ids, CHUNK_ARTICLES)):
-                exporter.chunk(items)
-                exporter.end_chunk()
-                done += len(chunk)
-                if progress:
-                    progress(done, total)
-        else:
-            for part, n in workers.parts(ids):
-                exporter.merge(part)
-                done += n
-                if progress:
-                    progress(done, total)
+        with _few_collections():
+            if workers.pool is None:
+                for chunk, items in _read_ahead(load, chunked(ids, CHUNK_ARTICLES)):
+                    exporter.chunk(items)
+                    exporter.end_chunk()
+                    done += len(chunk)
+                    if progress:
+                        progress(done, total)
+            else:
+                for part, n in workers.parts(ids):
+                    exporter.merge(part)
+                    done += n
+                    if progress:
+                        progress(done, total)
     finally:
         assert exporter.files is not None
         exporter.files.close()
