@@ -520,3 +520,33 @@ def test_rows_are_built_with_rare_collections_and_the_settings_come_back(
     with pytest.raises(ValueError, match="store gone"):
         export_silver(arrow_store, options(tmp_path / "again"), LABELS)
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_stance_rows_fill_the_stance_features_columns_in_order() -> None:
+    """`_stance_rows` fills a row's values in STANCE_COLUMNS order; the stance table takes
+    the schema's columns by those names, so the two lists must be the same."""
+    assert list(hf.STANCE_COLUMNS) == list(features_for("stance", LABELS))
+
+
+def test_an_export_imports_no_pandas(arrow_store: Engine, tmp_path: Path) -> None:
+    """The export builds its Arrow arrays from buffers: `pa.array` would import pandas
+    (0.3 s) at its first call. A fresh process exports with the helper process (which
+    imports `datasets`, and pandas with it, as a large export's does) and has not
+    imported pandas itself."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from annotate.cli import app\n"
+        "from annotate.export import sidecar\n"
+        "sidecar.HELPER_MIN_ARTICLES = 0\n"
+        "app(sys.argv[1:], prog_name='annotate', standalone_mode=False)\n"
+        "print('pandas' in sys.modules)\n"
+    )
+    url = arrow_store.url.render_as_string(hide_password=False)
+    args = ["--db", url, "export", "--silver", "--out", str(tmp_path / "out")]
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "False"

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -156,15 +157,15 @@ class _EntityColumns:
         import numpy as np
         import pyarrow as pa
 
+        from annotate.export import arrays
+
         def listed(name: str, bounds: Any, values: Any) -> Any:
-            return pa.ListArray.from_arrays(
-                pa.array(bounds, pa.int32()), values, type=schema.field(name).type
-            )
+            return arrays.listed(bounds, values, schema.field(name).type)
 
         def structs(name: str, columns: list[Any]) -> Any:
             fields = list(schema.field(name).type.value_type)
             return pa.StructArray.from_arrays(
-                [pa.array(c, f.type) for c, f in zip(columns, fields, strict=True)],
+                [arrays.column(c, f.type) for c, f in zip(columns, fields, strict=True)],
                 fields=fields,
             )
 
@@ -173,31 +174,63 @@ class _EntityColumns:
         np.cumsum(hi - lo, out=token_bounds[1:])
         # the pool index of each of the rows' tokens, row after row
         taken = np.arange(token_bounds[-1]) + np.repeat(lo - token_bounds[:-1], hi - lo)
-        ids = pa.array(self.ids, pa.string())
+        ids = arrays.strings(self.ids)
         columns = {
             "id": ids,
             "article_id": ids,
-            "text": pa.array(self.texts, pa.string()),
+            "text": arrays.strings(self.texts),
             "tokens": listed("tokens", token_bounds, pool.token_strings(taken)),
             "token_offsets": listed(
                 "token_offsets",
                 token_bounds,
                 structs("token_offsets", [pool.tokens.starts[taken], pool.tokens.ends[taken]]),
             ),
-            "ner_tags": listed("ner_tags", token_bounds, pa.array(pool.tags[taken], pa.int64())),
+            "ner_tags": listed(
+                "ner_tags", token_bounds, arrays.integers(pool.tags[taken], pa.int64())
+            ),
             "spans": listed(
                 "spans",
                 self.span_bounds,
                 structs("spans", [self.span_starts, self.span_ends, self.span_labels]),
             ),
             "annotators": listed(
-                "annotators", self.annotator_bounds, pa.array(self.annotators, pa.string())
+                "annotators", self.annotator_bounds, arrays.strings(self.annotators)
             ),
-            "n_annotators": pa.array(self.n_annotators, pa.int32()),
-            "agreement": pa.array(self.agreement, pa.float64()),
-            "source": pa.array(self.sources, pa.string()),
+            "n_annotators": arrays.integers(self.n_annotators, pa.int32()),
+            "agreement": arrays.floats(self.agreement),
+            "source": arrays.strings(self.sources),
         }
         return pa.Table.from_arrays([columns[name] for name in schema.names], schema=schema)
+
+
+# The stance config's columns, in the order `_Exporter._stance_rows` fills a row's values.
+STANCE_COLUMNS = (
+    "id",
+    "article_id",
+    "sentence",
+    "sentence_start",
+    "holder",
+    "holder_type",
+    "holder_start",
+    "holder_end",
+    "target",
+    "label",
+    "n_annotators",
+    "agreement",
+    "source",
+)
+
+
+def _stance_table(rows: list[tuple], schema: Any) -> Any:
+    """The stance rows (tuples of STANCE_COLUMNS) of one split of one chunk as a table."""
+    import pyarrow as pa
+
+    from annotate.export import arrays
+
+    values = dict(zip(STANCE_COLUMNS, zip(*rows, strict=True), strict=True))
+    return pa.Table.from_arrays(
+        [arrays.column(values[f.name], f.type) for f in schema], schema=schema
+    )
 
 
 class _ChunkPool:
@@ -237,10 +270,12 @@ class _ChunkPool:
         chunk, for all its splits), and the tokens are every other piece."""
         import pyarrow as pa
 
+        from annotate.export import arrays
+
         if self._pieces is None:
             self._pieces = self._all_pieces()
         pieces, wide = self._pieces
-        strings = pieces.take(pa.array(2 * taken + 1))
+        strings = pieces.take(arrays.integers(2 * taken + 1, pa.int64()))
         if wide:
             strings = strings.cast(pa.string())
         # `take` adds an all-valid validity bitmap: without it, the column is the one
@@ -347,25 +382,23 @@ class _Collected:
 
     def __init__(self) -> None:
         self.entities: dict[str, _EntityColumns] = {}
-        self.rows: dict[tuple[str, str], list[dict]] = {}
+        self.stance: dict[str, list[tuple]] = {}  # rows as tuples of STANCE_COLUMNS
         self.tables: dict[tuple[str, str], Any] = {}
         self.pool: _ChunkPool | None = None  # the tokens the entities rows take theirs from
 
-    def add(self, config: str, split: str, row: dict) -> None:
-        self.rows.setdefault((config, split), []).append(row)
+    def add_stance(self, split: str, row: tuple) -> None:
+        self.stance.setdefault(split, []).append(row)
 
     def add_entities(self, split: str, *row: Any) -> None:
         self.entities.setdefault(split, _EntityColumns()).add(*row)
 
     def build(self, schemas: dict[str, Any]) -> None:
-        import pyarrow as pa
-
         for split, columns in self.entities.items():
             assert self.pool is not None
             self.tables[("entities", split)] = columns.table(schemas["entities"], self.pool)
-        for (config, split), rows in self.rows.items():
-            self.tables[(config, split)] = pa.Table.from_pylist(rows, schema=schemas[config])
-        self.entities, self.rows, self.pool = {}, {}, None
+        for split, rows in self.stance.items():
+            self.tables[("stance", split)] = _stance_table(rows, schemas["stance"])
+        self.entities, self.stance, self.pool = {}, {}, None
 
 
 class _Records:
@@ -694,28 +727,26 @@ class _Exporter:
                     self.stance_problem_examples, f"{doc.id}: duplicate {row_id}", "stance"
                 )
                 continue
-            rows[row_id] = {
-                "id": row_id,
-                "article_id": doc.id,
-                "sentence": doc.text[s_start:s_end],
-                "sentence_start": s_start,
-                "holder": doc.text[t.holder.start : t.holder.end],
-                "holder_type": self.holder_index[t.holder.label],
-                "holder_start": t.holder.start,
-                "holder_end": t.holder.end,
-                "target": self.target_index[t.target],
-                "label": self.stance_index[t.label],
-                "n_annotators": n,
-                "agreement": agreement,
-                "source": source,
-            }
-        for row in sorted(
-            rows.values(),
-            key=lambda r: (r["sentence_start"], r["holder_start"], r["holder_end"], r["target"]),
-        ):
-            self.stance_counts[(self.labels.stance_names[row["label"]], split)] += 1
-            self.target_counts[(self.labels.target_ids[row["target"]], split)] += 1
-            self.writers.add("stance", split, row)
+            rows[row_id] = (
+                row_id,
+                doc.id,
+                doc.text[s_start:s_end],
+                s_start,
+                doc.text[t.holder.start : t.holder.end],
+                self.holder_index[t.holder.label],
+                t.holder.start,
+                t.holder.end,
+                self.target_index[t.target],
+                self.stance_index[t.label],
+                n,
+                agreement,
+                source,
+            )
+        # sentence_start, holder_start, holder_end, target (see STANCE_COLUMNS)
+        for row in sorted(rows.values(), key=itemgetter(3, 6, 7, 8)):
+            self.stance_counts[(self.labels.stance_names[row[9]], split)] += 1
+            self.target_counts[(self.labels.target_ids[row[8]], split)] += 1
+            self.writers.add_stance(split, row)
         return len(rows)
 
 
