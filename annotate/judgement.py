@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 from annotate import spans as sp
@@ -128,9 +130,15 @@ def stance_key_for(text: str) -> StanceKey:
     return ArticleText(text).stance_key
 
 
+_SPAN_FIELDS = itemgetter("start", "end", "label")
+
+
 def record_judgement(annotator: str, record: dict[str, Any]) -> Judgement:
     """A record in the public prediction format (entities, stances) as a judgement."""
-    spans = tuple(Span(e["start"], e["end"], e["label"]) for e in record.get("entities") or [])
+    # Span's own tuple of each entity's fields, built in C (a silver export reads every
+    # predicted entity of the store through here)
+    entities = record.get("entities") or []
+    spans = tuple(map(tuple.__new__, repeat(Span, len(entities)), map(_SPAN_FIELDS, entities)))
     triples = []
     for s in record.get("stances") or []:
         h = s["holder"]
