@@ -410,6 +410,43 @@ def bio_ranges(
     return ranges, issues
 
 
+def aligned_ranges(
+    text: str, starts: Any, ends: Any, spans: Sequence[Span], known: frozenset[str]
+) -> list[tuple[int, int, str]] | None:
+    """``bio_ranges`` of the common case, on numpy token offset arrays: the spans, in
+    strictly increasing start order, each valid, on token edges and over tokens no other
+    span covers, in text where every code point is its own cluster. Then every span is
+    tagged as is and none is reported, so a few array operations decide all of them
+    (an export asks this of every article; the loop costs a few microseconds per span).
+    None where the case is not that one: the caller asks ``bio_ranges``, which reports.
+    Exact alignment also makes a span valid: a token never starts or ends with white
+    space and lies inside the text.
+    """
+    import numpy as np
+
+    if not spans:
+        return []
+    span_starts, span_ends, span_labels = zip(*spans, strict=True)
+    if not known.issuperset(span_labels) or not _simple(text):
+        return None
+    try:
+        s = np.array(span_starts, dtype=np.int64)
+        e = np.array(span_ends, dtype=np.int64)
+    except OverflowError:  # an offset past 64 bits: invalid, for bio_ranges to report
+        return None
+    if len(s) > 1 and not (s[1:] > s[:-1]).all():
+        return None  # out of order, or nested at one start: the loop's order decides
+    i = np.searchsorted(ends, s, side="right")  # first token ending after the start
+    j = np.searchsorted(starts, e, side="left")  # first token starting at or after the end
+    if not (j > i).all():
+        return None
+    if not ((starts[i] == s) & (ends[j - 1] == e)).all():
+        return None
+    if len(i) > 1 and (i[1:] < np.maximum.accumulate(j)[:-1]).any():
+        return None  # overlaps a span before it
+    return list(zip(i.tolist(), j.tolist(), span_labels, strict=True))
+
+
 def bio_problems(tags: Sequence[str], labels: Iterable[str]) -> list[str]:
     """Why a BIO sequence is ill-formed: unknown tags, or I-X not after B-X/I-X."""
     known = set(labels)

@@ -486,6 +486,7 @@ class _Exporter:
         self.report = report
         self.bio_index = {name: i for i, name in enumerate(labels.bio_names)}
         self.outside = self.bio_index["O"]
+        self.entity_names = frozenset(labels.entity_names)
         self.tag_ids = {
             e: (self.bio_index[f"B-{e}"], self.bio_index[f"I-{e}"]) for e in labels.entity_names
         }
@@ -708,13 +709,14 @@ class _Exporter:
     ) -> None:
         bounds = pool.tokens.bounds
         first, last = int(bounds[position]), int(bounds[position + 1])
-        ranges, issues = sp.bio_ranges(
-            doc.text,
-            pool.tokens.starts[first:last].tolist(),
-            pool.tokens.ends[first:last].tolist(),
-            result.spans,
-            self.labels.entity_names,
-        )
+        starts, ends = pool.tokens.starts[first:last], pool.tokens.ends[first:last]
+        aligned = sp.aligned_ranges(doc.text, starts, ends, result.spans, self.entity_names)
+        if aligned is not None:
+            ranges, issues = aligned, []
+        else:
+            ranges, issues = sp.bio_ranges(
+                doc.text, starts.tolist(), ends.tolist(), result.spans, self.entity_names
+            )
         pool.tag(first, ranges)
         invalid = set()
         for issue in issues:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -172,3 +173,40 @@ def test_chunk_tokens_are_tokenize_of_each_text(texts: list[str]) -> None:
         assert chunk.ends[a:b].tolist() == [t.end for t in tokens]
         cut = zip(chunk.byte_starts[a:b].tolist(), chunk.byte_ends[a:b].tolist(), strict=True)
         assert [chunk.data[x:y].decode("utf-8") for x, y in cut] == [t.text for t in tokens]
+
+
+def token_arrays(text: str) -> tuple[Any, Any]:
+    import numpy as np
+
+    cols = sp.token_columns(text)
+    return np.array(cols.starts, dtype=np.int64), np.array(cols.ends, dtype=np.int64)
+
+
+@FUZZ
+@given(text=article_text | simple_text.filter(str.strip), data=st.data())
+def test_aligned_ranges_are_bio_ranges_or_none(text: str, data: st.DataObject) -> None:
+    """The fast path answers only where `bio_ranges` tags every span as is: then its ranges
+    are `bio_ranges`'s and nothing is reported."""
+    bound = st.integers(-2, len(text) + 2)
+    label = st.sampled_from([*LABELS, "NOPE"])
+    spans = data.draw(st.lists(st.builds(sp.Span, bound, bound, label), max_size=8))
+    starts, ends = token_arrays(text)
+    fast = sp.aligned_ranges(text, starts, ends, spans, frozenset(LABELS))
+    ranges, issues = sp.bio_ranges(text, starts.tolist(), ends.tolist(), spans, LABELS)
+    if fast is not None:
+        assert (fast, []) == (ranges, issues)
+
+
+@FUZZ
+@given(case=aligned_spans())
+def test_aligned_ranges_answer_for_disjoint_spans_on_token_edges(
+    case: tuple[str, list[sp.Token], list[sp.Span]],
+) -> None:
+    """Disjoint spans over whole tokens of text without multi-code-point clusters take the
+    fast path, with `bio_ranges`'s ranges."""
+    text, _tokens, spans = case
+    starts, ends = token_arrays(text)
+    fast = sp.aligned_ranges(text, starts, ends, spans, frozenset(LABELS))
+    if sp._simple(text):
+        assert fast == sp.bio_ranges(text, starts.tolist(), ends.tolist(), spans, LABELS)[0]
+    assert sp.aligned_ranges(text, starts, ends, [], frozenset(LABELS)) == []
