@@ -415,6 +415,7 @@ def test_every_sum_an_exporter_keeps_is_merged() -> None:
         "split_names",
         "bio_index",
         "outside",
+        "entity_names",
         "tag_ids",
         "holder_index",
         "target_index",
