@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,16 @@ class LabelSet:
     @property
     def target_ids(self) -> list[str]:
         return [t.id for t in self.targets]
+
+    @cached_property
+    def target_set(self) -> frozenset[str]:
+        """The target ids, for membership tests (an export asks once per stance)."""
+        return frozenset(self.target_ids)
+
+    @cached_property
+    def stance_set(self) -> frozenset[str]:
+        """The stance label names, for membership tests."""
+        return frozenset(self.stance_names)
 
     @property
     def conll_map(self) -> dict[str, str]:

@@ -416,6 +416,8 @@ def test_every_sum_an_exporter_keeps_is_merged() -> None:
         "bio_index",
         "outside",
         "entity_names",
+        "stance_names",
+        "target_ids",
         "tag_ids",
         "holder_index",
         "target_index",

@@ -36,9 +36,9 @@ def floats(values: Sequence[float | None]) -> Any:
 
 def strings(values: Sequence[str]) -> Any:
     """A null-free string array."""
-    encoded = [v.encode() for v in values]
+    encoded = list(map(str.encode, values))
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-    np.cumsum([len(b) for b in encoded], out=offsets[1:])
+    np.cumsum(np.fromiter(map(len, encoded), np.int64, len(encoded)), out=offsets[1:])
     if offsets[-1] >= 2**31:
         large = pa.Array.from_buffers(
             pa.large_string(),

@@ -490,6 +490,8 @@ class _Exporter:
         self.tag_ids = {
             e: (self.bio_index[f"B-{e}"], self.bio_index[f"I-{e}"]) for e in labels.entity_names
         }
+        self.stance_names = labels.stance_names
+        self.target_ids = labels.target_ids
         self.holder_index = {n: i for i, n in enumerate(labels.holder_labels)}
         self.target_index = {n: i for i, n in enumerate(labels.target_ids)}
         self.stance_index = {n: i for i, n in enumerate(labels.stance_names)}
@@ -775,8 +777,8 @@ class _Exporter:
             )
         # sentence_start, holder_start, holder_end, target (see STANCE_COLUMNS)
         for row in sorted(rows.values(), key=itemgetter(3, 6, 7, 8)):
-            self.stance_counts[(self.labels.stance_names[row[9]], split)] += 1
-            self.target_counts[(self.labels.target_ids[row[8]], split)] += 1
+            self.stance_counts[(self.stance_names[row[9]], split)] += 1
+            self.target_counts[(self.target_ids[row[8]], split)] += 1
             self.writers.add_stance(split, row)
         return len(rows)
 
@@ -793,9 +795,9 @@ def stance_problem(doc: ArticleText, t: Triple, labels: LabelSet) -> tuple[str, 
     problems = sp.check_span(doc.text, t.holder, labels.holder_labels)
     if problems:
         return "invalid holder", f"holder {t.holder_text!r}: {'; '.join(problems)}"
-    if t.target not in labels.target_ids:
+    if t.target not in labels.target_set:
         return "unknown target", f"unknown target {t.target!r}"
-    if t.label not in labels.stance_names:
+    if t.label not in labels.stance_set:
         return "unknown label", f"unknown stance label {t.label!r}"
     ev = doc.evidence(t)
     if not (0 <= ev[0] < ev[1] <= len(doc.text)):
