@@ -553,3 +553,57 @@ def test_an_export_imports_no_pandas(arrow_store: Engine, tmp_path: Path) -> Non
         [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
     )
     assert done.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_parquet_writes_queue_behind_the_rows_and_a_failed_write_fails_the_export(
+    arrow_store: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches wait for the writer thread in a queue of at most WRITES_IN_FLIGHT (the rows
+    go on meanwhile), are written in order (same files as one batch at a time), and an
+    error of any write ends the export with that error and no folder."""
+    import threading
+
+    export_silver(arrow_store, options(tmp_path / "one-at-a-time"), LABELS)
+    release = threading.Event()
+    queued: list[int] = []
+    real_writer = hf.parquet_writer
+
+    class Held:
+        """A real ParquetWriter whose writes wait until the test releases them."""
+
+        def __init__(self, path: Path, schema: object) -> None:
+            self.writer = real_writer(path, schema)
+
+        def write_table(self, table: object) -> None:
+            release.wait(10)
+            self.writer.write_table(table)
+
+        def close(self) -> None:
+            self.writer.close()
+
+    submit = hf._SplitWriters._write
+
+    def watched(self: hf._SplitWriters, *args: object) -> None:
+        submit(self, *args)
+        queued.append(len(self.pending))
+        if len(queued) == hf.WRITES_IN_FLIGHT:
+            release.set()
+
+    monkeypatch.setattr(hf, "parquet_writer", Held)
+    monkeypatch.setattr(hf._SplitWriters, "_write", watched)
+    monkeypatch.setattr(hf, "BATCH_ROWS", {"entities": 1, "stance": 1})
+    export_silver(arrow_store, options(tmp_path / "queued"), LABELS)
+    assert max(queued) == hf.WRITES_IN_FLIGHT  # rows went on while writes waited
+    monkeypatch.setattr(hf, "BATCH_ROWS", {"entities": 3, "stance": 2})
+    monkeypatch.setattr(hf, "parquet_writer", real_writer)
+    export_silver(arrow_store, options(tmp_path / "again"), LABELS)
+    assert files(tmp_path / "again") == files(tmp_path / "one-at-a-time")
+
+    class Failing(Held):
+        def write_table(self, table: object) -> None:
+            raise OSError("No space left on device")
+
+    monkeypatch.setattr(hf, "parquet_writer", Failing)
+    with pytest.raises(OSError, match="No space left"):
+        export_silver(arrow_store, options(tmp_path / "full"), LABELS)
+    assert not list(tmp_path.glob("full*"))

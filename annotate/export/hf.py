@@ -59,6 +59,9 @@ BATCH_ROWS = {"entities": 200, "stance": 2000}
 # Chunks of rows held while a helper imports `datasets` for the schemas (about 3,000
 # articles of Python rows, then this process waits).
 HELD_CHUNKS = 6
+# Batches given to the Parquet writer thread and not yet written: a chunk's batches are
+# cut together, and waiting for each write before the next stalled the rows.
+WRITES_IN_FLIGHT = 8
 CHUNK_ARTICLES = 500
 # Container allocations between young collections while rows are built (Python's default
 # is 700): see `_few_collections`.
@@ -325,7 +328,8 @@ class _SplitWriters:
     (config, split) and are cut into batches of BATCH_ROWS rows, whatever the chunks:
     the row groups, hence the bytes, do not depend on the number of workers. Each batch
     is encoded and compressed on a thread (pyarrow does it without the GIL) while the
-    next one is built; one write at a time, in order, so the files are the same.
+    next ones are built (up to WRITES_IN_FLIGHT wait their turn); one write at a time,
+    in order, so the files are the same.
     """
 
     def __init__(self, root: Path, sidecar: Sidecar) -> None:
@@ -339,7 +343,7 @@ class _SplitWriters:
         self.nbytes: Counter[tuple[str, str]] = Counter()
         self.rows: Counter[tuple[str, str]] = Counter()
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet")
-        self.pending: Future | None = None
+        self.pending: deque[Future] = deque()  # writes submitted, oldest first
 
     def add_chunk(self, chunk: _Collected) -> None:
         self.held.append(chunk)
@@ -379,16 +383,16 @@ class _SplitWriters:
             path = parquet_path(self.root, config, split)
             path.parent.mkdir(parents=True, exist_ok=True)
             writer = self.writers[(config, split)] = parquet_writer(path, schema)
-        self._wait()
-        self.pending = self.pool.submit(writer.write_table, table)
+        self._wait(WRITES_IN_FLIGHT - 1)
+        self.pending.append(self.pool.submit(writer.write_table, table))
         self.nbytes[(config, split)] += table.nbytes
         self.rows[(config, split)] += table.num_rows
 
-    def _wait(self) -> None:
-        """Let the write in flight finish (raising its error, if any)."""
-        if self.pending is not None:
-            pending, self.pending = self.pending, None
-            pending.result()
+    def _wait(self, left: int = 0) -> None:
+        """Let the oldest writes finish (raising their error, if any) until `left` are
+        in flight."""
+        while len(self.pending) > left:
+            self.pending.popleft().result()
 
     def close(self) -> None:
         import pyarrow as pa
