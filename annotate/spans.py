@@ -412,8 +412,9 @@ def bio_ranges(
 
 def aligned_ranges(
     text: str, starts: Any, ends: Any, spans: Sequence[Span], known: frozenset[str]
-) -> list[tuple[int, int, str]] | None:
-    """``bio_ranges`` of the common case, on numpy token offset arrays: the spans, in
+) -> tuple[Any, Any, tuple[str, ...]] | None:
+    """``bio_ranges`` of the common case, as columns (token index arrays ``i`` and ``j``
+    and the labels), on numpy token offset arrays: the spans, in
     strictly increasing start order, each valid, on token edges and over tokens no other
     span covers, in text where every code point is its own cluster. Then every span is
     tagged as is and none is reported, so a few array operations decide all of them
@@ -425,7 +426,7 @@ def aligned_ranges(
     import numpy as np
 
     if not spans:
-        return []
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), ()
     span_starts, span_ends, span_labels = zip(*spans, strict=True)
     if not known.issuperset(span_labels) or not _simple(text):
         return None
@@ -444,7 +445,7 @@ def aligned_ranges(
         return None
     if len(i) > 1 and (i[1:] < np.maximum.accumulate(j)[:-1]).any():
         return None  # overlaps a span before it
-    return list(zip(i.tolist(), j.tolist(), span_labels, strict=True))
+    return i, j, span_labels
 
 
 def bio_problems(tags: Sequence[str], labels: Iterable[str]) -> list[str]:

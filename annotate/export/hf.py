@@ -23,7 +23,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
-from itertools import islice
+from itertools import chain, islice
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -248,15 +248,16 @@ class _ChunkPool:
         self.tokens = sp.chunk_tokens(texts)
         self.outside = outside
         self.tag_ids = tag_ids  # label -> (B id, I id)
-        self.tagged: list[tuple[int, list[tuple[int, int, str]]]] = []  # (first token, ranges)
+        # the tagged ranges: pool index of each range's first token, its token count, label
+        self.tagged: list[tuple[Any, Any, Sequence[str]]] = []
         self._tags: Any = None
         self._pieces: tuple[Any, bool] | None = None
 
-    def tag(self, first: int, ranges: list[tuple[int, int, str]]) -> None:
-        """Tag an article's token ranges (``spans.bio_ranges``: B on i, I on i+1..j-1);
-        its tokens start at pool index ``first``."""
-        if ranges:
-            self.tagged.append((first, ranges))
+    def tag(self, first: int, i: Any, j: Any, labels: Sequence[str]) -> None:
+        """Tag an article's token ranges (``spans.bio_ranges`` as columns: B on token
+        ``i[k]``, I on ``i[k] + 1 .. j[k] - 1``); its tokens start at pool index ``first``."""
+        if len(labels):
+            self.tagged.append((i + first, j - i, labels))
 
     @property
     def tags(self) -> Any:
@@ -265,11 +266,10 @@ class _ChunkPool:
 
         if self._tags is None:
             tags = self._tags = np.full(len(self.tokens.starts), self.outside, dtype=np.int64)
-            flat = [(first + i, j - i, label) for first, rs in self.tagged for i, j, label in rs]
-            if flat:
-                starts, lengths, labels = zip(*flat, strict=True)
-                at = np.array(starts, dtype=np.int64)
-                size = np.array(lengths, dtype=np.int64)
+            if self.tagged:
+                at = np.concatenate([t[0] for t in self.tagged])
+                size = np.concatenate([t[1] for t in self.tagged])
+                labels = chain.from_iterable(t[2] for t in self.tagged)
                 ids = np.array([self.tag_ids[label] for label in labels], dtype=np.int64)
                 tags[at] = ids[:, 0]
                 inner = size - 1  # the I tokens of each range, after its B
@@ -713,17 +713,20 @@ class _Exporter:
         pool: _ChunkPool,
         position: int,
     ) -> None:
+        import numpy as np
+
         bounds = pool.tokens.bounds
         first, last = int(bounds[position]), int(bounds[position + 1])
         starts, ends = pool.tokens.starts[first:last], pool.tokens.ends[first:last]
         aligned = sp.aligned_ranges(doc.text, starts, ends, result.spans, self.entity_names)
-        if aligned is not None:
-            ranges, issues = aligned, []
-        else:
+        issues: list[sp.AlignmentIssue] = []
+        if aligned is None:
             ranges, issues = sp.bio_ranges(
                 doc.text, starts.tolist(), ends.tolist(), result.spans, self.entity_names
             )
-        pool.tag(first, ranges)
+            i, j, labels = zip(*ranges, strict=True) if ranges else ((), (), ())
+            aligned = np.array(i, dtype=np.int64), np.array(j, dtype=np.int64), labels
+        pool.tag(first, *aligned)
         invalid = set()
         for issue in issues:
             self.alignment[issue.kind] += 1
