@@ -524,6 +524,14 @@ def test_rows_are_built_with_rare_collections_and_the_settings_come_back(
         export_silver(arrow_store, options(tmp_path / "again"), LABELS)
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
 
+    monkeypatch.setattr(hf._Exporter, "chunk", chunk)
+    gc.freeze()  # a caller's own frozen objects stay frozen
+    try:
+        export_silver(arrow_store, options(tmp_path / "frozen"), LABELS)
+        assert gc.get_freeze_count() > 0 and gc.get_threshold() == before
+    finally:
+        gc.unfreeze()
+
 
 def test_stance_rows_fill_the_stance_features_columns_in_order() -> None:
     """`_stance_rows` fills a row's values in STANCE_COLUMNS order; the stance table takes

@@ -1057,16 +1057,20 @@ def _few_collections() -> Iterator[None]:
     modules included. Here the objects that exist before the rows are frozen (never
     scanned) and the young generation is collected every YOUNG_COLLECTION_EVERY
     allocations: the same files in about 15% less time (benchmarks/export.py). Python's
-    settings come back afterwards.
+    settings come back afterwards; a caller that froze objects itself keeps them frozen
+    (then nothing more is frozen here, since unfreezing would thaw the caller's too).
     """
     threshold = gc.get_threshold()
-    gc.freeze()
+    freeze = gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
     gc.set_threshold(YOUNG_COLLECTION_EVERY, *threshold[1:])
     try:
         yield
     finally:
         gc.set_threshold(*threshold)
-        gc.unfreeze()
+        if freeze:
+            gc.unfreeze()
 
 
 def _write_rows(
