@@ -113,7 +113,12 @@ def _majority(
         for s in j.spans:
             by_offsets[(s.start, s.end)][a] = s.label
     spans = []
+    n = len(newest_first)
     for (start, end), marked in sorted(by_offsets.items()):
+        labels = list(marked.values())
+        if len(labels) == n and labels.count(labels[0]) == n:
+            spans.append(Span(start, end, labels[0]))  # unanimous, as `_vote` would say
+            continue
         choices = {a: marked.get(a) for a in newest_first}
         label = _vote("entity", f"[{start}, {end})", choices, newest_first, ties)
         if label is not None:
