@@ -203,7 +203,9 @@ def adjudicate(
     if not by_annotator:
         result.skipped = "no human annotation"
         return result
-    result.agreement = mean_pairwise_f1([set(j.spans) for j in by_annotator.values()])
+    n = len(by_annotator)
+    if n >= 2:  # one annotator agrees with nobody: None, as mean_pairwise_f1 says
+        result.agreement = mean_pairwise_f1([set(j.spans) for j in by_annotator.values()])
     if policy.kind == "adjudicated":
         assert resolution is not None
         spans, triples = sorted(set(resolution.spans)), list(resolution.triples)
@@ -217,13 +219,15 @@ def adjudicate(
             return result
         spans, triples = sorted(set(chosen.spans)), list(chosen.triples)
 
+    result.spans = spans
+    if n < 2:  # a stance's agreement is None without a second annotator
+        result.triples = [(t, None) for t in triples]
+        return result
     labels_by_key: dict[Hashable, dict[str, str]] = defaultdict(dict)
     for a, j in by_annotator.items():
         for t in j.triples:
             labels_by_key[stance_key(t)].setdefault(a, t.label)
-    n = len(by_annotator)
-    result.spans = spans
     for t in triples:
         agreeing = sum(1 for label in labels_by_key[stance_key(t)].values() if label == t.label)
-        result.triples.append((t, agreeing / n if n >= 2 else None))
+        result.triples.append((t, agreeing / n))
     return result
