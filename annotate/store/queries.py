@@ -12,6 +12,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import groupby, repeat
+from operator import itemgetter
 from typing import Any
 
 from more_itertools import chunked
@@ -819,6 +821,10 @@ def driver_rows(connection: Connection, statement: Select) -> list[tuple]:
         cursor.close()
 
 
+_ANNOTATION_OF_ROW = itemgetter(0)
+_SPAN_OF_ROW = itemgetter(1, 2, 3)
+
+
 def load_task_items(
     session: Session,
     task_ids: list[int],
@@ -863,16 +869,24 @@ def load_task_items(
         )
     ).all()
     connection = session.connection()
-    spans: dict[int, list[Span]] = defaultdict(list)
     new = tuple.__new__  # Span(start, end, label) without the NamedTuple's Python frame
-    for ann_id, start, end, label in driver_rows(
-        connection,
-        select(EntitySpan.annotation_id, EntitySpan.start, EntitySpan.end, EntitySpan.label)
-        .join(Annotation, EntitySpan.annotation_id == Annotation.id)
-        .where(Annotation.task_id.in_(task_ids))
-        .order_by(EntitySpan.annotation_id, EntitySpan.start, EntitySpan.end, EntitySpan.id),
-    ):
-        spans[ann_id].append(new(Span, (start, end, label)))
+    # Each annotation's spans, its rows grouped in C: (annotation_id, start, end, label)
+    # rows, in annotation order, become one tuple of Spans per annotation.
+    spans: dict[int, tuple[Span, ...]] = {
+        ann_id: tuple(map(new, repeat(Span), map(_SPAN_OF_ROW, rows)))
+        for ann_id, rows in groupby(
+            driver_rows(
+                connection,
+                select(EntitySpan.annotation_id, EntitySpan.start, EntitySpan.end, EntitySpan.label)
+                .join(Annotation, EntitySpan.annotation_id == Annotation.id)
+                .where(Annotation.task_id.in_(task_ids))
+                .order_by(
+                    EntitySpan.annotation_id, EntitySpan.start, EntitySpan.end, EntitySpan.id
+                ),
+            ),
+            key=_ANNOTATION_OF_ROW,
+        )
+    }
     triples: dict[int, list[Triple]] = defaultdict(list)
     for ann_id, h_start, h_end, h_label, h_text, target, label, t_start, t_end in driver_rows(
         connection,
@@ -908,18 +922,20 @@ def load_task_items(
     resolutions = _resolutions(session, task_ids) if with_resolutions else {}
     items = {}
     for task_id, versions, art_pk, external_id, content_hash, text, title, url in tasks:
-        rows = sorted(
-            by_task[task_id], key=lambda a: _order(a.updated_at, a.created_at, a.ls_annotation_id)
+        ordered = sorted(
+            ((_order(a.updated_at, a.created_at, a.ls_annotation_id), a) for a in by_task[task_id]),
+            key=itemgetter(0),
         )
+        rows = [a for _order_key, a in ordered]
         judgements = [
             Judgement(
                 a.annotator,
-                _order(a.updated_at, a.created_at, a.ls_annotation_id),
-                tuple(spans[a.id]),
+                order,
+                spans.get(a.id, ()),
                 tuple(triples[a.id]),
                 bool(a.ground_truth),
             )
-            for a in rows
+            for order, a in ordered
         ]
         invalid = [
             (j, [str(p.get("problem")) for p in fatal])
