@@ -415,7 +415,7 @@ def test_every_sum_an_exporter_keeps_is_merged() -> None:
         "split_names",
         "bio_index",
         "outside",
-        "entity_names",
+        "known_entities",
         "stance_names",
         "target_ids",
         "tag_ids",

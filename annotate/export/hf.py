@@ -244,7 +244,7 @@ class _ChunkPool:
     assignment per chunk instead of two per span.
     """
 
-    def __init__(self, texts: list[str], outside: int, tag_ids: dict[str, tuple[int, int]]):
+    def __init__(self, texts: list[str], outside: int, tag_ids: dict[str, tuple[int, int]]) -> None:
         self.tokens = sp.chunk_tokens(texts)
         self.outside = outside
         self.tag_ids = tag_ids  # label -> (B id, I id)
@@ -490,7 +490,7 @@ class _Exporter:
         self.report = report
         self.bio_index = {name: i for i, name in enumerate(labels.bio_names)}
         self.outside = self.bio_index["O"]
-        self.entity_names = frozenset(labels.entity_names)
+        self.known_entities = frozenset(labels.entity_names)
         self.tag_ids = {
             e: (self.bio_index[f"B-{e}"], self.bio_index[f"I-{e}"]) for e in labels.entity_names
         }
@@ -718,11 +718,11 @@ class _Exporter:
         bounds = pool.tokens.bounds
         first, last = int(bounds[position]), int(bounds[position + 1])
         starts, ends = pool.tokens.starts[first:last], pool.tokens.ends[first:last]
-        aligned = sp.aligned_ranges(doc.text, starts, ends, result.spans, self.entity_names)
+        aligned = sp.aligned_ranges(doc.text, starts, ends, result.spans, self.known_entities)
         issues: list[sp.AlignmentIssue] = []
         if aligned is None:
             ranges, issues = sp.bio_ranges(
-                doc.text, starts.tolist(), ends.tolist(), result.spans, self.entity_names
+                doc.text, starts.tolist(), ends.tolist(), result.spans, self.known_entities
             )
             i, j, labels = zip(*ranges, strict=True) if ranges else ((), (), ())
             aligned = np.array(i, dtype=np.int64), np.array(j, dtype=np.int64), labels
