@@ -448,6 +448,22 @@ def aligned_ranges(
     return i, j, span_labels
 
 
+def bio_columns(
+    text: str, starts: Any, ends: Any, spans: Sequence[Span], known: frozenset[str]
+) -> tuple[Any, Any, tuple[str, ...], list[AlignmentIssue]]:
+    """``bio_ranges`` on numpy token offset arrays, as columns: the token index arrays
+    ``i`` and ``j``, the labels, and the issues. ``aligned_ranges`` answers the common
+    case; anything else goes through ``bio_ranges``, which reports."""
+    import numpy as np
+
+    aligned = aligned_ranges(text, starts, ends, spans, known)
+    if aligned is not None:
+        return (*aligned, [])
+    ranges, issues = bio_ranges(text, starts.tolist(), ends.tolist(), spans, known)
+    i, j, labels = zip(*ranges, strict=True) if ranges else ((), (), ())
+    return np.array(i, dtype=np.int64), np.array(j, dtype=np.int64), labels, issues
+
+
 def bio_problems(tags: Sequence[str], labels: Iterable[str]) -> list[str]:
     """Why a BIO sequence is ill-formed: unknown tags, or I-X not after B-X/I-X."""
     known = set(labels)

@@ -713,20 +713,16 @@ class _Exporter:
         pool: _ChunkPool,
         position: int,
     ) -> None:
-        import numpy as np
-
         bounds = pool.tokens.bounds
         first, last = int(bounds[position]), int(bounds[position + 1])
-        starts, ends = pool.tokens.starts[first:last], pool.tokens.ends[first:last]
-        aligned = sp.aligned_ranges(doc.text, starts, ends, result.spans, self.known_entities)
-        issues: list[sp.AlignmentIssue] = []
-        if aligned is None:
-            ranges, issues = sp.bio_ranges(
-                doc.text, starts.tolist(), ends.tolist(), result.spans, self.known_entities
-            )
-            i, j, labels = zip(*ranges, strict=True) if ranges else ((), (), ())
-            aligned = np.array(i, dtype=np.int64), np.array(j, dtype=np.int64), labels
-        pool.tag(first, *aligned)
+        i, j, labels, issues = sp.bio_columns(
+            doc.text,
+            pool.tokens.starts[first:last],
+            pool.tokens.ends[first:last],
+            result.spans,
+            self.known_entities,
+        )
+        pool.tag(first, i, j, labels)
         invalid = set()
         for issue in issues:
             self.alignment[issue.kind] += 1

@@ -218,3 +218,16 @@ def test_aligned_ranges_answer_for_disjoint_spans_on_token_edges(
         assert as_ranges(fast) == want
     none = sp.aligned_ranges(text, starts, ends, [], frozenset(LABELS))
     assert none is not None and as_ranges(none) == []
+
+
+@FUZZ
+@given(text=article_text | simple_text.filter(str.strip), data=st.data())
+def test_bio_columns_are_bio_ranges(text: str, data: st.DataObject) -> None:
+    """Whichever path answers, the columns are `bio_ranges`'s ranges and issues."""
+    bound = st.integers(-2, len(text) + 2)
+    label = st.sampled_from([*LABELS, "NOPE"])
+    spans = data.draw(st.lists(st.builds(sp.Span, bound, bound, label), max_size=8))
+    starts, ends = token_arrays(text)
+    i, j, labels, issues = sp.bio_columns(text, starts, ends, spans, frozenset(LABELS))
+    want = sp.bio_ranges(text, starts.tolist(), ends.tolist(), spans, LABELS)
+    assert (as_ranges((i, j, labels)), issues) == want
