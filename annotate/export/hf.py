@@ -944,8 +944,7 @@ def _init_chunk_worker(
     # The parent's pooled connections are not this process's to use (SQLAlchemy's
     # advice for a forked engine): the worker opens its own.
     load.engine.dispose(close=False)
-    gc.freeze()  # as `_few_collections`, for the worker's life
-    gc.set_threshold(YOUNG_COLLECTION_EVERY, *gc.get_threshold()[1:])
+    _collect_rarely()  # for the worker's life
     _CHUNK_JOB = (options, labels, load, schemas)
 
 
@@ -1056,17 +1055,24 @@ def _few_collections() -> Iterator[None]:
     settings come back afterwards; a caller that froze objects itself keeps them frozen
     (then nothing more is frozen here, since unfreezing would thaw the caller's too).
     """
+    threshold, froze = _collect_rarely()
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        if froze:
+            gc.unfreeze()
+
+
+def _collect_rarely() -> tuple[tuple[int, ...], bool]:
+    """`_few_collections`'s settings; Python's thresholds before, and whether objects
+    were frozen here (not when a caller had frozen some)."""
     threshold = gc.get_threshold()
     freeze = gc.get_freeze_count() == 0
     if freeze:
         gc.freeze()
     gc.set_threshold(YOUNG_COLLECTION_EVERY, *threshold[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
-        if freeze:
-            gc.unfreeze()
+    return threshold, freeze
 
 
 def _write_rows(
