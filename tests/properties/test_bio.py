@@ -50,6 +50,13 @@ def aligned_spans(draw: st.DrawFn) -> tuple[str, list[sp.Token], list[sp.Span]]:
     return text, tokens, spans
 
 
+def any_spans(text: str, max_size: int = 8) -> st.SearchStrategy[list[sp.Span]]:
+    """Spans anywhere around `text` (outside it too), with any label or an unknown one."""
+    bound = st.integers(-2, len(text) + 2)
+    label = st.sampled_from([*LABELS, "NOPE"])
+    return st.lists(st.builds(sp.Span, bound, bound, label), max_size=max_size)
+
+
 @FUZZ
 @given(case=aligned_spans())
 def test_bio_tags_of_aligned_spans_decode_to_the_same_spans(
@@ -65,9 +72,7 @@ def test_bio_tags_of_aligned_spans_decode_to_the_same_spans(
 @FUZZ
 @given(text=article_text, data=st.data())
 def test_every_span_is_tagged_or_reported(text: str, data: st.DataObject) -> None:
-    bound = st.integers(-2, len(text) + 2)
-    label = st.sampled_from([*LABELS, "NOPE"])
-    spans = data.draw(st.lists(st.builds(sp.Span, bound, bound, label), max_size=6))
+    spans = data.draw(any_spans(text, max_size=6))
     tokens = sp.tokenize(text)
     tags, issues = sp.bio_tags(text, tokens, spans, LABELS)
     assert len(tags) == len(tokens)
@@ -101,9 +106,7 @@ def test_token_columns_are_tokenize_column_wise(text: str) -> None:
 @given(text=article_text | simple_text.filter(str.strip), data=st.data())
 def test_bio_ranges_tag_as_mains_bio_tags(text: str, data: st.DataObject) -> None:
     """The ranges, written out as tags, are main's tags; the issues are main's issues."""
-    bound = st.integers(-2, len(text) + 2)
-    label = st.sampled_from([*LABELS, "NOPE"])
-    spans = data.draw(st.lists(st.builds(sp.Span, bound, bound, label), max_size=8))
+    spans = data.draw(any_spans(text))
     tokens = sp.tokenize(text)
     want_tags, want_issues = reference_bio_tags(text, tokens, spans, LABELS)
     cols = sp.token_columns(text)
@@ -192,9 +195,7 @@ def as_ranges(columns: tuple[Any, Any, tuple[str, ...]]) -> list[tuple[int, int,
 def test_aligned_ranges_are_bio_ranges_or_none(text: str, data: st.DataObject) -> None:
     """The fast path answers only where `bio_ranges` tags every span as is: then its ranges
     are `bio_ranges`'s and nothing is reported."""
-    bound = st.integers(-2, len(text) + 2)
-    label = st.sampled_from([*LABELS, "NOPE"])
-    spans = data.draw(st.lists(st.builds(sp.Span, bound, bound, label), max_size=8))
+    spans = data.draw(any_spans(text))
     starts, ends = token_arrays(text)
     fast = sp.aligned_ranges(text, starts, ends, spans, frozenset(LABELS))
     ranges, issues = sp.bio_ranges(text, starts.tolist(), ends.tolist(), spans, LABELS)
@@ -224,9 +225,7 @@ def test_aligned_ranges_answer_for_disjoint_spans_on_token_edges(
 @given(text=article_text | simple_text.filter(str.strip), data=st.data())
 def test_bio_columns_are_bio_ranges(text: str, data: st.DataObject) -> None:
     """Whichever path answers, the columns are `bio_ranges`'s ranges and issues."""
-    bound = st.integers(-2, len(text) + 2)
-    label = st.sampled_from([*LABELS, "NOPE"])
-    spans = data.draw(st.lists(st.builds(sp.Span, bound, bound, label), max_size=8))
+    spans = data.draw(any_spans(text))
     starts, ends = token_arrays(text)
     i, j, labels, issues = sp.bio_columns(text, starts, ends, spans, frozenset(LABELS))
     want = sp.bio_ranges(text, starts.tolist(), ends.tolist(), spans, LABELS)
