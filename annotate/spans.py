@@ -492,13 +492,24 @@ ABBREVIATIONS = NAME_ABBREVIATIONS | frozenset(
 )
 # A candidate end: . ! ? (and closing quotes or brackets) before white space and the next
 # word, which may open with a quote or bracket; or a line break, which always ends one.
-# The leading lookahead lets the regex engine skip to candidate characters in C.
-_SENTENCE_END = re.compile(r"(?=[.!?\n])(?:[.!?]+[\"'’”)\]]*(?=\s+[\"'“‘(\[]?(?P<next>\w))|\n+)")
+# The pattern opens with the class of its first characters, so the regex engine skips to
+# them in C (a third of the splitter's time, against a leading lookahead). The next word's
+# first character is a word character other than an ASCII lower-case letter: such a word
+# never starts a sentence, so its candidate is refused here rather than in Python (the
+# scan then resumes where the refused candidate would have ended: every position inside
+# it has the same next word). `sentences` checks the rest (capital or digit).
+_SENTENCE_END = re.compile(
+    r"[.!?\n](?:(?<=[.!?])[.!?]*[\"'’”)\]]*(?=\s+[\"'“‘(\[]?(?P<next>[^\W_a-z]))|(?<=\n)\n*)"
+)
+_LONGEST_ABBREVIATION = max(map(len, ABBREVIATIONS))
 _LETTER_DOTS = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")  # "U.S", "a.m"
 
 
 def _abbreviation_before(text: str, end: int) -> bool:
     """Whether the word ending at ``end`` (a period follows) is an abbreviation."""
+    last = text[max(0, end - _LONGEST_ABBREVIATION - 1) : end]
+    if len(last) > _LONGEST_ABBREVIATION and last.isalnum():
+        return False  # longer than any abbreviation, with no dot for "U.S."
     start, low = end, max(0, end - 16)
     while start > low and (text[start - 1].isalnum() or text[start - 1] == "."):
         start -= 1
@@ -522,15 +533,15 @@ def sentences(text: str) -> list[tuple[int, int]]:
     ranges: list[tuple[int, int]] = []
     start = 0
     for m in _SENTENCE_END.finditer(text):
-        first = text[m.start()]
-        if first == "\n":
+        nxt = m.group("next")
+        if nxt is None:  # line breaks
             _push(text, start, m.start(), ranges)
             start = m.end()
             continue
-        nxt = m.group("next")
         if not (nxt.isupper() or nxt.isdigit()):
             continue
-        if first == "." and _abbreviation_before(text, m.start()):
+        end = m.start()
+        if text[end] == "." and _abbreviation_before(text, end):
             continue
         _push(text, start, m.end(), ranges)
         start = m.end()
