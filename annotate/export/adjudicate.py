@@ -18,11 +18,15 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from annotate.agreement import mean_pairwise_f1
 from annotate.errors import UsageError
 from annotate.judgement import Judgement, StanceKey, Triple, latest_per_annotator
 from annotate.spans import Span
+
+_OFFSETS = itemgetter(0, 1)  # a Span's (start, end)
+_LABEL = itemgetter(2)
 
 
 class PolicyError(UsageError):
@@ -141,13 +145,16 @@ def _majority(
 def _alone(j: Judgement, stance_key: StanceKey) -> tuple[list[Span], list[Triple]]:
     """`_majority` of one annotator, without the votes: each offset's last span, each
     stance's first triple, in the same order (one voter is unanimous, so never a tie)."""
-    by_offsets = {(s.start, s.end): s for s in j.spans}
+    # the spans in C: an export adjudicates every span of the corpus through here
+    by_offsets = dict(zip(map(_OFFSETS, j.spans), j.spans, strict=True))
+    spans = list(map(by_offsets.__getitem__, sorted(by_offsets)))
+    if None in map(_LABEL, spans):
+        spans = [s for s in spans if s.label is not None]
     by_key: dict[Hashable, Triple] = {}
     for t in j.triples:
         by_key.setdefault(stance_key(t), t)
-    spans = [by_offsets[k] for k in sorted(by_offsets)]
     triples = [t for _key, t in sorted(by_key.items(), key=lambda kv: repr(kv[0]))]
-    return [s for s in spans if s.label is not None], [t for t in triples if t.label is not None]
+    return spans, [t for t in triples if t.label is not None]
 
 
 def _once_per_triple(stance_key: StanceKey) -> StanceKey:
