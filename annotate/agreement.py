@@ -10,11 +10,13 @@ import itertools
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from annotate.judgement import Judgement, StanceKey, latest_per_annotator
 from annotate.spans import Span
 
 NONE = "-"  # the value of "not marked" when a stance is coded
+_LABEL = itemgetter(2)  # a Span's label
 
 
 def span_f1(a: set[Span] | frozenset[Span], b: set[Span] | frozenset[Span]) -> float:
@@ -89,11 +91,13 @@ class AgreementStats:
         self.articles += 1
         for a, b in itertools.combinations(by_annotator.values(), 2):
             sa, sb = set(a.spans), set(b.spans)
+            # each label's shared and marked spans, counted in C
+            tp = Counter(map(_LABEL, sa & sb))
+            size = Counter(map(_LABEL, sa))
+            size.update(map(_LABEL, sb))
             for label in self.entity_labels:
-                la = {s for s in sa if s.label == label}
-                lb = {s for s in sb if s.label == label}
-                self._tp[label] += len(la & lb)
-                self._size[label] += len(la) + len(lb)
+                self._tp[label] += tp[label]
+                self._size[label] += size[label]
         units: dict[Hashable, dict[str, str]] = defaultdict(dict)
         for ann, j in by_annotator.items():
             for t in j.triples:
