@@ -237,13 +237,13 @@ def test_json_columns_read_what_orjson_refuses_as_json_does(engine: Engine) -> N
         assert math.isnan(stored[2])
 
 
-def test_task_items_read_spans_and_triples_through_the_driver_on_every_database(
+def test_task_items_read_spans_and_triples_packed_on_every_database(
     engine: Engine,
 ) -> None:
-    """`load_task_items` reads spans and triples as the driver's tuples (`driver_rows`):
-    on both databases it gives what the ORM holds, each annotation's spans in (start, end,
-    id) order, over an IN list longer than one bound parameter and with a label holding
-    a quote and a placeholder-like "%s"."""
+    """`load_task_items` reads spans and triples packed (`packed_rows`: one JSON row on
+    SQLite, the driver's tuples elsewhere): on both databases it gives what the ORM holds,
+    each annotation's spans in (start, end, id) order, over an IN list longer than one
+    bound parameter and with a label holding a quote and a placeholder-like "%s"."""
     from annotate.judgement import Triple
     from annotate.spans import Span
     from annotate.store import queries
@@ -290,3 +290,63 @@ def test_task_items_read_spans_and_triples_through_the_driver_on_every_database(
                        None if n % 2 else (40, 45)),
             )  # fmt: skip
             assert all(type(s) is Span for s in j.spans)
+
+
+def test_packed_rows_are_the_rows_sqlalchemy_reads_on_every_database(engine: Engine) -> None:
+    """`packed_rows` gives each row's values as SQLAlchemy's types read them (dates, JSON,
+    booleans, NULL, text with quotes, line breaks and emoji, and NUL where the database
+    stores one, 64-bit integers), in
+    any order, whether SQLite packs them into one JSON row or the driver fetches them."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from annotate.store import queries
+    from annotate.store.models import Annotation, Project, Task
+
+    nul = "\x00" if engine.dialect.name == "sqlite" else ""  # PostgreSQL text refuses NUL
+    awkward = f'a{nul}b "quoted" \\ back\nslash\té 😀 %s'
+    with session_scope(engine) as session:
+        project = Project(name="p", ls_url="http://127.0.0.1:1", ls_project_id=1)
+        session.add(project)
+        session.flush()
+        for n in range(3):
+            article = Article(content_hash=f"{n:064d}", text=awkward, title=None)
+            session.add(article)
+            session.flush()
+            task = Task(project_id=project.id, article_id=article.id, ls_task_id=2**40 + n)
+            session.add(task)
+            session.flush()
+            session.add(
+                Annotation(
+                    task_id=task.id, ls_annotation_id=2**62 + n, annotator=awkward,
+                    created_at=datetime(2024, 11, 7, 9, 30, 15, 123456, tzinfo=UTC),
+                    updated_at=None if n == 1 else datetime(2024, 11, 8, tzinfo=UTC),
+                    ground_truth=n == 2, problems=[{"problem": awkward, "n": n}] if n else [],
+                )
+            )  # fmt: skip
+    statement = (
+        select(
+            Annotation.id,
+            Annotation.ls_annotation_id,
+            Annotation.annotator,
+            Annotation.created_at,
+            Annotation.updated_at,
+            Annotation.ground_truth,
+            Annotation.problems,
+            Article.text,
+            Article.title,
+            Task.model_versions,
+        )
+        .join(Task, Annotation.task_id == Task.id)
+        .join(Article, Task.article_id == Article.id)
+    )
+    with session_scope(engine) as session:
+        connection = session.connection()
+        expected = sorted(tuple(row) for row in connection.execute(statement))
+        got = sorted(tuple(row) for row in queries.packed_rows(connection, statement))
+        empty = queries.packed_rows(connection, statement.where(Annotation.id < 0))
+    assert got == expected
+    assert len(got) == 3 and got[2][6] == [{"problem": awkward, "n": 2}]
+    assert [type(v) for v in got[2][3:6]] == [datetime, datetime, bool]
+    assert list(empty) == []

@@ -1031,8 +1031,8 @@ def _read_ahead(
     load: _Loader, chunks: Iterable[list[int]]
 ) -> Iterator[tuple[list[int], list[TaskItem]]]:
     """Each chunk with its items, the next chunk read on a thread while the caller turns
-    this one into rows: the database's own work (SQLite's and the driver's C code, a
-    network round trip to PostgreSQL) runs without the GIL, so it overlaps the export's."""
+    this one into rows: a server database's round trip and work run without the GIL, so
+    they overlap the export's (not SQLite's: see `_reads`)."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read") as reader:
         todo = iter(chunks)
         ahead = [(c, reader.submit(load, c)) for c in islice(todo, 1)]
@@ -1040,6 +1040,20 @@ def _read_ahead(
             chunk, items = ahead.pop()
             ahead += [(c, reader.submit(load, c)) for c in islice(todo, 1)]
             yield chunk, items.result()
+
+
+def _reads(
+    load: _Loader, chunks: Iterable[list[int]]
+) -> Iterator[tuple[list[int], list[TaskItem]]]:
+    """Each chunk with its items: read ahead on a thread from a server database, here
+    between chunks from SQLite. SQLite's work is this process's own CPU, and a chunk comes
+    packed in a few rows (`queries.packed_rows`). Against the former read (rows one by
+    one, on a thread), an export of 10,000 articles took 1.04x the time reading packed
+    chunks on a thread, and 0.94x to 0.96x reading them here (paired whole-process runs,
+    medians): the two threads handed the GIL back and forth."""
+    if load.engine.dialect.name != "sqlite":
+        return _read_ahead(load, chunks)
+    return ((chunk, load(chunk)) for chunk in chunks)
 
 
 @contextmanager
@@ -1092,7 +1106,7 @@ def _write_rows(
     try:
         with _few_collections():
             if workers.pool is None:
-                for chunk, items in _read_ahead(load, chunked(ids, CHUNK_ARTICLES)):
+                for chunk, items in _reads(load, chunked(ids, CHUNK_ARTICLES)):
                     exporter.chunk(items)
                     exporter.end_chunk()
                     done += len(chunk)
