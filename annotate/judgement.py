@@ -11,15 +11,19 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from annotate import spans as sp
 from annotate.spans import Span
 
 
-@dataclass(frozen=True)
-class Triple:
-    """One stance: holder span (label = holder type) -> target id, with a stance label."""
+class Triple(NamedTuple):
+    """One stance: holder span (label = holder type) -> target id, with a stance label.
+
+    A tuple, as `Span` is: an export builds, hashes and compares every triple of the
+    store, and a NamedTuple is built and compared in C (the frozen dataclass it was set
+    each field through a Python call); it equals and hashes as its fields.
+    """
 
     holder: Span
     holder_text: str

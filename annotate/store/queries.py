@@ -947,15 +947,10 @@ def load_task_items(
     triple_rows.sort(key=_TRIPLE_ORDER)
     triples: dict[int, list[Triple]] = defaultdict(list)
     for ann_id, _id, h_start, h_end, h_label, h_text, target, label, t_start, t_end in triple_rows:
-        triples[ann_id].append(
-            Triple(
-                holder=new(Span, (h_start, h_end, h_label)),
-                holder_text=h_text,
-                target=target,
-                label=label,
-                target_span=(t_start, t_end) if t_start is not None else None,
-            )
-        )
+        target_span = (t_start, t_end) if t_start is not None else None
+        holder = new(Span, (h_start, h_end, h_label))
+        # Triple(holder, holder_text, target, label, target_span, evidence), built in C
+        triples[ann_id].append(new(Triple, (holder, h_text, target, label, target_span, None)))
     by_task = {task_id: list(rows) for task_id, rows in groupby(anns, key=_TASK_OF_ROW)}
     predictions: dict[int, dict[str, tuple[datetime, list, list]]] = defaultdict(dict)
     if with_predictions:
