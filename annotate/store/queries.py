@@ -826,14 +826,16 @@ def packed_rows(connection: Connection, statement: Select) -> list[Sequence[Any]
     """A Core select's rows, in no particular order (callers sort), each value as its
     column's type reads it (SQLAlchemy's own result processors: dates, JSON, booleans).
 
-    On SQLite the database packs all of them into one row, a JSON array of arrays that
-    SQLite builds in C and orjson reads in C: a third less time than fetching the rows
-    for an export's spans. And the sqlite3 module lets go of the GIL for each row it
-    steps to and takes it back for the next, so a read on a thread beside a busy one
-    waited for the GIL at every row (17,000 span rows took over a minute beside a busy
-    thread, 0.4 s alone); one row is one wait. Other databases' drivers fetch a whole
-    result without the GIL, so their rows come as they are (the driver's own tuples
-    when no column needs a processor, as `driver_rows`).
+    For queries of many small rows (an export's spans and triples). On SQLite the
+    database packs all of them into one row, a JSON array of arrays that SQLite builds
+    in C and orjson reads in C: a quarter less time than fetching an export's span rows
+    one by one. (A few hundred rows of long texts or JSON documents read faster as rows:
+    packed, they are escaped, then parsed twice.) And the sqlite3 module lets go of the
+    GIL for each row it steps to and takes it back for the next, so a read on a thread
+    beside a busy one waited for the GIL at every row (17,000 span rows took over a
+    minute beside a busy thread, 0.4 s alone); one row is one wait. Other databases'
+    drivers fetch a whole result without the GIL, so their rows come as they are (the
+    driver's own tuples when no column needs a processor, as `driver_rows`).
 
     Columns must be integers, text, booleans, dates or JSON (SQLite's JSON prints a REAL
     with 15 digits). Row order: an aggregate's input order is undefined on SQLite before
@@ -881,8 +883,8 @@ def load_task_items(
     chunk on a thread beside the one building rows.
     """
     connection = session.connection()
-    tasks = packed_rows(
-        connection,
+    # the texts as rows: packed, their JSON escaping would cost more than the rows
+    tasks = connection.execute(
         select(
             Task.id,
             Task.model_versions,
@@ -894,8 +896,8 @@ def load_task_items(
             Article.url,
         )
         .join(Article, Task.article_id == Article.id)
-        .where(Task.id.in_(task_ids)),
-    )
+        .where(Task.id.in_(task_ids))
+    ).all()
     # (id, task_id, annotator, updated_at, created_at, ls_annotation_id, ground_truth,
     # problems) rows, each task's together
     anns = sorted(
@@ -954,17 +956,16 @@ def load_task_items(
     by_task = {task_id: list(rows) for task_id, rows in groupby(anns, key=_TASK_OF_ROW)}
     predictions: dict[int, dict[str, tuple[datetime, list, list]]] = defaultdict(dict)
     if with_predictions:
-        for article_id, version, created, entities, stances in packed_rows(
-            connection,
+        for p in connection.execute(
             select(
                 Prediction.article_id,
                 Prediction.model_version,
                 Prediction.created_at,
                 Prediction.entities,
                 Prediction.stances,
-            ).where(Prediction.article_id.in_([t[2] for t in tasks])),
-        ):  # one per article and version (unique), so in any order
-            predictions[article_id][version] = (created, entities, stances)
+            ).where(Prediction.article_id.in_([t[2] for t in tasks]))
+        ).all():
+            predictions[p.article_id][p.model_version] = (p.created_at, p.entities, p.stances)
     resolutions = _resolutions(session, task_ids) if with_resolutions else {}
     items = {}
     for task_id, versions, art_pk, external_id, content_hash, text, title, url in tasks:
@@ -1281,8 +1282,7 @@ def load_prediction_items(
 ) -> list[TaskItem]:
     """Articles with their prediction of `model_version` as items the exporter reads like
     tasks nobody annotated (no task, no judgement)."""
-    rows = packed_rows(
-        session.connection(),
+    rows = session.execute(
         select(
             Article.id,
             Article.external_id,
@@ -1295,12 +1295,12 @@ def load_prediction_items(
             Prediction.stances,
         )
         .join(Prediction, Prediction.article_id == Article.id)
-        .where(Article.id.in_(article_ids), Prediction.model_version == model_version),
-    )
+        .where(Article.id.in_(article_ids), Prediction.model_version == model_version)
+        .order_by(Prediction.created_at, Prediction.id)
+    ).all()
     items: dict[int, TaskItem] = {}
-    # one prediction per article and version (unique), so the rows' order does not matter
     for pk, external_id, content_hash, text, title, url, created, entities, stances in rows:
-        items[pk] = TaskItem(
+        items[pk] = TaskItem(  # a later prediction of the version (a --force rerun) wins
             public_id=public_article_id(external_id, content_hash),
             content_hash=content_hash,
             text=unit_text(title, text),
