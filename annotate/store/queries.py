@@ -879,8 +879,8 @@ def load_task_items(
 
     Plain rows rather than ORM objects: the identity map costs more than the export itself
     on large stores. The queries run on the session's connection, so their rows skip the
-    ORM's result layer too, and come packed (`packed_rows`): the export reads the next
-    chunk on a thread beside the one building rows.
+    ORM's result layer too, and the many-row ones (annotations, spans, triples) come
+    packed (`packed_rows`).
     """
     connection = session.connection()
     # the texts as rows: packed, their JSON escaping would cost more than the rows
