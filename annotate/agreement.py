@@ -10,13 +10,11 @@ import itertools
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
 
 from annotate.judgement import Judgement, StanceKey, latest_per_annotator
-from annotate.spans import Span
+from annotate.spans import SPAN_LABEL, Span
 
 NONE = "-"  # the value of "not marked" when a stance is coded
-_LABEL = itemgetter(2)  # a Span's label
 
 
 def span_f1(a: set[Span] | frozenset[Span], b: set[Span] | frozenset[Span]) -> float:
@@ -92,9 +90,9 @@ class AgreementStats:
         for a, b in itertools.combinations(by_annotator.values(), 2):
             sa, sb = set(a.spans), set(b.spans)
             # each label's shared and marked spans, counted in C
-            tp = Counter(map(_LABEL, sa & sb))
-            size = Counter(map(_LABEL, sa))
-            size.update(map(_LABEL, sb))
+            tp = Counter(map(SPAN_LABEL, sa & sb))
+            size = Counter(map(SPAN_LABEL, sa))
+            size.update(map(SPAN_LABEL, sb))
             for label in self.entity_labels:
                 self._tp[label] += tp[label]
                 self._size[label] += size[label]

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from itertools import repeat
 from operator import itemgetter
 from typing import Any, NamedTuple
 
 from annotate import spans as sp
-from annotate.spans import Span
+from annotate.spans import Span, spans_from
 
 
 class Triple(NamedTuple):
@@ -139,10 +138,7 @@ _SPAN_FIELDS = itemgetter("start", "end", "label")
 
 def record_judgement(annotator: str, record: dict[str, Any]) -> Judgement:
     """A record in the public prediction format (entities, stances) as a judgement."""
-    # Span's own tuple of each entity's fields, built in C (a silver export reads every
-    # predicted entity of the store through here)
-    entities = record.get("entities") or []
-    spans = tuple(map(tuple.__new__, repeat(Span, len(entities)), map(_SPAN_FIELDS, entities)))
+    spans = spans_from(map(_SPAN_FIELDS, record.get("entities") or []))
     triples = []
     for s in record.get("stances") or []:
         h = s["holder"]

@@ -10,7 +10,8 @@ import bisect
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, repeat
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import regex
@@ -26,6 +27,18 @@ class Span(NamedTuple):
     start: int
     end: int
     label: str
+
+
+# A Span's fields, read in C (an export reads every span of a corpus)
+SPAN_OFFSETS = itemgetter(0, 1)  # (start, end)
+SPAN_LABEL = itemgetter(2)
+
+
+def spans_from(fields: Iterable[Sequence[Any]]) -> tuple[Span, ...]:
+    """Spans of ``(start, end, label)`` sequences, built in C: ``tuple.__new__`` skips
+    the NamedTuple's Python ``__new__`` (the store's export read and a silver export
+    build every span of a corpus here)."""
+    return tuple(map(tuple.__new__, repeat(Span), fields))
 
 
 # The unit of annotation is the title as its first paragraph, then the body (guidelines).

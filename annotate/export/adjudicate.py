@@ -18,15 +18,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
 
 from annotate.agreement import mean_pairwise_f1
 from annotate.errors import UsageError
 from annotate.judgement import Judgement, StanceKey, Triple, latest_per_annotator
-from annotate.spans import Span
-
-_OFFSETS = itemgetter(0, 1)  # a Span's (start, end)
-_LABEL = itemgetter(2)
+from annotate.spans import SPAN_LABEL, SPAN_OFFSETS, Span
 
 
 class PolicyError(UsageError):
@@ -146,9 +142,9 @@ def _alone(j: Judgement, stance_key: StanceKey) -> tuple[list[Span], list[Triple
     """`_majority` of one annotator, without the votes: each offset's last span, each
     stance's first triple, in the same order (one voter is unanimous, so never a tie)."""
     # the spans in C: an export adjudicates every span of the corpus through here
-    by_offsets = dict(zip(map(_OFFSETS, j.spans), j.spans, strict=True))
+    by_offsets = dict(zip(map(SPAN_OFFSETS, j.spans), j.spans, strict=True))
     spans = list(map(by_offsets.__getitem__, sorted(by_offsets)))
-    if None in map(_LABEL, spans):
+    if None in map(SPAN_LABEL, spans):
         spans = [s for s in spans if s.label is not None]
     by_key: dict[Hashable, Triple] = {}
     for t in j.triples:

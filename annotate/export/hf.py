@@ -66,7 +66,6 @@ CHUNK_ARTICLES = 500
 # Container allocations between young collections while rows are built (Python's default
 # is 700): see `_few_collections`.
 YOUNG_COLLECTION_EVERY = 50_000
-_LABEL = itemgetter(2)  # a Span's label
 
 
 def default_out_dir(project: str, now: datetime | None = None) -> Path:
@@ -731,7 +730,7 @@ class _Exporter:
             if issue.kind == "invalid":
                 invalid.add(issue.span)
         kept = [s for s in result.spans if s not in invalid] if invalid else result.spans
-        self.entity_counts.update(zip(map(_LABEL, kept), repeat(split)))  # counted in C
+        self.entity_counts.update(zip(map(sp.SPAN_LABEL, kept), repeat(split)))  # counted in C
         human = source != "prediction"
         self.writers.add_entities(
             split,

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import groupby, repeat
+from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 from annotate.errors import StoreError
 from annotate.judgement import Judgement, Triple, public_article_id, record_judgement
 from annotate.problem import fatal_problems, notes
-from annotate.spans import Span, unit_text
+from annotate.spans import Span, spans_from, unit_text
 from annotate.store.models import (
     Annotation,
     Article,
@@ -920,7 +920,6 @@ def load_task_items(
         ),
         key=_TASK_OF_ROW,
     )
-    new = tuple.__new__  # Span(start, end, label) without the NamedTuple's Python frame
     # Each annotation's spans, its rows sorted and grouped in C: (annotation_id, start,
     # end, id, label) rows, in annotation order, become one tuple of Spans per annotation.
     span_rows = packed_rows(
@@ -937,7 +936,7 @@ def load_task_items(
     )
     span_rows.sort()
     spans: dict[int, tuple[Span, ...]] = {
-        ann_id: tuple(map(new, repeat(Span), map(_SPAN_OF_ROW, rows)))
+        ann_id: spans_from(map(_SPAN_OF_ROW, rows))
         for ann_id, rows in groupby(span_rows, key=_ANNOTATION_OF_ROW)
     }
     triple_rows = packed_rows(
@@ -948,6 +947,7 @@ def load_task_items(
     )
     triple_rows.sort(key=_TRIPLE_ORDER)
     triples: dict[int, list[Triple]] = defaultdict(list)
+    new = tuple.__new__  # a NamedTuple built in C, without its Python __new__
     for ann_id, _id, h_start, h_end, h_label, h_text, target, label, t_start, t_end in triple_rows:
         target_span = (t_start, t_end) if t_start is not None else None
         holder = new(Span, (h_start, h_end, h_label))
