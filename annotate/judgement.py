@@ -87,32 +87,23 @@ def latest_per_annotator(judgements: Iterable[Judgement]) -> dict[str, Judgement
 
 
 class ArticleText:
-    """One article's text with its sentences computed once, on demand."""
+    """One article's text, with the sentence of each mention found once, on demand."""
 
     def __init__(self, text: str, public_id: str = "") -> None:
         self.id = public_id
         self.text = text
-        self._sentences: list[tuple[int, int]] | None = None
-        self._starts: list[int] = []
         self._sentence_of: dict[int, tuple[int, int]] = {}  # offset -> its sentence
-
-    @property
-    def sentences(self) -> list[tuple[int, int]]:
-        if self._sentences is None:
-            self._sentences = sp.sentences(self.text) or [(0, len(self.text))]
-            self._starts = [s for s, _ in self._sentences]
-        return self._sentences
 
     def mention_sentence(self, t: Triple) -> tuple[int, int]:
         """The sentence holding the later of the holder and target mentions (the other is
-        "in or nearest before" it, per the guidelines)."""
+        "in or nearest before" it, per the guidelines); the whole text when it has none.
+        Read from the text around the mention (`spans.sentence_around`): an article has
+        a few stances and dozens of sentences."""
         anchor = max(t.holder.start, t.target_span[0] if t.target_span else t.holder.start)
         found = self._sentence_of.get(anchor)
         if found is None:  # an export asks for each triple's sentence several times
-            sentences = self.sentences  # computes the starts too
-            found = self._sentence_of[anchor] = sentences[
-                sp.sentence_at(sentences, anchor, self._starts)
-            ]
+            found = sp.sentence_around(self.text, anchor) or (0, len(self.text))
+            self._sentence_of[anchor] = found
         return found
 
     def evidence(self, t: Triple) -> tuple[int, int]:

@@ -545,21 +545,63 @@ def sentences(text: str) -> list[tuple[int, int]]:
     """
     ranges: list[tuple[int, int]] = []
     start = 0
-    for m in _SENTENCE_END.finditer(text):
-        nxt = m.group("next")
-        if nxt is None:  # line breaks
-            _push(text, start, m.start(), ranges)
-            start = m.end()
-            continue
-        if not (nxt.isupper() or nxt.isdigit()):
-            continue
-        end = m.start()
-        if text[end] == "." and _abbreviation_before(text, end):
-            continue
-        _push(text, start, m.end(), ranges)
-        start = m.end()
+    for end, after in _sentence_ends(text, 0):
+        _push(text, start, end, ranges)
+        start = after
     _push(text, start, len(text), ranges)
     return ranges
+
+
+def _sentence_ends(text: str, pos: int) -> Iterator[tuple[int, int]]:
+    """(end of a sentence, start of the next before trimming) for each sentence end at or
+    after ``pos``: the rules of `sentences`."""
+    for m in _SENTENCE_END.finditer(text, pos):
+        nxt = m.group("next")
+        if nxt is None:  # line breaks
+            yield m.start(), m.end()
+        elif nxt.isupper() or nxt.isdigit():
+            end = m.start()
+            if text[end] != "." or not _abbreviation_before(text, end):
+                yield m.end(), m.end()
+
+
+# Characters `sentence_around` first reads before an offset: most mentions sit early in a
+# sentence of a hundred or so characters. It reads four times as far each time it must.
+_LOOK_BACK = 64
+
+
+def sentence_around(text: str, offset: int, look_back: int = _LOOK_BACK) -> tuple[int, int] | None:
+    """``sentences(text)[sentence_at(sentences(text), offset)]`` (None: the text has no
+    sentence), from the text around ``offset`` only.
+
+    An export asks for the sentence of each stance's mentions, a few per article of
+    dozens of sentences. The scan starts after a space some way before ``offset``: no
+    sentence end's match holds a space that is not a line break, so from there the
+    pattern finds the very ends that a scan from the text's start finds. What comes
+    before the first of those ends is part of a sentence begun earlier, and is dropped;
+    when no whole sentence starts at or before ``offset``, the scan starts further back.
+    """
+    back = look_back
+    while True:
+        origin = max(0, offset - back)
+        if origin:
+            origin = text.rfind(" ", 0, origin) + 1  # 0 when no space is before it
+        ranges: list[tuple[int, int]] = []
+        start, partial = origin, origin > 0
+        for end, after in _sentence_ends(text, origin):
+            if not partial:
+                _push(text, start, end, ranges)
+            start, partial = after, False
+            if ranges and start > offset:  # no later sentence starts at or before it
+                break
+        else:
+            if not partial:
+                _push(text, start, len(text), ranges)
+        if ranges and (origin == 0 or ranges[0][0] <= offset):
+            return ranges[sentence_at(ranges, offset)]
+        if origin == 0:
+            return None
+        back *= 4
 
 
 def _push(text: str, start: int, end: int, ranges: list[tuple[int, int]]) -> None:

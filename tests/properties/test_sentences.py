@@ -71,3 +71,33 @@ def test_a_short_word_at_the_text_start_is_still_an_initial() -> None:
     # the long-word shortcut must not read before the text's start
     assert sp.sentences("A. Smith left. Then") == [(0, 14), (15, 19)]
     assert sp.sentences("A. Smith left. Then") == plain_sentences("A. Smith left. Then")
+
+
+def _sentence_of(text: str, offset: int) -> tuple[int, int] | None:
+    ranges = sp.sentences(text)
+    return ranges[sp.sentence_at(ranges, offset)] if ranges else None
+
+
+# longer texts than above, so the scan must often start further back than it first reads
+long_texts = st.lists(st.tuples(_WORDS, _MARKS, _GAPS).map("".join), max_size=60).map("".join)
+
+
+@settings(FUZZ, max_examples=max(EXAMPLES, 500))
+@given(st.one_of(texts, long_texts), st.data())
+def test_sentence_around_equals_the_sentence_of_the_whole_split(text: str, data) -> None:
+    offsets = st.integers(0, len(text))
+    # short first looks start the scan anywhere: inside a run of end marks, on a space
+    look_back = data.draw(st.integers(1, 80))
+    for offset in data.draw(st.lists(offsets, min_size=1, max_size=8)):
+        assert sp.sentence_around(text, offset, look_back) == _sentence_of(text, offset)
+
+
+def test_sentence_around_reads_back_past_a_long_sentence_and_spaceless_text() -> None:
+    long = "Officials in the capital " + "weighed the wording " * 20 + "of a statement."
+    text = f"First one. {long} Next one."
+    for offset in (0, 5, 11, 12, len(text) - 3, text.index("statement")):
+        assert sp.sentence_around(text, offset) == _sentence_of(text, offset)
+    glued = "x" * 300 + ". Then" + "y" * 300
+    for offset in (0, 150, 301, 305, 500):
+        assert sp.sentence_around(glued, offset) == _sentence_of(glued, offset)
+    assert sp.sentence_around("   \n ", 2) is None
