@@ -520,6 +520,8 @@ _LETTER_DOTS = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")  # "U.S", "a.m"
 
 def _abbreviation_before(text: str, end: int) -> bool:
     """Whether the word ending at ``end`` (a period follows) is an abbreviation."""
+    if end and not text[end - 1].isalnum() and text[end - 1] != ".":
+        return False  # no word: "(item 4)."
     last = text[max(0, end - _LONGEST_ABBREVIATION - 1) : end]
     if len(last) > _LONGEST_ABBREVIATION and last.isalnum():
         return False  # longer than any abbreviation, with no dot for "U.S."
