@@ -280,11 +280,11 @@ class _Tally:
         for s in result.spans:
             if not sp.check_span(doc.text, s, self.labels.entity_names):
                 self.entities[(s.label, split)] += 1
-        rows = {
-            stance_row_id(doc, t): t.label
-            for t, _ in result.triples
-            if stance_problem(doc, t, self.labels) is None
-        }
+        rows = {}
+        for t, _ in result.triples:
+            evidence = doc.evidence(t)
+            if stance_problem(doc, t, self.labels, evidence) is None:
+                rows[stance_row_id(doc, t, evidence)] = t.label
         for label in rows.values():
             self.stances[(label, split)] += 1
 

@@ -748,14 +748,14 @@ class _Exporter:
     ) -> int:
         rows = {}
         for t, agreement in result.triples:
-            problem = stance_problem(doc, t, self.labels)
+            s_start, s_end = evidence = doc.evidence(t)
+            problem = stance_problem(doc, t, self.labels, evidence)
             if problem:
                 kind, detail = problem
                 self.stance_problems[kind] += 1
                 self._example(self.stance_problem_examples, f"{doc.id}: {detail}", "stance")
                 continue
-            s_start, s_end = doc.evidence(t)
-            row_id = stance_row_id(doc, t)
+            row_id = stance_row_id(doc, t, evidence)
             if row_id in rows:
                 self.stance_problems["duplicate"] += 1
                 self._example(
@@ -792,8 +792,11 @@ def _hash_record(record: dict[str, Any]) -> bytes:
     return orjson.dumps(record, option=orjson.OPT_SORT_KEYS, default=list) + b"\n"
 
 
-def stance_problem(doc: ArticleText, t: Triple, labels: LabelSet) -> tuple[str, str] | None:
-    """Why a triple cannot be exported (reported, never dropped silently): (kind, detail)."""
+def stance_problem(
+    doc: ArticleText, t: Triple, labels: LabelSet, evidence: tuple[int, int]
+) -> tuple[str, str] | None:
+    """Why a triple cannot be exported (reported, never dropped silently): (kind, detail).
+    ``evidence``: ``doc.evidence(t)``, which the caller's row needs too."""
     problems = sp.check_span(doc.text, t.holder, labels.holder_labels)
     if problems:
         return "invalid holder", f"holder {t.holder_text!r}: {'; '.join(problems)}"
@@ -801,15 +804,14 @@ def stance_problem(doc: ArticleText, t: Triple, labels: LabelSet) -> tuple[str, 
         return "unknown target", f"unknown target {t.target!r}"
     if t.label not in labels.stance_set:
         return "unknown label", f"unknown stance label {t.label!r}"
-    ev = doc.evidence(t)
-    if not (0 <= ev[0] < ev[1] <= len(doc.text)):
-        return "invalid evidence", f"evidence {ev} outside the text"
+    if not (0 <= evidence[0] < evidence[1] <= len(doc.text)):
+        return "invalid evidence", f"evidence {evidence} outside the text"
     return None
 
 
-def stance_row_id(doc: ArticleText, t: Triple) -> str:
+def stance_row_id(doc: ArticleText, t: Triple, evidence: tuple[int, int]) -> str:
     """The stance row's id: two triples with the same id are one row (a duplicate)."""
-    return f"{doc.id}/{t.target}/{doc.evidence(t)[0]}/{t.holder.start}-{t.holder.end}"
+    return f"{doc.id}/{t.target}/{evidence[0]}/{t.holder.start}-{t.holder.end}"
 
 
 def _check_out_dir(out_dir: Path) -> None:
