@@ -615,14 +615,9 @@ def _push(text: str, start: int, end: int, ranges: list[tuple[int, int]]) -> Non
         ranges.append((start, end))
 
 
-def sentence_at(
-    ranges: Sequence[tuple[int, int]], offset: int, starts: Sequence[int] | None = None
-) -> int:
-    """Index of the sentence containing ``offset`` (or the last one starting before it).
-    ``starts``: the ranges' starts, for a caller that asks about one text many times."""
-    if starts is None:
-        starts = [s for s, _ in ranges]
-    return max(bisect.bisect_right(starts, offset) - 1, 0)
+def sentence_at(ranges: Sequence[tuple[int, int]], offset: int) -> int:
+    """Index of the sentence containing ``offset`` (or the last one starting before it)."""
+    return max(bisect.bisect_right([s for s, _ in ranges], offset) - 1, 0)
 
 
 class ChunkTokens(NamedTuple):
