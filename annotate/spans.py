@@ -581,7 +581,8 @@ def sentence_around(text: str, offset: int, look_back: int = _LOOK_BACK) -> tupl
     sentence end's match holds a space that is not a line break, so from there the
     pattern finds the very ends that a scan from the text's start finds. What comes
     before the first of those ends is part of a sentence begun earlier, and is dropped;
-    when no whole sentence starts at or before ``offset``, the scan starts further back.
+    when no whole sentence starts at or before ``offset``, the scan starts further back
+    (so a call reads about as far back as the offset's sentence began, and on to its end).
     """
     back = look_back
     while True:
@@ -593,6 +594,8 @@ def sentence_around(text: str, offset: int, look_back: int = _LOOK_BACK) -> tupl
         for end, after in _sentence_ends(text, origin):
             if not partial:
                 _push(text, start, end, ranges)
+            elif after > offset:
+                break  # its sentence began before the origin: no need to read on
             start, partial = after, False
             if ranges and start > offset:  # no later sentence starts at or before it
                 break
