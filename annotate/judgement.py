@@ -93,16 +93,25 @@ class ArticleText:
         self.id = public_id
         self.text = text
         self._sentence_of: dict[int, tuple[int, int]] = {}  # offset -> its sentence
+        self._sentences: list[tuple[int, int]] | None = None  # the whole split, if needed
 
     def mention_sentence(self, t: Triple) -> tuple[int, int]:
         """The sentence holding the later of the holder and target mentions (the other is
         "in or nearest before" it, per the guidelines); the whole text when it has none.
+
         Read from the text around the mention (`spans.sentence_around`): an article has
-        a few stances and dozens of sentences."""
+        a few stances and dozens of sentences. Once a sentence is too long to tell that
+        way (or there is none), this and every later mention use the whole split, made
+        once per text."""
         anchor = max(t.holder.start, t.target_span[0] if t.target_span else t.holder.start)
         found = self._sentence_of.get(anchor)
         if found is None:  # an export asks for each triple's sentence several times
-            found = sp.sentence_around(self.text, anchor) or (0, len(self.text))
+            if self._sentences is None:
+                found = sp.sentence_around(self.text, anchor)
+            if found is None:
+                if self._sentences is None:
+                    self._sentences = sp.sentences(self.text) or [(0, len(self.text))]
+                found = self._sentences[sp.sentence_at(self._sentences, anchor)]
             self._sentence_of[anchor] = found
         return found
 

@@ -554,10 +554,13 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return ranges
 
 
-def _sentence_ends(text: str, pos: int) -> Iterator[tuple[int, int]]:
+def _sentence_ends(text: str, pos: int, stop: int | None = None) -> Iterator[tuple[int, int]]:
     """(end of a sentence, start of the next before trimming) for each sentence end at or
-    after ``pos``: the rules of `sentences`."""
+    after ``pos`` (and, given ``stop``, whose mark is at or before it): the rules of
+    `sentences`."""
     for m in _SENTENCE_END.finditer(text, pos):
+        if stop is not None and m.start() > stop:
+            return
         nxt = m.group("next")
         if nxt is None:  # line breaks
             yield m.start(), m.end()
@@ -568,30 +571,35 @@ def _sentence_ends(text: str, pos: int) -> Iterator[tuple[int, int]]:
 
 
 # Characters `sentence_around` first reads before an offset: most mentions sit early in a
-# sentence of a hundred or so characters. It reads four times as far each time it must.
+# sentence of a hundred or so characters. It reads four times as far each time it must,
+# up to `_REACH` on either side of the offset.
 _LOOK_BACK = 64
+_REACH = 4096
 
 
-def sentence_around(text: str, offset: int, look_back: int = _LOOK_BACK) -> tuple[int, int] | None:
-    """``sentences(text)[sentence_at(sentences(text), offset)]`` (None: the text has no
-    sentence), from the text around ``offset`` only.
+def sentence_around(
+    text: str, offset: int, look_back: int = _LOOK_BACK, reach: int = _REACH
+) -> tuple[int, int] | None:
+    """``sentences(text)[sentence_at(sentences(text), offset)]``, from the text around
+    ``offset`` only; None when the ``reach`` characters on either side cannot tell (a
+    longer sentence, or no sentence at all): then split the whole text.
 
     An export asks for the sentence of each stance's mentions, a few per article of
     dozens of sentences. The scan starts after a space some way before ``offset``: no
     sentence end's match holds a space that is not a line break, so from there the
     pattern finds the very ends that a scan from the text's start finds. What comes
     before the first of those ends is part of a sentence begun earlier, and is dropped;
-    when no whole sentence starts at or before ``offset``, the scan starts further back
-    (so a call reads about as far back as the offset's sentence began, and on to its end).
+    when no whole sentence starts at or before ``offset``, the scan starts further back.
+    So a call reads a few dozen kB at most, whatever the text.
     """
-    back = look_back
+    back, stop = max(look_back, 1), offset + reach
     while True:
         origin = max(0, offset - back)
         if origin:
             origin = text.rfind(" ", 0, origin) + 1  # 0 when no space is before it
         ranges: list[tuple[int, int]] = []
         start, partial = origin, origin > 0
-        for end, after in _sentence_ends(text, origin):
+        for end, after in _sentence_ends(text, origin, stop):
             if not partial:
                 _push(text, start, end, ranges)
             elif after > offset:
@@ -600,11 +608,13 @@ def sentence_around(text: str, offset: int, look_back: int = _LOOK_BACK) -> tupl
             if ranges and start > offset:  # no later sentence starts at or before it
                 break
         else:
+            if stop < len(text):
+                return None  # no sentence end told within reach after the offset
             if not partial:
                 _push(text, start, len(text), ranges)
         if ranges and (origin == 0 or ranges[0][0] <= offset):
             return ranges[sentence_at(ranges, offset)]
-        if origin == 0:
+        if origin == 0 or back >= reach:
             return None
         back *= 4
 

@@ -9,6 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from annotate import spans as sp
+from annotate.judgement import ArticleText, Triple
+from annotate.spans import Span
 from tests.properties.strategies import EXAMPLES, FUZZ
 
 # main's pattern and loop at 4f300fd, verbatim but for names
@@ -88,8 +90,21 @@ def test_sentence_around_equals_the_sentence_of_the_whole_split(text: str, data)
     offsets = st.integers(0, len(text))
     # short first looks start the scan anywhere: inside a run of end marks, on a space
     look_back = data.draw(st.integers(1, 80))
+    reach = data.draw(st.integers(1, 300))
     for offset in data.draw(st.lists(offsets, min_size=1, max_size=8)):
-        assert sp.sentence_around(text, offset, look_back) == _sentence_of(text, offset)
+        whole = _sentence_of(text, offset)
+        # within reach of the whole text, it always tells; with less, it may say None
+        assert sp.sentence_around(text, offset, look_back, len(text) + 1) == whole
+        assert sp.sentence_around(text, offset, look_back, reach) in (whole, None)
+
+
+@settings(FUZZ, max_examples=max(EXAMPLES, 300))
+@given(st.one_of(texts, long_texts), st.integers(0, 10_000))
+def test_a_mention_sentence_is_the_whole_split_s(text: str, at: int) -> None:
+    offset = at % (len(text) + 1)
+    mention = Triple(Span(offset, offset + 1, "PERSON"), "x", "t", "support")
+    expected = _sentence_of(text, offset) or (0, len(text))
+    assert ArticleText(text).mention_sentence(mention) == expected
 
 
 def test_sentence_around_reads_back_past_a_long_sentence_and_spaceless_text() -> None:
@@ -101,3 +116,19 @@ def test_sentence_around_reads_back_past_a_long_sentence_and_spaceless_text() ->
     for offset in (0, 150, 301, 305, 500):
         assert sp.sentence_around(glued, offset) == _sentence_of(glued, offset)
     assert sp.sentence_around("   \n ", 2) is None
+    assert sp.sentence_around("Hi. Hello world foo", 10, look_back=0) == (4, 19)  # no hang
+
+
+def test_a_sentence_longer_than_the_reach_comes_from_the_whole_split() -> None:
+    """Past `sentence_around`'s reach (a sentence of abbreviations, a text of blank
+    lines) it says None rather than read on, and the mention's sentence comes from one
+    split of the whole text: the same sentence."""
+    titles = "Start. " + "Mr. " * 3000 + "Smith spoke. Next one."
+    blank = "A first one.\n" + "\n " * 5000 + "Last one."
+    for text in (titles, blank):
+        doc = ArticleText(text)
+        for offset in (len(text) // 3, len(text) // 2, len(text) - 4):
+            assert sp.sentence_around(text, offset) in (None, _sentence_of(text, offset))
+            mention = Triple(Span(offset, offset + 1, "PERSON"), "x", "t", "support")
+            assert doc.mention_sentence(mention) == _sentence_of(text, offset)
+    assert sp.sentence_around(titles, len(titles) // 2) is None
