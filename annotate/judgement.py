@@ -108,12 +108,15 @@ class ArticleText:
         if found is None:  # an export asks for each triple's sentence several times
             if self._sentences is None:
                 found = sp.sentence_around(self.text, anchor)
-            if found is None:
-                if self._sentences is None:
-                    self._sentences = sp.sentences(self.text) or [(0, len(self.text))]
-                found = self._sentences[sp.sentence_at(self._sentences, anchor)]
+            if found is None:  # too long a sentence to tell around it, or none
+                found = self._in_whole_split(anchor)
             self._sentence_of[anchor] = found
         return found
+
+    def _in_whole_split(self, offset: int) -> tuple[int, int]:
+        if self._sentences is None:
+            self._sentences = sp.sentences(self.text) or [(0, len(self.text))]
+        return self._sentences[sp.sentence_at(self._sentences, offset)]
 
     def evidence(self, t: Triple) -> tuple[int, int]:
         """The evidence sentence: given by a prediction, else the mentions' sentence."""
