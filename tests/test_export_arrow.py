@@ -495,26 +495,48 @@ def test_a_failed_read_ahead_fails_the_export_at_its_chunk() -> None:
         next(reader)
 
 
-def test_rows_are_built_with_rare_collections_and_the_settings_come_back(
+class _Cycle:
+    """An object in a reference cycle: only the collector frees it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_rows_are_built_without_automatic_collections_and_each_chunk_is_swept(
     arrow_store: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """While an export builds rows the collector runs every YOUNG_COLLECTION_EVERY
-    allocations with the older objects frozen; afterwards, and after a failed export,
-    Python's own settings are back and nothing stays frozen."""
+    """While an export builds rows the collector does not run by itself, yet a chunk's
+    garbage cycles are gone before the next chunk starts (`_sweep`), in one process and
+    in a worker; afterwards, and after a failed export, the collector is back as the
+    caller had it."""
     import gc
+    import weakref
 
-    before = gc.get_threshold()
-    seen: list[tuple[tuple[int, ...], int]] = []
+    monkeypatch.setattr(hf, "CHUNK_ARTICLES", 2)
+    cycles: list[weakref.ref] = []
+    seen: list[tuple[bool, int]] = []  # at each chunk: collector on, earlier cycles alive
     chunk = hf._Exporter.chunk
 
     def watched(self: hf._Exporter, items: list) -> None:
-        seen.append((gc.get_threshold(), gc.get_freeze_count()))
+        seen.append((gc.isenabled(), sum(c() is not None for c in cycles)))
+        cycles.append(weakref.ref(_Cycle()))
         chunk(self, items)
 
     monkeypatch.setattr(hf._Exporter, "chunk", watched)
+    assert gc.isenabled()
     export_silver(arrow_store, options(tmp_path / "out"), LABELS)
-    assert seen and all(t[0] == hf.YOUNG_COLLECTION_EVERY and n > 0 for t, n in seen)
-    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    assert len(seen) > 2 and seen == [(False, 0)] * len(seen)
+    assert gc.isenabled()
+
+    seen.clear()  # a worker: `_export_chunk` in this process, as a forked worker runs it
+    load = hf._Loader(arrow_store, lambda _session, ids: [])
+    hf._init_chunk_worker(options(tmp_path / "w"), LABELS, load, {})
+    try:
+        for ids in ([1], [2], [3]):
+            hf._export_chunk(ids)
+    finally:
+        gc.enable()
+    assert seen == [(False, 0)] * 3
 
     def fails(self: hf._Exporter, items: list) -> None:
         raise ValueError("store gone")
@@ -522,15 +544,15 @@ def test_rows_are_built_with_rare_collections_and_the_settings_come_back(
     monkeypatch.setattr(hf._Exporter, "chunk", fails)
     with pytest.raises(ValueError, match="store gone"):
         export_silver(arrow_store, options(tmp_path / "again"), LABELS)
-    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    assert gc.isenabled()
 
     monkeypatch.setattr(hf._Exporter, "chunk", chunk)
-    gc.freeze()  # a caller's own frozen objects stay frozen
+    gc.disable()  # a caller's own choice stays
     try:
-        export_silver(arrow_store, options(tmp_path / "frozen"), LABELS)
-        assert gc.get_freeze_count() > 0 and gc.get_threshold() == before
+        export_silver(arrow_store, options(tmp_path / "off"), LABELS)
+        assert not gc.isenabled()
     finally:
-        gc.unfreeze()
+        gc.enable()
 
 
 def test_stance_rows_fill_the_stance_features_columns_in_order() -> None:
