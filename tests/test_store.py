@@ -20,7 +20,7 @@ from annotate.store.migrate import (
     head_revision,
     upgrade,
 )
-from annotate.store.models import Article, Base, Prediction
+from annotate.store.models import Article, Base, Prediction, Project, Task
 from annotate.store.session import make_engine, session_scope
 
 
@@ -180,9 +180,10 @@ def test_revision_0006_indexes_spans_and_triples_by_annotation(engine: Engine) -
     assert indexed("entity_spans") and indexed("stance_triples")
 
 
-def test_silver_export_order_is_python_string_order_on_every_database(engine: Engine) -> None:
-    """The database sorts the silver export's articles (a million hashes would not fit in
-    memory here) exactly as `sorted` orders public ids: by code point, not by locale."""
+def test_export_order_is_python_string_order_on_every_database(engine: Engine) -> None:
+    """The database sorts an export's tasks and the silver export's articles (a million
+    hashes would not fit in memory here) exactly as `sorted` orders public ids: by code
+    point, not by locale."""
     from annotate.judgement import public_article_id
     from annotate.store import queries
 
@@ -206,13 +207,32 @@ def test_silver_export_order_is_python_string_order_on_every_database(engine: En
         session.add(
             Prediction(article_id=articles[-1].id, model_version="v0", entities=[], stances=[])
         )
-    with session_scope(engine) as session:
-        got = queries.predicted_article_ids(session, "v1")
-        expected = sorted(
-            articles[:-1],
+        project = Project(name="p", ls_url="http://127.0.0.1:1", ls_project_id=1)
+        other = Project(name="q", ls_url="http://127.0.0.1:1", ls_project_id=2)
+        session.add_all([project, other])
+        session.flush()
+        tasks = {
+            a.id: Task(project_id=project.id, article_id=a.id, ls_task_id=k)
+            for k, a in enumerate(reversed(articles[1:]))
+        }
+        session.add_all(
+            [*tasks.values(), Task(project_id=other.id, article_id=articles[0].id, ls_task_id=99)]
+        )
+        session.flush()
+        task_of = {a_id: t.id for a_id, t in tasks.items()}
+        project_id = project.id
+
+    def in_python_order(chosen: list[Article]) -> list[Article]:
+        return sorted(
+            chosen,
             key=lambda a: (public_article_id(a.external_id, a.content_hash), a.content_hash),
         )
-        assert got == [a.id for a in expected]
+
+    with session_scope(engine) as session:
+        got = queries.predicted_article_ids(session, "v1")
+        assert got == [a.id for a in in_python_order(articles[:-1])]
+        got = queries.project_task_ids(session, project_id)
+        assert got == [task_of[a.id] for a in in_python_order(articles[1:])]
 
 
 def test_json_columns_read_what_orjson_refuses_as_json_does(engine: Engine) -> None:

@@ -244,7 +244,8 @@ class _ChunkPool:
     def __init__(self, texts: list[str], outside: int, tag_ids: dict[str, tuple[int, int]]) -> None:
         self.tokens = sp.chunk_tokens(texts)
         self.outside = outside
-        self.tag_ids = tag_ids  # label -> (B id, I id)
+        self.label_index = {label: k for k, label in enumerate(tag_ids)}
+        self.tag_table = list(tag_ids.values())  # row k: (B id, I id) of label k
         # the tagged ranges: pool index of each range's first token, its token count, label
         self.tagged: list[tuple[Any, Any, Sequence[str]]] = []
         self._tags: Any = None
@@ -266,8 +267,12 @@ class _ChunkPool:
             if self.tagged:
                 at = np.concatenate([t[0] for t in self.tagged])
                 size = np.concatenate([t[1] for t in self.tagged])
-                labels = chain.from_iterable(t[2] for t in self.tagged)
-                ids = np.array([self.tag_ids[label] for label in labels], dtype=np.int64)
+                labels = list(chain.from_iterable(t[2] for t in self.tagged))
+                # each range's (B id, I id), its label looked up in C
+                index = np.fromiter(
+                    map(self.label_index.__getitem__, labels), np.int64, len(labels)
+                )
+                ids = np.array(self.tag_table, dtype=np.int64).reshape(-1, 2)[index]
                 tags[at] = ids[:, 0]
                 inner = size - 1  # the I tokens of each range, after its B
                 first_inner = np.zeros(len(inner), dtype=np.int64)

@@ -18,7 +18,17 @@ from typing import Any
 
 import orjson
 from more_itertools import chunked
-from sqlalchemy import Connection, Engine, Select, delete, func, insert, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Select,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, selectinload
 
 from annotate.errors import StoreError
@@ -1008,13 +1018,27 @@ def load_task_items(
 
 
 def project_task_ids(session: Session, project_id: int) -> list[int]:
-    """Task ids in public article-id order (sorted in Python: the same on any database)."""
-    rows = session.execute(
-        select(Task.id, Article.external_id, Article.content_hash)
+    """Task ids in public article-id order (`public_id_order`), sorted by the database."""
+    statement = (
+        select(Task.id)
         .join(Article, Task.article_id == Article.id)
         .where(Task.project_id == project_id)
-    ).all()
-    return [t for t, _e, _h in sorted(rows, key=lambda r: (public_article_id(r[1], r[2]), r[2]))]
+        .order_by(*public_id_order(session))
+    )
+    return list(session.connection().scalars(statement))
+
+
+def public_id_order(session: Session) -> tuple[ColumnElement, ColumnElement]:
+    """`public_article_id` as SQL sort keys (then the whole hash, as ties go), compared
+    by code point as Python compares strings: binary collation, SQLite's default and "C"
+    on PostgreSQL (UTF-8's byte order is code point order), so every database gives
+    Python's order. A sort in the database, not in Python: an export may read a million
+    articles, and their hashes alone would take hundreds of MB here."""
+    binary = "C" if session.get_bind().dialect.name == "postgresql" else "BINARY"
+    public_id = func.coalesce(
+        func.nullif(Article.external_id, ""), func.substr(Article.content_hash, 1, 16)
+    )
+    return public_id.collate(binary), Article.content_hash.collate(binary)
 
 
 def iter_task_items(
@@ -1252,29 +1276,14 @@ def latest_prediction_version(session: Session) -> str | None:
 
 def predicted_article_ids(session: Session, model_version: str) -> list[int]:
     """Ids of the articles with a prediction of this version, in public article-id order
-    (as `project_task_ids`).
-
-    Sorted by the database, not in Python: a silver export may read a million articles,
-    and their hashes alone would take hundreds of MB here. The sort key is
-    `public_article_id` in SQL, compared by code point as Python compares strings (binary
-    collation: SQLite's default, "C" on PostgreSQL), so the order is the same everywhere.
-    """
-    binary = "C" if session.get_bind().dialect.name == "postgresql" else "BINARY"
-    public_id = func.coalesce(
-        func.nullif(Article.external_id, ""), func.substr(Article.content_hash, 1, 16)
-    )
+    (`public_id_order`, as `project_task_ids`)."""
     predicted = (
         select(Prediction.id)
         .where(Prediction.article_id == Article.id, Prediction.model_version == model_version)
         .exists()
     )
-    return list(
-        session.scalars(
-            select(Article.id)
-            .where(predicted)
-            .order_by(public_id.collate(binary), Article.content_hash.collate(binary))
-        )
-    )
+    statement = select(Article.id).where(predicted).order_by(*public_id_order(session))
+    return list(session.connection().scalars(statement))
 
 
 def load_prediction_items(
