@@ -37,13 +37,22 @@ def krippendorff_alpha(units: Iterable[Sequence[str]]) -> float | None:
     Units with fewer than two values are not pairable and are ignored. None when the
     expected disagreement is zero (a single category throughout).
     """
+    return _alpha(Counter(map(tuple, units)))
+
+
+def _alpha(units: Counter[tuple[str, ...]]) -> float | None:
+    """`krippendorff_alpha` of the units counted by their values: an export codes tens of
+    thousands of units, a few dozen of them distinct. Each pair of values in a unit of
+    m values weighs 1 / (m - 1): k such pairs weigh k / (m - 1), which is what k additions
+    of the weight gave for the usual two or three coders (exact halves and integers)."""
     o: Counter[tuple[str, str]] = Counter()
-    for values in units:
+    for values, count in units.items():
         m = len(values)
         if m < 2:
             continue
-        for i, j in itertools.permutations(range(m), 2):
-            o[(values[i], values[j])] += 1 / (m - 1)
+        pairs = Counter((values[i], values[j]) for i, j in itertools.permutations(range(m), 2))
+        for pair, k in pairs.items():
+            o[pair] += count * k / (m - 1)
     n_c: Counter[str] = Counter()
     for (c, _k), w in o.items():
         n_c[c] += w
@@ -59,12 +68,21 @@ def krippendorff_alpha(units: Iterable[Sequence[str]]) -> float | None:
 
 def cohen_kappa(pairs: Sequence[tuple[str, str]]) -> float | None:
     """Cohen's kappa of two coders over the units both coded. None when undefined."""
-    if not pairs:
+    return _kappa(Counter(pairs))
+
+
+def _kappa(pairs: Counter[tuple[str, str]]) -> float | None:
+    """`cohen_kappa` of the coded pairs counted by their values (integer sums, so the
+    same figure)."""
+    n = sum(pairs.values())
+    if not n:
         return None
-    n = len(pairs)
-    observed = sum(1 for a, b in pairs if a == b) / n
-    ca = Counter(a for a, _ in pairs)
-    cb = Counter(b for _, b in pairs)
+    observed = sum(k for (a, b), k in pairs.items() if a == b) / n
+    ca: Counter[str] = Counter()
+    cb: Counter[str] = Counter()
+    for (a, b), k in pairs.items():
+        ca[a] += k
+        cb[b] += k
     expected = sum(ca[c] * cb[c] for c in ca) / (n * n)
     if expected >= 1:
         return None
@@ -79,7 +97,8 @@ class AgreementStats:
     stance_labels: Sequence[str]
     _tp: Counter[str] = field(default_factory=Counter)
     _size: Counter[str] = field(default_factory=Counter)
-    _stance_units: list[dict[str, str]] = field(default_factory=list)
+    # each coded stance unit, ((annotator, value), ...) by annotator, with its count
+    _stance_units: Counter[tuple[tuple[str, str], ...]] = field(default_factory=Counter)
     articles: int = 0
 
     def add(self, judgements: Sequence[Judgement], stance_key: StanceKey) -> None:
@@ -100,14 +119,15 @@ class AgreementStats:
         for ann, j in by_annotator.items():
             for t in j.triples:
                 units[stance_key(t)].setdefault(ann, t.label)
+        annotators = sorted(by_annotator)
         for _key, coded in sorted(units.items(), key=lambda kv: repr(kv[0])):
-            self._stance_units.append({a: coded.get(a, NONE) for a in sorted(by_annotator)})
+            self._stance_units[tuple((a, coded.get(a, NONE)) for a in annotators)] += 1
 
     def merge(self, other: AgreementStats) -> None:
         """Add another's articles, which came after this one's (an export worker's)."""
         self._tp.update(other._tp)
         self._size.update(other._size)
-        self._stance_units += other._stance_units
+        self._stance_units.update(other._stance_units)
         self.articles += other.articles
 
     def report(self) -> dict:
@@ -118,28 +138,35 @@ class AgreementStats:
 
         entities = {label: f1(self._tp[label], self._size[label]) for label in self.entity_labels}
         entities["all"] = f1(sum(self._tp.values()), sum(self._size.values()))
-        units = [list(u.values()) for u in self._stance_units]
+        values: Counter[tuple[str, ...]] = Counter()
+        for unit, count in self._stance_units.items():
+            values[tuple(v for _a, v in unit)] += count
         stance: dict[str, float | None] = {
-            label: _round(
-                krippendorff_alpha([[v if v == label else NONE for v in u] for u in units])
-            )
-            for label in self.stance_labels
+            label: _round(_alpha(_binarized(values, label))) for label in self.stance_labels
         }
-        stance["all"] = _round(krippendorff_alpha(units))
-        pair_codes: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
-        for unit in self._stance_units:
-            for a, b in itertools.combinations(sorted(unit), 2):
-                pair_codes[(a, b)].append((unit[a], unit[b]))
-        kappas = [k for k in (cohen_kappa(p) for p in pair_codes.values()) if k is not None]
+        stance["all"] = _round(_alpha(values))
+        pair_codes: dict[tuple[str, str], Counter[tuple[str, str]]] = defaultdict(Counter)
+        for unit, count in self._stance_units.items():
+            for (a, code_a), (b, code_b) in itertools.combinations(unit, 2):
+                pair_codes[(a, b)][(code_a, code_b)] += count
+        kappas = [k for k in map(_kappa, pair_codes.values()) if k is not None]
         return {
             "articles_with_2plus_annotators": self.articles,
             "entities_span_f1": entities,
-            "stance_units": len(units),
+            "stance_units": self._stance_units.total(),
             "stance_krippendorff_alpha": stance,
             "stance_cohen_kappa_mean_pairwise": _round(sum(kappas) / len(kappas))
             if kappas
             else None,
         }
+
+
+def _binarized(units: Counter[tuple[str, ...]], label: str) -> Counter[tuple[str, ...]]:
+    """The units with every value but `label` read as not marked (one label's alpha)."""
+    out: Counter[tuple[str, ...]] = Counter()
+    for values, count in units.items():
+        out[tuple(v if v == label else NONE for v in values)] += count
+    return out
 
 
 def _round(x: float | None) -> float | None:

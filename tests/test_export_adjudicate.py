@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+from collections import Counter
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from annotate.agreement import AgreementStats, cohen_kappa, krippendorff_alpha, span_f1
 from annotate.export.adjudicate import PolicyError, adjudicate, parse_policy
@@ -136,6 +141,86 @@ def test_cohen_kappa() -> None:
     pairs = [("y", "y")] * 20 + [("n", "n")] * 15 + [("y", "n")] * 5 + [("n", "y")] * 10
     assert cohen_kappa(pairs) == pytest.approx(0.4)
     assert cohen_kappa([]) is None
+
+
+def _alpha_unit_by_unit(units: list[list[str]]) -> float | None:
+    """Krippendorff's alpha as the textbook adds it up: each pair of each unit in turn."""
+    o: Counter[tuple[str, str]] = Counter()
+    for values in units:
+        m = len(values)
+        for i, j in itertools.permutations(range(m), 2):
+            o[(values[i], values[j])] += 1 / (m - 1)
+    n_c: Counter[str] = Counter()
+    for (c, _k), w in o.items():
+        n_c[c] += w
+    n = sum(n_c.values())
+    expected = sum(n_c[c] * n_c[k] for c in n_c for k in n_c if c != k)
+    if n <= 1 or expected == 0:
+        return None
+    return 1 - (n - 1) * sum(w for (c, k), w in o.items() if c != k) / expected
+
+
+def _kappa_pair_by_pair(pairs: list[tuple[str, str]]) -> float | None:
+    n = len(pairs)
+    observed = sum(1 for a, b in pairs if a == b) / n
+    ca, cb = Counter(a for a, _ in pairs), Counter(b for _, b in pairs)
+    expected = sum(ca[c] * cb[c] for c in ca) / (n * n)
+    return None if expected >= 1 else (observed - expected) / (1 - expected)
+
+
+CODES = st.sampled_from(["support", "oppose", "neutral", "-"])
+
+
+@given(st.lists(st.lists(CODES, min_size=2, max_size=5), max_size=60))
+def test_agreement_counted_by_distinct_units_is_the_unit_by_unit_figure(
+    units: list[list[str]],
+) -> None:
+    """Alpha and kappa add up each distinct unit once, with its count: the same figure as
+    unit by unit, to the bit with two or three coders (sums of exact halves), and to
+    the last digits of a float with more (one rounding of k / (m - 1) per pair)."""
+    expected = _alpha_unit_by_unit(units)
+    if expected is None or all(len(u) <= 3 for u in units):
+        assert krippendorff_alpha(units) == expected
+    else:
+        assert krippendorff_alpha(units) == pytest.approx(expected, rel=1e-12)
+    pairs = [(u[0], u[1]) for u in units]
+    assert cohen_kappa(pairs) == (_kappa_pair_by_pair(pairs) if pairs else None)
+
+
+@given(st.lists(st.tuples(CODES, CODES, st.booleans()), min_size=1, max_size=40))
+def test_agreement_stats_report_stance_units_by_their_counts(
+    coded: list[tuple[str, str, bool]],
+) -> None:
+    """Units coded by two (or three) annotators, kept as counts of distinct units, give
+    the report's alpha per label and kappa of the units listed one by one; a merged
+    second half gives the same report as one pass."""
+    names = ["support", "oppose", "neutral"]
+    units = [{"a": x, "b": y, **({"c": x} if third else {})} for x, y, third in coded]
+    one, first, second = (AgreementStats([], names) for _ in range(3))
+    for k, unit in enumerate(units):
+        key = tuple(unit.items())
+        one._stance_units[key] += 1
+        (first if k < len(units) // 2 else second)._stance_units[key] += 1
+    first.merge(second)
+    report = one.report()
+    assert first.report() == report
+    assert report["stance_units"] == len(units)
+    values = [list(u.values()) for u in units]
+    expected = {
+        label: _alpha_unit_by_unit([[v if v == label else "-" for v in u] for u in values])
+        for label in names
+    }
+    expected["all"] = _alpha_unit_by_unit(values)
+    assert report["stance_krippendorff_alpha"] == {
+        k: None if v is None else round(v, 4) for k, v in expected.items()
+    }
+    by_pair: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for unit in units:
+        for a, b in itertools.combinations(sorted(unit), 2):
+            by_pair.setdefault((a, b), []).append((unit[a], unit[b]))
+    kappas = [k for k in map(_kappa_pair_by_pair, by_pair.values()) if k is not None]
+    mean = round(sum(kappas) / len(kappas), 4) if kappas else None
+    assert report["stance_cohen_kappa_mean_pairwise"] == mean
 
 
 def test_agreement_stats_per_label() -> None:
