@@ -444,20 +444,20 @@ def aligned_ranges(
     if not known.issuperset(span_labels) or not _simple(text):
         return None
     try:
-        s = np.array(span_starts, dtype=np.int64)
-        e = np.array(span_ends, dtype=np.int64)
+        s, e = np.array((span_starts, span_ends), dtype=np.int64)
     except OverflowError:  # an offset past 64 bits: invalid, for bio_ranges to report
         return None
-    if len(s) > 1 and not (s[1:] > s[:-1]).all():
-        return None  # out of order, or nested at one start: the loop's order decides
     i = np.searchsorted(ends, s, side="right")  # first token ending after the start
     j = np.searchsorted(starts, e, side="left")  # first token starting at or after the end
     if not (j > i).all():
         return None
     if not ((starts[i] == s) & (ends[j - 1] == e)).all():
         return None
-    if len(i) > 1 and (i[1:] < np.maximum.accumulate(j)[:-1]).any():
-        return None  # overlaps a span before it
+    # Each span now covers tokens i..j-1 exactly. Each starting at or after the end of
+    # the one before means starts in increasing order (out of order, or nested at one
+    # start: the loop's order decides) and no overlap with any span before it.
+    if (i[1:] < j[:-1]).any():
+        return None
     return i, j, span_labels
 
 
