@@ -244,8 +244,7 @@ class _ChunkPool:
     def __init__(self, texts: list[str], outside: int, tag_ids: dict[str, tuple[int, int]]) -> None:
         self.tokens = sp.chunk_tokens(texts)
         self.outside = outside
-        self.label_index = {label: k for k, label in enumerate(tag_ids)}
-        self.tag_table = list(tag_ids.values())  # row k: (B id, I id) of label k
+        self.tag_ids = tag_ids  # label -> (B id, I id)
         # the tagged ranges: pool index of each range's first token, its token count, label
         self.tagged: list[tuple[Any, Any, Sequence[str]]] = []
         self._tags: Any = None
@@ -268,11 +267,10 @@ class _ChunkPool:
                 at = np.concatenate([t[0] for t in self.tagged])
                 size = np.concatenate([t[1] for t in self.tagged])
                 labels = list(chain.from_iterable(t[2] for t in self.tagged))
-                # each range's (B id, I id), its label looked up in C
-                index = np.fromiter(
-                    map(self.label_index.__getitem__, labels), np.int64, len(labels)
-                )
-                ids = np.array(self.tag_table, dtype=np.int64).reshape(-1, 2)[index]
+                # each range's (B id, I id): its label's row of the id table, looked up in C
+                row_of = {label: k for k, label in enumerate(self.tag_ids)}
+                rows = np.fromiter(map(row_of.__getitem__, labels), np.int64, len(labels))
+                ids = np.array(list(self.tag_ids.values()), dtype=np.int64).reshape(-1, 2)[rows]
                 tags[at] = ids[:, 0]
                 inner = size - 1  # the I tokens of each range, after its B
                 first_inner = np.zeros(len(inner), dtype=np.int64)
