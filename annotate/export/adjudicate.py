@@ -200,7 +200,6 @@ def adjudicate(
     """
     if policy.kind == "adjudicated" and resolution is None:
         return adjudicate(policy.fallback or Policy("latest"), judgements, stance_key)
-    stance_key = _once_per_triple(stance_key)
     by_annotator = latest_per_annotator(judgements)
     result = Adjudicated(annotators=sorted(by_annotator))
     if not by_annotator:
@@ -209,6 +208,7 @@ def adjudicate(
     n = len(by_annotator)
     if n >= 2:  # one annotator agrees with nobody: None, as mean_pairwise_f1 says
         result.agreement = mean_pairwise_f1([set(j.spans) for j in by_annotator.values()])
+        stance_key = _once_per_triple(stance_key)  # alone, each triple is keyed once
     if policy.kind == "adjudicated":
         assert resolution is not None
         spans, triples = sorted(set(resolution.spans)), list(resolution.triples)
