@@ -89,20 +89,27 @@ def latest_per_annotator(judgements: Iterable[Judgement]) -> dict[str, Judgement
 class ArticleText:
     """One article's text, with the sentence of each mention found once, on demand."""
 
-    def __init__(self, text: str, public_id: str = "") -> None:
+    def __init__(
+        self, text: str, public_id: str = "", sentences: list[tuple[int, int]] | None = None
+    ) -> None:
+        """``sentences``: ``spans.sentences(text)``, when the caller has it (an export
+        splits a chunk of texts at once: `spans.chunk_text`)."""
         self.id = public_id
         self.text = text
         self._sentence_of: dict[int, tuple[int, int]] = {}  # offset -> its sentence
         self._sentences: list[tuple[int, int]] | None = None  # the whole split, if needed
+        self._starts: list[int] = []  # where each of its sentences starts
+        if sentences is not None:
+            self._split(sentences)
 
     def mention_sentence(self, t: Triple) -> tuple[int, int]:
         """The sentence holding the later of the holder and target mentions (the other is
         "in or nearest before" it, per the guidelines); the whole text when it has none.
 
-        Read from the text around the mention (`spans.sentence_around`): an article has
-        a few stances and dozens of sentences. Once a sentence is too long to tell that
-        way (or there is none), this and every later mention use the whole split, made
-        once per text."""
+        From the whole split when the caller gave it; else read from the text around
+        the mention (`spans.sentence_around`): an article has a few stances and dozens
+        of sentences. Once a sentence is too long to tell that way (or there is none),
+        this and every later mention use the whole split, made once per text."""
         anchor = max(t.holder.start, t.target_span[0] if t.target_span else t.holder.start)
         found = self._sentence_of.get(anchor)
         if found is None:  # an export asks for each triple's sentence several times
@@ -113,10 +120,15 @@ class ArticleText:
             self._sentence_of[anchor] = found
         return found
 
+    def _split(self, sentences: list[tuple[int, int]]) -> None:
+        self._sentences = sentences or [(0, len(self.text))]
+        self._starts = [start for start, _end in self._sentences]
+
     def _in_whole_split(self, offset: int) -> tuple[int, int]:
         if self._sentences is None:
-            self._sentences = sp.sentences(self.text) or [(0, len(self.text))]
-        return self._sentences[sp.sentence_at(self._sentences, offset)]
+            self._split(sp.sentences(self.text))
+        assert self._sentences is not None
+        return self._sentences[sp.sentence_at(self._sentences, offset, self._starts)]
 
     def evidence(self, t: Triple) -> tuple[int, int]:
         """The evidence sentence: given by a prediction, else the mentions' sentence."""

@@ -234,7 +234,8 @@ def _stance_table(rows: list[tuple], schema: Any) -> Any:
 
 
 class _ChunkPool:
-    """One chunk's tokens (``spans.chunk_tokens`` of its texts) and each token's tag id.
+    """One chunk's tokens and sentences (``spans.chunk_text`` of its texts) and each
+    token's tag id.
 
     The exporter gives each article's tagged token ranges (`tag`); the tag array is
     filled from all of them at once when the first table asks (`tags`): one numpy
@@ -242,7 +243,7 @@ class _ChunkPool:
     """
 
     def __init__(self, texts: list[str], outside: int, tag_ids: dict[str, tuple[int, int]]) -> None:
-        self.tokens = sp.chunk_tokens(texts)
+        self.tokens, self.sentences = sp.chunk_text(texts)
         self.outside = outside
         self.tag_ids = tag_ids  # label -> (B id, I id)
         # the tagged ranges: pool index of each range's first token, its token count, label
@@ -576,7 +577,7 @@ class _Exporter:
 
     def article(self, item: TaskItem, pool: _ChunkPool, position: int) -> None:
         """One item into rows; its tokens are the `position`-th text's of `pool`."""
-        doc = ArticleText(item.text, item.public_id)
+        doc = ArticleText(item.text, item.public_id, pool.sentences.of(position))
         for version in item.model_versions:
             self.model_versions[version] += 1
         self.pull_problems += item.pull_problems

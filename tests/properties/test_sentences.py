@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from annotate import spans as sp
 from annotate.judgement import ArticleText, Triple
 from annotate.spans import Span
-from tests.properties.strategies import EXAMPLES, FUZZ
+from tests.properties.strategies import AWKWARD_CHARS, EXAMPLES, FUZZ
 
 # main's pattern and loop at 4f300fd, verbatim but for names
 _PLAIN_END = re.compile(r"(?=[.!?\n])(?:[.!?]+[\"'’”)\]]*(?=\s+[\"'“‘(\[]?(?P<next>\w))|\n+)")
@@ -132,3 +132,42 @@ def test_a_sentence_longer_than_the_reach_comes_from_the_whole_split() -> None:
             mention = Triple(Span(offset, offset + 1, "PERSON"), "x", "t", "support")
             assert doc.mention_sentence(mention) == _sentence_of(text, offset)
     assert sp.sentence_around(titles, len(titles) // 2) is None
+
+
+# what the chunk splitter reads across: texts that end inside a would-be sentence end
+# (a mark, a closer, white space, an opener) before the next text's capital, blank texts
+_EDGES = st.sampled_from(["", " ", "\n", "Mr.", "etc.", "vs.", 'Hi. "', "Hi. ", "A.", "No. 5"])
+chunk_texts = st.one_of(
+    texts, long_texts, _EDGES, st.text(AWKWARD_CHARS + ".!?A a\"'(", max_size=20)
+)
+
+
+@settings(FUZZ, max_examples=max(EXAMPLES, 500))
+@given(st.lists(chunk_texts, max_size=8))
+def test_chunk_sentences_are_sentences_of_each_text(chunk: list[str]) -> None:
+    found = sp.chunk_sentences(chunk)
+    assert len(found.bounds) == len(chunk) + 1
+    for k, text in enumerate(chunk):
+        assert found.of(k) == sp.sentences(text)
+    tokens, sentences = sp.chunk_text(chunk)  # both from one reading of the texts
+    assert [sentences.of(k) for k in range(len(chunk))] == [found.of(k) for k in range(len(chunk))]
+    assert tokens.starts.tolist() == sp.chunk_tokens(chunk).starts.tolist()
+
+
+def test_chunk_sentences_read_no_rule_across_texts() -> None:
+    """The joining newline and the next text neither end nor keep a sentence whole: each
+    text's split is its own, whatever comes before or after it."""
+    chunk = ["He met Mr.", "Smith left. Then", "", "vs. Them", 'It ended. "', "Quoted. (Yes)"]
+    for k, text in enumerate(chunk):
+        assert sp.chunk_sentences(chunk).of(k) == sp.sentences(text)
+    assert sp.chunk_sentences(chunk).of(1) == [(0, 11), (12, 16)]
+    assert sp.chunk_sentences([]).bounds.tolist() == [0]
+
+
+@settings(FUZZ, max_examples=max(EXAMPLES, 300))
+@given(st.one_of(texts, long_texts), st.integers(0, 10_000))
+def test_a_mention_sentence_from_a_given_split_is_the_same(text: str, at: int) -> None:
+    offset = at % (len(text) + 1)
+    mention = Triple(Span(offset, offset + 1, "PERSON"), "x", "t", "support")
+    given_split = ArticleText(text, sentences=sp.chunk_sentences([text]).of(0))
+    assert given_split.mention_sentence(mention) == ArticleText(text).mention_sentence(mention)
