@@ -10,7 +10,7 @@ import bisect
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, repeat
+from itertools import accumulate, chain, repeat
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -477,6 +477,62 @@ def bio_columns(
     return np.array(i, dtype=np.int64), np.array(j, dtype=np.int64), labels, issues
 
 
+def chunk_aligned_ranges(
+    tokens: ChunkTokens, spans: Sequence[Sequence[Span]], known: frozenset[str], first: int = 0
+) -> tuple[Any, Any, list[str], list[bool]]:
+    """``aligned_ranges`` of many texts of a chunk at once (text ``first + k``'s spans:
+    ``spans[k]``): the token ranges ``i``, ``j`` (indexes into the chunk's tokens) and
+    the labels of the spans of every text it answers for, and for each text whether it
+    does. The others go through ``bio_columns``, which reports.
+
+    The same rule, on the texts' offsets moved to where each text starts in the joined
+    text: one bisection of the chunk's tokens for all spans, where ``aligned_ranges``
+    costs a dozen array operations per article. A span of text k must cover text k's
+    tokens exactly, so one past its text's end cannot take the next text's.
+    """
+    import numpy as np
+
+    count = len(spans)
+    every = list(chain.from_iterable(spans))
+    labels = list(map(SPAN_LABEL, every))
+    answered = np.ones(count, dtype=bool)
+    for k in tokens.clustered:  # multi-code-point clusters: only without spans
+        if first <= k < first + count and spans[k - first]:
+            answered[k - first] = False
+    if not known.issuperset(labels):
+        answered &= [known.issuperset(map(SPAN_LABEL, own)) for own in spans]
+    try:
+        offsets = np.fromiter(
+            chain.from_iterable(map(SPAN_OFFSETS, every)), dtype=np.int64, count=2 * len(every)
+        )
+    except OverflowError:  # an offset past 64 bits: invalid, for bio_ranges to report
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), [], [False] * count
+    text = np.repeat(np.arange(count), np.fromiter(map(len, spans), dtype=np.int64, count=count))
+    bounds = tokens.bounds[first : first + count + 1] - tokens.bounds[first]  # these texts'
+    base = tokens.text_starts[first : first + count + 1]
+    lo, hi = int(tokens.bounds[first]), int(tokens.bounds[first + count])
+    shift = np.repeat(base[:-1], np.diff(bounds))
+    starts, ends = tokens.starts[lo:hi] + shift, tokens.ends[lo:hi] + shift
+    s, e = offsets[0::2] + base[text], offsets[1::2] + base[text]
+    i = np.searchsorted(ends, s, side="right")  # first token ending after the start
+    j = np.searchsorted(starts, e, side="left")  # first token starting at or after the end
+    exact = (i >= bounds[text]) & (j <= bounds[text + 1]) & (j > i)
+    last = max(len(starts) - 1, 0)
+    if len(starts):
+        exact &= (starts[np.minimum(i, last)] == s) & (ends[np.maximum(j - 1, 0)] == e)
+    else:
+        exact[:] = False
+    # each span at or after the end of the one before in its text (see `aligned_ranges`)
+    crossed = (text[1:] == text[:-1]) & (i[1:] < j[:-1])
+    answered[text[~exact]] = False
+    answered[text[1:][crossed]] = False
+    taken = answered[text]
+    if not taken.all():
+        i, j = i[taken], j[taken]
+        labels = [labels[k] for k in np.flatnonzero(taken).tolist()]
+    return i + lo, j + lo, labels, answered.tolist()
+
+
 def bio_problems(tags: Sequence[str], labels: Iterable[str]) -> list[str]:
     """Why a BIO sequence is ill-formed: unknown tags, or I-X not after B-X/I-X."""
     known = set(labels)
@@ -645,7 +701,8 @@ class ChunkTokens(NamedTuple):
     text k itself. ``byte_starts``/``byte_ends`` are the same tokens as UTF-8 byte offsets
     into ``data``, the texts' UTF-8 bytes joined by one newline each, so a caller (the
     export's Arrow ``tokens`` column) can cut the token strings from one buffer in C
-    without a Python string per token.
+    without a Python string per token. Text k starts at ``text_starts[k]`` in the joined
+    text; ``clustered`` are the texts with multi-code-point grapheme clusters.
     """
 
     starts: Any  # numpy int64 arrays
@@ -654,6 +711,8 @@ class ChunkTokens(NamedTuple):
     byte_starts: Any
     byte_ends: Any
     data: bytes
+    text_starts: Any
+    clustered: tuple[int, ...]
 
 
 class ChunkSentences(NamedTuple):
@@ -795,13 +854,13 @@ def _chunk_tokens(np: Any, texts: Sequence[str], joined: _Joined) -> ChunkTokens
     text_of = np.repeat(np.arange(len(texts)), np.diff(bounds))
     local_starts = starts - bases[:-1][text_of]
     local_ends = ends - bases[:-1][text_of]
-    tokens = ChunkTokens(local_starts, local_ends, bounds, byte_starts, byte_ends, joined.data)
-    if joined.ascii_only:
-        return tokens
-    clustered = [k for k, text in enumerate(texts) if not _simple(text)]
+    clustered = () if joined.ascii_only else tuple(k for k, t in enumerate(texts) if not _simple(t))
+    tokens = ChunkTokens(
+        local_starts, local_ends, bounds, byte_starts, byte_ends, joined.data, bases, clustered
+    )
     if not clustered:
         return tokens
-    return _with_cluster_tokens(np, tokens, texts, clustered, bases, byte_at)
+    return _with_cluster_tokens(np, tokens, texts, byte_at)
 
 
 def _token_edges(np: Any, joined: str, points: Any, classes: Any) -> tuple[Any, Any]:
@@ -869,22 +928,18 @@ def _token_edges(np: Any, joined: str, points: Any, classes: Any) -> tuple[Any, 
 
 
 def _with_cluster_tokens(
-    np: Any,
-    tokens: ChunkTokens,
-    texts: Sequence[str],
-    clustered: list[int],
-    bases: Any,
-    byte_at: Any,
+    np: Any, tokens: ChunkTokens, texts: Sequence[str], byte_at: Any
 ) -> ChunkTokens:
-    """``tokens`` with the texts at ``clustered`` (multi-code-point grapheme clusters)
+    """``tokens`` with its ``clustered`` texts (multi-code-point grapheme clusters)
     tokenized by ``tokenize``'s cluster path instead of code point by code point.
-    ``bases``: where each text starts in the joined text; ``byte_at``: the UTF-8 byte
-    offset of each of its code points (and of its end)."""
+    ``byte_at``: the UTF-8 byte offset of each code point of the joined text (and of
+    its end)."""
+    bases = tokens.text_starts
     columns: list[list[Any]] = [[], [], [], []]
     counts = np.diff(tokens.bounds)
     parts = (tokens.starts, tokens.ends, tokens.byte_starts, tokens.byte_ends)
     done = 0  # the first text whose vectorized tokens are not taken yet
-    for k in clustered:
+    for k in tokens.clustered:
         lo, hi = int(tokens.bounds[done]), int(tokens.bounds[k])
         for column, part in zip(columns, parts, strict=True):
             column.append(part[lo:hi])
@@ -906,7 +961,9 @@ def _with_cluster_tokens(
     bounds = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(counts, out=bounds[1:])
     starts, ends, byte_starts, byte_ends = (np.concatenate(c) for c in columns)
-    return ChunkTokens(starts, ends, bounds, byte_starts, byte_ends, tokens.data)
+    return tokens._replace(
+        starts=starts, ends=ends, bounds=bounds, byte_starts=byte_starts, byte_ends=byte_ends
+    )
 
 
 def chunk_sentences(texts: Sequence[str]) -> ChunkSentences:

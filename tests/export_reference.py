@@ -126,8 +126,10 @@ class ReferenceExporter(hf._Exporter):
         n: int,
         pool: Any = None,
         position: int = 0,
+        aligned: bool = False,
     ) -> None:
-        """main's row, from its own `tokenize` (the chunk's pool is not looked at)."""
+        """main's row, from its own `tokenize` (the chunk's pool and its alignment are not
+        looked at)."""
         tokens = sp.tokenize(doc.text)
         tags, issues = reference_bio_tags(doc.text, tokens, result.spans, self.labels.entity_names)
         invalid = set()

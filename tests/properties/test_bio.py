@@ -230,3 +230,60 @@ def test_bio_columns_are_bio_ranges(text: str, data: st.DataObject) -> None:
     i, j, labels, issues = sp.bio_columns(text, starts, ends, spans, frozenset(LABELS))
     want = sp.bio_ranges(text, starts.tolist(), ends.tolist(), spans, LABELS)
     assert (as_ranges((i, j, labels)), issues) == want
+
+
+def token_spans(text: str) -> st.SearchStrategy[list[sp.Span]]:
+    """Spans over whole tokens of `text`: disjoint (adjacent ones too), or out of order,
+    or one of them twice; now and then one with an unknown label."""
+    tokens = sp.tokenize(text)
+
+    @st.composite
+    def spans(draw: st.DrawFn) -> list[sp.Span]:
+        cuts = sorted(draw(st.sets(st.integers(0, len(tokens)), max_size=12)))
+        label = st.sampled_from([*LABELS, *LABELS, "NOPE"])
+        found = [
+            sp.Span(tokens[i].start, tokens[j - 1].end, draw(label))
+            for i, j in zip(cuts, cuts[1:], strict=False)
+            if draw(st.booleans())
+        ]
+        order = draw(st.sampled_from(["as is", "reversed", "twice"]))
+        if order == "reversed":
+            return found[::-1]
+        return found + found[:1] if order == "twice" else found
+
+    return spans()
+
+
+@FUZZ
+@given(
+    texts=st.lists(article_text | simple_text | chunk_text, min_size=1, max_size=6), data=st.data()
+)
+def test_chunk_aligned_ranges_are_aligned_ranges_of_each_text(
+    texts: list[str], data: st.DataObject
+) -> None:
+    """The chunk's fast path answers for exactly the texts `aligned_ranges` answers for,
+    with its ranges moved to the chunk's token indexes, whichever texts come before and
+    after (spans past a text's end must not reach the next text's tokens)."""
+    spans = [data.draw(token_spans(t) | any_spans(t, max_size=4)) for t in texts]
+    first = data.draw(st.integers(0, len(texts) - 1))
+    known = frozenset(LABELS)
+    chunk = sp.chunk_tokens(texts)
+    i, j, labels, answered = sp.chunk_aligned_ranges(chunk, spans[first:], known, first)
+    want: list[tuple[int, int, str]] = []
+    for k in range(first, len(texts)):
+        lo, hi = int(chunk.bounds[k]), int(chunk.bounds[k + 1])
+        fast = sp.aligned_ranges(texts[k], chunk.starts[lo:hi], chunk.ends[lo:hi], spans[k], known)
+        assert answered[k - first] == (fast is not None)
+        if fast is not None:
+            want += [(a + lo, b + lo, label) for a, b, label in as_ranges(fast)]
+    assert as_ranges((i, j, tuple(labels))) == want
+
+
+def test_a_span_past_its_text_never_takes_the_next_text_s_tokens() -> None:
+    """Offsets before a text's start or past its end land on a neighbour's tokens in the
+    joined chunk: exactly on them here, yet such a span is not aligned (it is invalid)."""
+    chunk = sp.chunk_tokens(["A b", "C d"])  # joined "A b\nC d": "b" at 2, "C" at 4
+    known = frozenset(LABELS)
+    for spans in ([[sp.Span(2, 5, LABELS[0])], []], [[], [sp.Span(-2, 1, LABELS[0])]]):
+        _i, _j, labels, answered = sp.chunk_aligned_ranges(chunk, spans, known)
+        assert (labels, answered) == ([], [not spans[0], not spans[1]])
