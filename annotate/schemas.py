@@ -80,6 +80,11 @@ class LabelSet:
         return frozenset(self.target_ids)
 
     @cached_property
+    def holder_set(self) -> frozenset[str]:
+        """The holder labels, for membership tests."""
+        return frozenset(self.holder_labels)
+
+    @cached_property
     def stance_set(self) -> frozenset[str]:
         """The stance label names, for membership tests."""
         return frozenset(self.stance_names)

@@ -77,9 +77,10 @@ class ReferenceWriters:
         if len(buf) >= hf.BATCH_ROWS[config]:
             self._flush(config, split)
 
-    def add_stance(self, split: str, row: tuple) -> None:
-        """A stance row of the shared `_stance_rows` (a tuple) as main's row dict."""
-        self.add("stance", split, dict(zip(hf.STANCE_COLUMNS, row, strict=True)))
+    def add_stance(self, split: str, rows: list[tuple]) -> None:
+        """Stance rows of the shared `_stance_rows` (tuples) as main's row dicts."""
+        for row in rows:
+            self.add("stance", split, dict(zip(hf.STANCE_COLUMNS, row, strict=True)))
 
     def _flush(self, config: str, split: str) -> None:
         import pyarrow as pa

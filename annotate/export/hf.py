@@ -437,8 +437,8 @@ class _Collected:
         self.tables: dict[tuple[str, str], Any] = {}
         self.pool: _ChunkPool | None = None  # the tokens the entities rows take theirs from
 
-    def add_stance(self, split: str, row: tuple) -> None:
-        self.stance.setdefault(split, []).append(row)
+    def add_stance(self, split: str, rows: Iterable[tuple]) -> None:
+        self.stance.setdefault(split, []).extend(rows)
 
     def add_entities(self, split: str, *row: Any) -> None:
         self.entities.setdefault(split, _EntityColumns()).add(*row)
@@ -828,12 +828,22 @@ class _Exporter:
                 agreement,
                 source,
             )
-        # sentence_start, holder_start, holder_end, target (see STANCE_COLUMNS)
-        for row in sorted(rows.values(), key=itemgetter(3, 6, 7, 8)):
-            self.stance_counts[(self.stance_names[row[9]], split)] += 1
-            self.target_counts[(self.target_ids[row[8]], split)] += 1
-            self.writers.add_stance(split, row)
+        ordered = sorted(rows.values(), key=_STANCE_ROW_ORDER)
+        # each row's label and target, counted in C
+        self.stance_counts.update(
+            zip(map(self.stance_names.__getitem__, map(_LABEL, ordered)), repeat(split))
+        )
+        self.target_counts.update(
+            zip(map(self.target_ids.__getitem__, map(_TARGET, ordered)), repeat(split))
+        )
+        self.writers.add_stance(split, ordered)
         return len(rows)
+
+
+# A stance row's (STANCE_COLUMNS) sort key: sentence_start, holder_start, holder_end,
+# target; and its label and target ids.
+_STANCE_ROW_ORDER = itemgetter(3, 6, 7, 8)
+_LABEL, _TARGET = itemgetter(9), itemgetter(8)
 
 
 def _hash_record(record: dict[str, Any]) -> bytes:
@@ -848,7 +858,15 @@ def stance_problem(
 ) -> tuple[str, str] | None:
     """Why a triple cannot be exported (reported, never dropped silently): (kind, detail).
     ``evidence``: ``doc.evidence(t)``, which the caller's row needs too."""
-    problems = sp.check_span(doc.text, t.holder, labels.holder_labels)
+    text = doc.text
+    if (
+        sp.span_fits(text, t.holder, labels.holder_set)
+        and t.target in labels.target_set
+        and t.label in labels.stance_set
+        and 0 <= evidence[0] < evidence[1] <= len(text)
+    ):
+        return None
+    problems = sp.check_span(text, t.holder, labels.holder_set)
     if problems:
         return "invalid holder", f"holder {t.holder_text!r}: {'; '.join(problems)}"
     if t.target not in labels.target_set:
