@@ -836,7 +836,8 @@ class _Exporter:
         self.target_counts.update(
             zip(map(self.target_ids.__getitem__, map(_TARGET, ordered)), repeat(split))
         )
-        self.writers.add_stance(split, ordered)
+        if ordered:  # a split's stance list holds rows, as its table must
+            self.writers.add_stance(split, ordered)
         return len(rows)
 
 
