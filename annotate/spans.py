@@ -1000,15 +1000,57 @@ def _runs(np: Any, positions: Any) -> tuple[Any, Any]:
     return first, last
 
 
-def _walk(np: Any, at: Any, moves: Callable[[Any, Any], Any], step: int) -> Any:
+def _walk(
+    np: Any,
+    at: Any,
+    moves: Callable[[Any, Any], Any],
+    step: int,
+    rest: Callable[[Any, Any], Any] | None = None,
+) -> Any:
     """Each of ``at`` moved by ``step`` for as long as ``moves(positions, which)`` says
-    (``which``: their indexes in ``at``), reading only the positions still walking."""
+    (``which``: their indexes in ``at``), reading only the positions still walking: a
+    few rounds, since white space and closing marks come in short runs. Positions still
+    walking after `_ROUNDS` go to ``rest(positions, which)`` in one step, if given
+    (a long run of white space)."""
     at = at.copy()
     walking = np.arange(len(at))
+    rounds = 0
     while len(walking):
+        if rounds == _ROUNDS and rest is not None:
+            at[walking] = rest(at[walking], walking)
+            break
         walking = walking[moves(at[walking], walking)]
         at[walking] += step
+        rounds += 1
     return at
+
+
+_ROUNDS = 8
+
+
+class _Solid:
+    """Where the code points that are not white space are, found once it is asked (only
+    for a long run of white space, which `_walk` would step through one by one)."""
+
+    def __init__(self, np: Any, classes: Any) -> None:
+        self.np, self.classes = np, classes
+        self._where: Any = None
+
+    def where(self) -> Any:
+        if self._where is None:  # the sentinel at the end is not white space
+            self._where = self.np.flatnonzero((self.classes & _SPACE) == 0)
+        return self._where
+
+    def at_or_after(self, p: Any, _which: Any = None) -> Any:
+        """The first such code point at or after each of ``p``."""
+        where = self.where()
+        return where[self.np.searchsorted(where, p)]
+
+    def after_last_before(self, p: Any) -> Any:
+        """One past the last such code point before each of ``p`` (0 if none)."""
+        where = self.where()
+        k = self.np.searchsorted(where, p) - 1
+        return self.np.where(k >= 0, where[self.np.maximum(k, 0)] + 1, 0)
 
 
 def _chunk_sentences(np: Any, count: int, joined: _Joined) -> ChunkSentences:
@@ -1036,7 +1078,8 @@ def _chunk_sentences(np: Any, count: int, joined: _Joined) -> ChunkSentences:
     marks = np.flatnonzero(_among(np, joined.points, _MARKS))
     first, after = _runs(np, marks)
     closed = _walk(np, after, lambda p, _: _among(np, points[p], _CLOSERS), 1)
-    word = _walk(np, closed, lambda p, _: (classes[p] & _SPACE) != 0, 1)
+    solid = _Solid(np, classes)
+    word = _walk(np, closed, lambda p, _: (classes[p] & _SPACE) != 0, 1, solid.at_or_after)
     ok = word > closed  # white space after the marks and closers
     word += _among(np, points[word], _OPENERS)
     ok &= (classes[word] & _STARTER) != 0
@@ -1088,8 +1131,20 @@ def _chunk_sentences(np: Any, count: int, joined: _Joined) -> ChunkSentences:
     starts = np.insert(event_after, np.searchsorted(owner, texts), bases[:-1])
     owners = np.insert(owner, np.searchsorted(owner, texts), texts)
     stops = np.insert(event_end, np.searchsorted(owner, texts, side="right"), text_ends)
-    starts = _walk(np, starts, lambda p, w: (p < stops[w]) & ((classes[p] & _SPACE) != 0), 1)
-    stops = _walk(np, stops, lambda p, w: (p > starts[w]) & ((classes[p - 1] & _SPACE) != 0), -1)
+    starts = _walk(
+        np,
+        starts,
+        lambda p, w: (p < stops[w]) & ((classes[p] & _SPACE) != 0),
+        1,
+        lambda p, w: np.minimum(solid.at_or_after(p), stops[w]),
+    )
+    stops = _walk(
+        np,
+        stops,
+        lambda p, w: (p > starts[w]) & ((classes[p - 1] & _SPACE) != 0),
+        -1,
+        lambda p, w: np.maximum(solid.after_last_before(p), starts[w]),
+    )
     kept = stops > starts
     owners = owners[kept]
     base = bases[owners]

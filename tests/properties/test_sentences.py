@@ -171,3 +171,22 @@ def test_a_mention_sentence_from_a_given_split_is_the_same(text: str, at: int) -
     mention = Triple(Span(offset, offset + 1, "PERSON"), "x", "t", "support")
     given_split = ArticleText(text, sentences=sp.chunk_sentences([text]).of(0))
     assert given_split.mention_sentence(mention) == ArticleText(text).mention_sentence(mention)
+
+
+@settings(FUZZ, max_examples=max(EXAMPLES, 200))
+@given(
+    st.lists(
+        st.tuples(_WORDS, _MARKS, st.integers(0, 40), st.sampled_from(" \n\t\u00a0")).map(
+            lambda p: p[0] + p[1] + p[3] * p[2]
+        ),
+        max_size=8,
+    ).map("".join),
+    st.integers(0, 40),
+)
+def test_chunk_sentences_over_long_white_space(text: str, pad: int) -> None:
+    """Runs of white space longer than the splitter steps through one by one (after a
+    mark, around a sentence, at a text's ends) are crossed in one step: same split."""
+    chunk = [" " * pad + text + " " * pad, text, "\n" * pad]
+    found = sp.chunk_sentences(chunk)
+    for k, one in enumerate(chunk):
+        assert found.of(k) == sp.sentences(one)
