@@ -133,12 +133,7 @@ class ReferenceExporter(hf._Exporter):
         looked at)."""
         tokens = sp.tokenize(doc.text)
         tags, issues = reference_bio_tags(doc.text, tokens, result.spans, self.labels.entity_names)
-        invalid = set()
-        for issue in issues:
-            self.alignment[issue.kind] += 1
-            self._example(self.alignment_examples, f"{doc.id}: {issue.describe()}", "alignment")
-            if issue.kind == "invalid":
-                invalid.add(issue.span)
+        invalid = self._report_alignment(doc, issues)
         kept = [s for s in result.spans if s not in invalid]
         for s in kept:
             self.entity_counts[(s.label, split)] += 1

@@ -773,12 +773,7 @@ class _Exporter:
                 self.known_entities,
             )
             pool.tag(first, i, j, labels)
-            invalid = set()
-            for issue in issues:
-                self.alignment[issue.kind] += 1
-                self._example(self.alignment_examples, f"{doc.id}: {issue.describe()}", "alignment")
-                if issue.kind == "invalid":
-                    invalid.add(issue.span)
+            invalid = self._report_alignment(doc, issues)
             if invalid:
                 kept = [s for s in result.spans if s not in invalid]
         self.entity_counts.update(zip(map(sp.SPAN_LABEL, kept), repeat(split)))  # counted in C
@@ -793,6 +788,19 @@ class _Exporter:
             result.agreement if source == "human" else None,
             source,
         )
+
+    def _report_alignment(
+        self, doc: ArticleText, issues: Sequence[sp.AlignmentIssue]
+    ) -> set[sp.Span]:
+        """Count and report each span that did not fit its tokens; the invalid ones,
+        which its row leaves out."""
+        invalid = set()
+        for issue in issues:
+            self.alignment[issue.kind] += 1
+            self._example(self.alignment_examples, f"{doc.id}: {issue.describe()}", "alignment")
+            if issue.kind == "invalid":
+                invalid.add(issue.span)
+        return invalid
 
     def _stance_rows(
         self, doc: ArticleText, result: Adjudicated, split: str, source: str, n: int
