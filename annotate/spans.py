@@ -509,8 +509,13 @@ def chunk_aligned_ranges(
         offsets = np.fromiter(
             chain.from_iterable(map(SPAN_OFFSETS, every)), dtype=np.int64, count=2 * len(every)
         )
-    except OverflowError:  # an offset past 64 bits: invalid, for bio_ranges to report
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), [], [False] * count
+    except OverflowError:  # an offset past 64 bits is invalid: read as -1, which never
+        # aligns (a text's tokens lie at or after its start), so only its text is left out
+        fits = (
+            x if -(2**63) <= x < 2**63 else -1
+            for x in chain.from_iterable(map(SPAN_OFFSETS, every))
+        )
+        offsets = np.fromiter(fits, dtype=np.int64, count=2 * len(every))
     text = np.repeat(np.arange(count), np.fromiter(map(len, spans), dtype=np.int64, count=count))
     bounds = tokens.bounds[first : first + count + 1] - tokens.bounds[first]  # these texts'
     base = tokens.text_starts[first : first + count + 1]
@@ -1028,17 +1033,18 @@ def _walk(
 _ROUNDS = 8
 
 
-class _Solid:
-    """Where the code points that are not white space are, found once it is asked (only
-    for a long run of white space, which `_walk` would step through one by one)."""
+class _Where:
+    """Where the code points of a kind are (``find()``: a boolean array over the joined
+    text and its sentinel), found once it is asked: only for a long run of the other
+    kind, which `_walk` would step through one by one."""
 
-    def __init__(self, np: Any, classes: Any) -> None:
-        self.np, self.classes = np, classes
+    def __init__(self, np: Any, find: Callable[[], Any]) -> None:
+        self.np, self.find = np, find
         self._where: Any = None
 
     def where(self) -> Any:
-        if self._where is None:  # the sentinel at the end is not white space
-            self._where = self.np.flatnonzero((self.classes & _SPACE) == 0)
+        if self._where is None:
+            self._where = self.np.flatnonzero(self.find())
         return self._where
 
     def at_or_after(self, p: Any, _which: Any = None) -> Any:
@@ -1077,8 +1083,11 @@ def _chunk_sentences(np: Any, count: int, joined: _Joined) -> ChunkSentences:
     classes = np.concatenate((joined.classes, np.zeros(1, dtype=np.uint8)))
     marks = np.flatnonzero(_among(np, joined.points, _MARKS))
     first, after = _runs(np, marks)
-    closed = _walk(np, after, lambda p, _: _among(np, points[p], _CLOSERS), 1)
-    solid = _Solid(np, classes)
+    unclosing = _Where(np, lambda: ~_among(np, points, _CLOSERS))  # the sentinel too
+    closed = _walk(
+        np, after, lambda p, _: _among(np, points[p], _CLOSERS), 1, unclosing.at_or_after
+    )
+    solid = _Where(np, lambda: (classes & _SPACE) == 0)  # not white space; the sentinel too
     word = _walk(np, closed, lambda p, _: (classes[p] & _SPACE) != 0, 1, solid.at_or_after)
     ok = word > closed  # white space after the marks and closers
     word += _among(np, points[word], _OPENERS)
@@ -1091,7 +1100,7 @@ def _chunk_sentences(np: Any, count: int, joined: _Joined) -> ChunkSentences:
     asked = (at > 0) & (((classes[at - 1] & _ALNUM) != 0) | (points[at - 1] == ord(".")))
     longer = at >= 5  # five alphanumerics before: longer than any abbreviation
     for k in range(1, 6):
-        longer &= (classes[at - k] & _ALNUM) != 0
+        longer &= (classes[np.maximum(at - k, 0)] & _ALNUM) != 0
     asked &= ~longer
     at, period = at[asked], period[asked]
     low = np.maximum(at - 16, 0)

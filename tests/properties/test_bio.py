@@ -287,3 +287,13 @@ def test_a_span_past_its_text_never_takes_the_next_text_s_tokens() -> None:
     for spans in ([[sp.Span(2, 5, LABELS[0])], []], [[], [sp.Span(-2, 1, LABELS[0])]]):
         _i, _j, labels, answered = sp.chunk_aligned_ranges(chunk, spans, known)
         assert (labels, answered) == ([], [not spans[0], not spans[1]])
+
+
+def test_an_offset_past_64_bits_leaves_out_only_its_own_text() -> None:
+    """Such a span is invalid (`bio_ranges` reports it); the other texts of the group
+    still take the fast path."""
+    chunk = sp.chunk_tokens(["a b", "c d"])
+    spans = [[sp.Span(0, 1, LABELS[0])], [sp.Span(2**63, 2**63 + 1, LABELS[0])]]
+    i, j, labels, answered = sp.chunk_aligned_ranges(chunk, spans, frozenset(LABELS))
+    assert answered == [True, False]
+    assert as_ranges((i, j, tuple(labels))) == [(0, 1, LABELS[0])]

@@ -190,3 +190,17 @@ def test_chunk_sentences_over_long_white_space(text: str, pad: int) -> None:
     found = sp.chunk_sentences(chunk)
     for k, one in enumerate(chunk):
         assert found.of(k) == sp.sentences(one)
+
+
+def test_chunk_sentences_of_a_period_at_the_chunk_s_start() -> None:
+    """A period among the first five code points of the whole chunk: the look back for a
+    long word must not read before the chunk (it once raised on a chunk of three)."""
+    for chunk in ([". A"], [".", "A"], [".\nA"], [". 1"], ["Ab. C"], ["", ". A"]):
+        found = sp.chunk_sentences(chunk)
+        assert [found.of(k) for k in range(len(chunk))] == [sp.sentences(t) for t in chunk]
+
+
+def test_chunk_sentences_over_a_long_run_of_closing_marks() -> None:
+    """A run of closing brackets or quotes after a mark is crossed in one step too."""
+    for text in ["Done." + ")" * 50 + " Next one.", "Done." + "”" * 50 + "x Next.", ")" * 30]:
+        assert sp.chunk_sentences([text, "After. This"]).of(0) == sp.sentences(text)
