@@ -81,3 +81,30 @@ def test_cli_identical_export_says_so_and_writes_no_new_default_folder(
     assert "identical to export run 1" in again.output and "nothing new recorded" in again.output
     assert list((workspace / "exports").iterdir()) == [folder]
     assert _runs(store) == 1
+
+
+def test_the_report_keeps_each_article_s_lines_together_in_order(
+    store: Store, tmp_path: Path
+) -> None:
+    """The export decides a group of articles before it writes any (`ALIGN_GROUP`), yet
+    each article's report lines come together, in article order: its tie, then its
+    widened span, across the groups' edges."""
+    from annotate.export.hf import ALIGN_GROUP
+
+    n = ALIGN_GROUP + 5
+    for i in range(n):
+        text = f"Israeli officials met Blinken {i}."
+        store.article(
+            f"il{i:02}",
+            text,
+            [
+                Ann("a@x", 1, [("Israel", "NORP"), ("Blinken", "PERSON")]),
+                Ann("b@x", 2, [("Israel", "NORP"), ("Blinken", "ORG")]),
+            ],
+        )
+    out = tmp_path / "out"
+    run(store, out, policy="majority", split="train=1")
+    lines = [json.loads(x) for x in (out / "report.jsonl").read_text().splitlines()]
+    kinds = [(x["item"].split(":")[0], x["kind"]) for x in lines]
+    ids = sorted(f"il{i:02}" for i in range(n))  # the export's order: public ids
+    assert kinds == [(a, kind) for a in ids for kind in ("tie", "alignment")]
