@@ -297,6 +297,11 @@ def store_for(db: Path, code: Path) -> str:
     return f"sqlite:///{older}"
 
 
+def spread(times: list[float]) -> str:
+    """Each run's seconds, in the order run (paired runs sit at the same place)."""
+    return " ".join(f"{t:.1f}" for t in times)
+
+
 def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -396,8 +401,11 @@ def main() -> None:
             f"\n{args.articles} articles, medians of {args.repeat} run(s), whole processes; "
             f"target: export <= {TARGET}x preannotate of the same store"
         )
-        print(f"{'':34}{'seconds':>9}{'x preannotate':>15}{'peak RSS':>10}")
-        print(f"{'preannotate (anchor)':34}{pre:9.1f}{1:15.2f}{max(pre_peaks):8,} MB")
+        print(f"{'':34}{'seconds':>9}{'x preannotate':>15}{'peak RSS':>10}   runs (s)")
+        print(
+            f"{'preannotate (anchor)':34}{pre:9.1f}{1:15.2f}{max(pre_peaks):8,} MB   "
+            f"{spread(pre_times)}"
+        )
         pre_n = statistics.median(pre_n_times) if pre_n_times else None
         if pre_n:
             print(
@@ -410,7 +418,13 @@ def main() -> None:
             for name in [*versions, *([parallel] if extra else [])]:
                 t = runs.median(name)
                 row = f"{label + ' (' + name + ')':34}{t:9.1f}{t / pre:15.2f}"
-                print(f"{row}{max(runs.peaks[name]):8,} MB")
+                print(f"{row}{max(runs.peaks[name]):8,} MB   {spread(runs.times[name])}")
+            ratios = [t / p for t, p in zip(runs.times["after"], pre_times, strict=True)]
+            print(
+                "  after / preannotate, round by round: "
+                + " ".join(f"{r:.2f}" for r in ratios)
+                + f" ({sum(r <= TARGET for r in ratios)} of {len(ratios)} within {TARGET}x)"
+            )
             if extra and pre_n:
                 t = runs.median(parallel)
                 print(
