@@ -526,11 +526,8 @@ def chunk_aligned_ranges(
     i = np.searchsorted(ends, s, side="right")  # first token ending after the start
     j = np.searchsorted(starts, e, side="left")  # first token starting at or after the end
     exact = (i >= bounds[text]) & (j <= bounds[text + 1]) & (j > i)
-    last = max(len(starts) - 1, 0)
-    if len(starts):
-        exact &= (starts[np.minimum(i, last)] == s) & (ends[np.maximum(j - 1, 0)] == e)
-    else:
-        exact[:] = False
+    if len(starts):  # without tokens, no span has j > i
+        exact &= (starts[np.minimum(i, len(starts) - 1)] == s) & (ends[np.maximum(j - 1, 0)] == e)
     # each span at or after the end of the one before in its text (see `aligned_ranges`)
     crossed = (text[1:] == text[:-1]) & (i[1:] < j[:-1])
     answered[text[~exact]] = False
@@ -1137,8 +1134,9 @@ def _chunk_sentences(np: Any, count: int, joined: _Joined) -> ChunkSentences:
     text_ends = bases[1:] - 1
     owner = np.searchsorted(text_ends, event_end)
     texts = np.arange(count)
-    starts = np.insert(event_after, np.searchsorted(owner, texts), bases[:-1])
-    owners = np.insert(owner, np.searchsorted(owner, texts), texts)
+    opening = np.searchsorted(owner, texts)  # each text's first end
+    starts = np.insert(event_after, opening, bases[:-1])
+    owners = np.insert(owner, opening, texts)
     stops = np.insert(event_end, np.searchsorted(owner, texts, side="right"), text_ends)
     starts = _walk(
         np,

@@ -596,9 +596,9 @@ class _Exporter:
 
     def chunk(self, items: list[TaskItem]) -> None:
         """Turn one chunk of items into rows, their tokens and sentences computed together.
-        Each article is decided first (adjudicated, or why it is left out), then the spans
-        of all of them are aligned to their tokens at once (`_ChunkPool.align`), then each
-        article is counted, reported and written, in order."""
+        Group by group (`ALIGN_GROUP`), each article is decided (adjudicated, or why it is
+        left out), then the group's spans are aligned to their tokens at once
+        (`_ChunkPool.align`), then each article is counted, reported and written, in order."""
         pool = self.writers.pool = _ChunkPool(
             [item.text for item in items], self.outside, self.tag_ids
         )
@@ -867,16 +867,8 @@ def stance_problem(
 ) -> tuple[str, str] | None:
     """Why a triple cannot be exported (reported, never dropped silently): (kind, detail).
     ``evidence``: ``doc.evidence(t)``, which the caller's row needs too."""
-    text = doc.text
-    if (
-        sp.span_fits(text, t.holder, labels.holder_set)
-        and t.target in labels.target_set
-        and t.label in labels.stance_set
-        and 0 <= evidence[0] < evidence[1] <= len(text)
-    ):
-        return None
-    problems = sp.check_span(text, t.holder, labels.holder_set)
-    if problems:
+    if not sp.span_fits(doc.text, t.holder, labels.holder_set):  # nearly every one fits
+        problems = sp.check_span(doc.text, t.holder, labels.holder_set)
         return "invalid holder", f"holder {t.holder_text!r}: {'; '.join(problems)}"
     if t.target not in labels.target_set:
         return "unknown target", f"unknown target {t.target!r}"

@@ -297,3 +297,11 @@ def test_an_offset_past_64_bits_leaves_out_only_its_own_text() -> None:
     i, j, labels, answered = sp.chunk_aligned_ranges(chunk, spans, frozenset(LABELS))
     assert answered == [True, False]
     assert as_ranges((i, j, tuple(labels))) == [(0, 1, LABELS[0])]
+
+
+@FUZZ
+@given(text=article_text | simple_text, data=st.data())
+def test_span_fits_exactly_when_check_span_finds_nothing(text: str, data: st.DataObject) -> None:
+    known = frozenset(LABELS)
+    for span in data.draw(any_spans(text)):
+        assert sp.span_fits(text, span, known) == (not sp.check_span(text, span, known))
